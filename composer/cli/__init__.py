@@ -1,0 +1,131 @@
+"""``composer``: the window, and the command-line tools beside it.
+
+Exit codes are part of the contract (scripts rely on them):
+
+    0  success
+    1  a bug in Composer itself (the traceback is in the log; --debug prints it)
+    2  invalid input or usage: nothing was written or sent
+    3  refused by the relay (a 5xx, including authentication)
+    4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
+
+No traceback reaches a person unless they ask for it with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from composer import __version__
+from composer.core.errors import ComposerError, DraftFormatError, InvalidDraft
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_INVALID = 2
+EXIT_REFUSED = 3
+EXIT_INCOMPLETE = 4
+
+log = logging.getLogger("composer")
+
+
+class UsageError(ComposerError):
+    """Bad flags or unreadable input files: exit 2, one line naming the flag."""
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Map an error to the documented exit code. Transport errors carry their own."""
+    code = getattr(exc, "exit_code", None)
+    if isinstance(code, int):
+        return code
+    if isinstance(exc, (UsageError, InvalidDraft, DraftFormatError)):
+        return EXIT_INVALID
+    if isinstance(exc, ComposerError):
+        return EXIT_INCOMPLETE
+    return EXIT_BUG
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from composer.cli import send
+
+    parser = _Parser(
+        prog="composer",
+        description="Compose, preview and send mail through the SparkPost / Bird relay. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"composer {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    send.add_parser(sub)
+    return parser
+
+
+def _setup_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def _log_traceback(exc: BaseException) -> str | None:
+    """Write the traceback to the log file; return its path (or None if that failed too)."""
+    try:
+        from composer.store.paths import app_paths
+
+        logs = app_paths().logs
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / "composer.log"
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return None
+
+
+def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one command with the one error route: a clear line on stderr, the right code."""
+    try:
+        return handler(args)
+    except InvalidDraft as exc:
+        for problem in exc.problems:
+            if problem.is_error:
+                print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except ComposerError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        where = _log_traceback(exc)
+        hint = f" (details in {where})" if where else ""
+        print(
+            f"error: Composer hit an internal problem: {type(exc).__name__}: {exc}{hint}",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.debug)
+    if args.command is None:
+        from composer.cli.window import open_window
+
+        return run(open_window, args)
+    return run(args.handler, args)

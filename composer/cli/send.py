@@ -1,0 +1,319 @@
+"""``composer send``: the test-send tool.
+
+Builds a Draft from flags (or a draft file, which flags then override), validates it, builds
+the exact bytes with the same functions the window uses, and writes, prints or sends them.
+Nothing is written and nothing is sent until every input has been read and validated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from composer.cli import EXIT_INVALID, EXIT_OK, UsageError
+from composer.core.build import OutgoingMessage, build_messages
+from composer.core.draft import (
+    Attachment,
+    BodyFormat,
+    Draft,
+    Recipient,
+    load_draft,
+    read_address_lines,
+    split_recipients,
+)
+from composer.core.errors import InvalidDraft
+from composer.core.validate import Problem, validate
+
+__all__ = ["add_parser", "draft_from_args"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "send",
+        help="build (and send) a message from flags or a draft file",
+        description="Build a message exactly as the relay will receive it. With --dry-run "
+        "nothing is sent: the envelope and bytes are printed, or written with --eml.",
+    )
+    p.set_defaults(handler=run_send)
+    g = p.add_argument_group("message")
+    g.add_argument("--draft", metavar="FILE", help="start from a saved draft (flags override)")
+    g.add_argument("--from", dest="from_", metavar="ADDR", help='sender, "Name <addr>" allowed')
+    rcpt = g.add_mutually_exclusive_group()
+    rcpt.add_argument(
+        "--to", action="append", metavar="ADDR", default=None, help="recipient (repeat for several)"
+    )
+    rcpt.add_argument(
+        "--seed-list",
+        metavar="FILE",
+        help="one message per address in FILE, each with that address as To",
+    )
+    g.add_argument("--subject", metavar="TEXT")
+    body = g.add_mutually_exclusive_group()
+    body.add_argument("--html", metavar="FILE", help="HTML body ('-' reads standard input)")
+    body.add_argument("--markdown", metavar="FILE", help="Markdown body")
+    body.add_argument("--text", metavar="FILE", help="plain-text body (no HTML part)")
+    g.add_argument("--amp", metavar="FILE", help="AMPHTML part")
+    g.add_argument("--plain-text", metavar="FILE", help="plain-text part (default: generated)")
+    g.add_argument("--attach", action="append", metavar="FILE", default=None)
+
+    r = p.add_argument_group("cc, bcc and archive (sent in X-MSYS-API, never in the envelope)")
+    for name in ("cc", "bcc", "archive"):
+        r.add_argument(f"--{name}", action="append", metavar="ADDR", default=None)
+        r.add_argument(f"--{name}-file", metavar="FILE", help="one address per line")
+
+    o = p.add_argument_group("relay options (X-MSYS-API)")
+    o.add_argument("--campaign", metavar="ID", help="campaign_id (at most 64 bytes)")
+    o.add_argument("--tag", action="append", metavar="TAG", default=None, help="at most 10")
+    o.add_argument(
+        "--meta",
+        action="append",
+        metavar="KEY=VALUE",
+        default=None,
+        help="metadata entry; VALUE is JSON when it parses (true, 3, {...})",
+    )
+    o.add_argument("--metadata", metavar="JSON", help="the whole metadata object")
+    o.add_argument("--open-tracking", action=argparse.BooleanOptionalAction, default=None)
+    o.add_argument("--click-tracking", action=argparse.BooleanOptionalAction, default=None)
+    o.add_argument("--transactional", action="store_true", default=None)
+    o.add_argument("--sandbox", action="store_true", default=None)
+    o.add_argument("--skip-suppression", action="store_true", default=None)
+    o.add_argument("--ip-pool", metavar="NAME", help="dedicated IP pool, or sp_shared")
+    o.add_argument(
+        "--inline-css", action="store_true", default=None, help="ask the relay to inline CSS"
+    )
+    o.add_argument(
+        "--inline-locally",
+        action="store_true",
+        default=None,
+        help="inline CSS here with premailer before sending",
+    )
+
+    out = p.add_argument_group("output")
+    out.add_argument("--dry-run", action="store_true", help="build only; send nothing")
+    out.add_argument(
+        "--eml",
+        metavar="PATH",
+        help="write the exact DATA bytes: a file, or a folder for several messages",
+    )
+    out.add_argument("--json", action="store_true", help="print a JSON report")
+
+
+# --- reading inputs ---------------------------------------------------------------------------
+
+
+def _read_text(flag: str, path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{flag}: file not found: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{flag}: {path} is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{flag}: {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot read {path}: {exc.strerror}") from None
+
+
+def _recipients(values: list[str] | None) -> list[Recipient]:
+    out: list[Recipient] = []
+    for v in values or []:
+        out += split_recipients(v)
+    return out
+
+
+def _parse_meta(items: list[str]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--meta: {item!r} must look like KEY=VALUE")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        meta[key.strip()] = value
+    return meta
+
+
+def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | None]:
+    """The draft the flags describe, and the seed list if one was given."""
+    if args.draft:
+        draft = load_draft(args.draft)
+    else:
+        if not (args.html or args.markdown or args.text):
+            raise UsageError("a body is required: --html, --markdown or --text (or --draft)")
+        if args.subject is None:
+            raise UsageError("--subject is required (or --draft)")
+        draft = Draft()
+
+    changes: dict[str, Any] = {}
+    if args.from_ is not None:
+        found = split_recipients(args.from_)
+        if len(found) > 1:
+            raise UsageError("--from: give one sender address")
+        changes["from_addr"] = found[0] if found else Recipient("")
+    if args.to is not None:
+        changes["to"] = _recipients(args.to)
+    if args.subject is not None:
+        changes["subject"] = args.subject
+    for flag, fmt in (
+        ("html", BodyFormat.HTML),
+        ("markdown", BodyFormat.MARKDOWN),
+        ("text", BodyFormat.TEXT),
+    ):
+        path = getattr(args, flag)
+        if path is not None:
+            changes["body"] = _read_text(f"--{flag}", path)
+            changes["body_format"] = fmt
+    if args.amp is not None:
+        changes["amp_html"] = _read_text("--amp", args.amp)
+    if args.plain_text is not None:
+        changes["plain_text"] = _read_text("--plain-text", args.plain_text)
+    if args.attach is not None:
+        changes["attachments"] = [Attachment(path=str(Path(a).resolve())) for a in args.attach]
+    for name in ("cc", "bcc", "archive"):
+        flagged = getattr(args, name)
+        listed = getattr(args, f"{name}_file")
+        if flagged is not None or listed is not None:
+            recips = _recipients(flagged)
+            if listed is not None:
+                recips += read_address_lines(_read_text(f"--{name}-file", listed))
+            changes[name] = recips
+    if args.campaign is not None:
+        changes["campaign_id"] = args.campaign
+    if args.tag is not None:
+        changes["tags"] = list(args.tag)
+    if args.metadata is not None or args.meta is not None:
+        metadata: Any = draft.metadata if isinstance(draft.metadata, dict) else {}
+        if args.metadata is not None:
+            try:
+                metadata = json.loads(args.metadata)
+            except ValueError as exc:
+                raise UsageError(f"--metadata: not valid JSON: {exc}") from None
+        if args.meta:
+            if not isinstance(metadata, dict):
+                raise UsageError("--meta: --metadata must be a JSON object to add keys to it")
+            metadata = {**metadata, **_parse_meta(args.meta)}
+        changes["metadata"] = metadata
+    if args.inline_locally is not None:
+        changes["inline_locally"] = True
+
+    opt: dict[str, Any] = {}
+    for key in (
+        "open_tracking",
+        "click_tracking",
+        "transactional",
+        "sandbox",
+        "skip_suppression",
+        "inline_css",
+    ):
+        if getattr(args, key) is not None:
+            opt[key] = getattr(args, key)
+    if args.ip_pool is not None:
+        opt["ip_pool"] = args.ip_pool
+    if opt:
+        changes["options"] = replace(draft.options, **opt)
+
+    seeds = None
+    if args.seed_list is not None:
+        seeds = read_address_lines(_read_text("--seed-list", args.seed_list))
+        if not seeds:
+            raise UsageError(f"--seed-list: {args.seed_list} holds no addresses")
+        changes["to"] = []
+    return replace(draft, **changes), seeds
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def _eml_targets(path: str, messages: list[OutgoingMessage]) -> list[Path]:
+    target = Path(path)
+    if len(messages) == 1 and not target.is_dir():
+        return [target]
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--eml: {path} is a file; several messages need a folder")
+    names = []
+    for i, m in enumerate(messages, 1):
+        who = m.envelope.rcpt_to[0] if m.envelope.rcpt_to else "message"
+        safe = "".join(c if c.isalnum() or c in "@.-_+" else "_" for c in who)
+        names.append(target / f"{i:04d}-{safe}.eml")
+    return names
+
+
+def _write_eml(targets: list[Path], messages: list[OutgoingMessage]) -> None:
+    from composer.store.atomic import atomic_write_bytes
+
+    for target, message in zip(targets, messages, strict=True):
+        try:
+            atomic_write_bytes(target, message.data)
+        except OSError as exc:
+            raise UsageError(f"--eml: cannot write {target}: {exc.strerror}") from None
+
+
+def _report_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        print(f"{p.severity.value}: {p}", file=sys.stderr)
+
+
+def message_report(m: OutgoingMessage, eml: Path | None) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "mail_from": m.envelope.mail_from,
+        "rcpt_to": list(m.envelope.rcpt_to),
+        "size": m.size,
+        "message_id": m.message_id,
+        "x_msys_api": m.msys,
+    }
+    if eml is not None:
+        item["eml"] = str(eml)
+    return item
+
+
+def run_send(args: argparse.Namespace) -> int:
+    draft, seeds = draft_from_args(args)
+    probe = replace(draft, to=seeds) if seeds else draft
+    problems = validate(probe)
+    _report_problems(problems)
+    if any(p.is_error for p in problems):
+        return EXIT_INVALID
+    try:
+        messages = build_messages(draft, seeds=seeds)
+    except InvalidDraft as exc:  # validation above should have caught it; stay safe
+        _report_problems(exc.problems)
+        return EXIT_INVALID
+    targets = _eml_targets(args.eml, messages) if args.eml else None
+
+    if not args.dry_run:
+        raise UsageError("sending over the network is not available in this version; add --dry-run")
+
+    if targets:
+        _write_eml(targets, messages)
+    if args.json:
+        report = [
+            message_report(m, t)
+            for m, t in zip(messages, targets or [None] * len(messages), strict=True)
+        ]
+        print(json.dumps({"dry_run": True, "messages": report}, indent=2))
+    elif not targets:
+        out = sys.stdout.buffer
+        for i, m in enumerate(messages):
+            if i:
+                out.write(b"\n")
+            out.write(f"MAIL FROM:<{m.envelope.mail_from}>\n".encode("ascii"))
+            for rcpt in m.envelope.rcpt_to:
+                out.write(f"RCPT TO:<{rcpt}>\n".encode("ascii"))
+            out.write(b"DATA\n")
+            out.write(m.data.replace(b"\r\n", b"\n"))
+            out.write(b".\n")
+        out.flush()
+    else:
+        where = targets[0] if len(targets) == 1 else targets[0].parent
+        print(
+            f"dry run: {len(messages)} message(s) written to {where}; nothing sent", file=sys.stderr
+        )
+    return EXIT_OK

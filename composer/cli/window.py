@@ -1,0 +1,12 @@
+"""Opening the window from ``composer``: the one place the CLI reaches into the GUI layer."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def open_window(args: argparse.Namespace) -> int:
+    # Imported here so that `composer send` never loads Qt (start-up time, headless servers).
+    from composer.gui.app import run_app
+
+    return run_app([])

@@ -1,0 +1,119 @@
+"""The draft model and its JSON file format."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+
+from composer.core.draft import (
+    Attachment,
+    BodyFormat,
+    Draft,
+    Options,
+    Recipient,
+    draft_from_json,
+    dumps_draft,
+    loads_draft,
+    parse_recipient,
+    read_address_lines,
+    split_recipients,
+)
+from composer.core.errors import DraftFormatError
+
+
+def full_draft() -> Draft:
+    return Draft(
+        from_addr=Recipient("ann@example.com", "Ann"),
+        to=[Recipient("bob@example.com", "Bob"), Recipient("cy@example.com")],
+        subject="Hello ☀",
+        body="# Hi\n\n*there*",
+        body_format=BodyFormat.MARKDOWN,
+        plain_text="Hi there",
+        amp_html="<html ⚡4email></html>",
+        attachments=[Attachment("/tmp/x.pdf", "report.pdf", "application/pdf")],
+        cc=[Recipient("c@example.com", "C")],
+        bcc=[Recipient("d@example.com")],
+        archive=[Recipient("e@example.com")],
+        campaign_id="spring",
+        tags=["a", "b"],
+        metadata={"n": 1, "nested": {"ok": True}},
+        options=Options(
+            open_tracking=False,
+            click_tracking=True,
+            transactional=True,
+            sandbox=False,
+            skip_suppression=True,
+            ip_pool="sp_shared",
+            inline_css=True,
+        ),
+        inline_locally=True,
+    )
+
+
+def test_every_field_round_trips() -> None:
+    draft = full_draft()
+    again = loads_draft(dumps_draft(draft))
+    assert asdict(again) == asdict(draft)
+    assert again == draft
+
+
+def test_empty_document_gives_an_empty_draft() -> None:
+    assert draft_from_json({}) == Draft()
+
+
+def test_wrong_types_name_the_field() -> None:
+    cases = {
+        '{"subject": 3}': "subject",
+        '{"to": "x"}': "to",
+        '{"to": [3]}': "to[0]",
+        '{"options": {"open_tracking": "yes"}}': "options.open_tracking",
+        '{"tags": ["a", 1]}': "tags[1]",
+        '{"body_format": "rtf"}': "body_format",
+        '{"version": 99}': "version",
+        '{"format": "other"}': "format",
+        '{"inline_locally": 1}': "inline_locally",
+    }
+    for text, field in cases.items():
+        with pytest.raises(DraftFormatError) as info:
+            loads_draft(text)
+        assert info.value.field == field, text
+
+
+def test_not_json_says_where() -> None:
+    with pytest.raises(DraftFormatError, match="line 1"):
+        loads_draft("{nope")
+
+
+def test_metadata_that_is_not_an_object_is_kept_for_validation() -> None:
+    assert loads_draft('{"metadata": [1, 2]}').metadata == [1, 2]
+
+
+def test_document_is_versioned() -> None:
+    doc = json.loads(dumps_draft(Draft()))
+    assert doc["format"] == "composer-draft" and doc["version"] == 1
+
+
+def test_parse_recipient_forms() -> None:
+    assert parse_recipient("a@example.com") == Recipient("a@example.com")
+    assert parse_recipient("Ann Lee <a@example.com>") == Recipient("a@example.com", "Ann Lee")
+    assert parse_recipient('"Lee, Ann" <a@example.com>') == Recipient("a@example.com", "Lee, Ann")
+    # unparseable text is kept whole for validation to name
+    assert parse_recipient("Ann <a@example.com").email == "Ann <a@example.com"
+
+
+def test_split_pasted_recipients() -> None:
+    pasted = 'a@example.com, "Doe, Jane" <j@example.com>;b@example.com\n\n  c@example.com  '
+    assert [r.email for r in split_recipients(pasted)] == [
+        "a@example.com",
+        "j@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    assert split_recipients(pasted)[1].name == "Doe, Jane"
+
+
+def test_address_file_lines() -> None:
+    text = "# seeds\nA <a@example.com>\n\n b@example.com \n"
+    assert read_address_lines(text) == [Recipient("a@example.com", "A"), Recipient("b@example.com")]
