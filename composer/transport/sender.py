@@ -1,0 +1,257 @@
+"""The one synchronous send path. ``composer send`` calls it; the window runs it on a QThread.
+
+Per message: send, and on a transient failure (4xx, a drop before the final ".") retry with
+bounded exponential backoff. A permanent refusal (5xx) is not retried. A message whose final
+reply never came is reported ``unknown`` and never sent again automatically: after the final
+"." the relay may already have it (RFC 5321 §6.1), and a retry could deliver it twice.
+
+One message's failure never hides the others: every message gets a result. Only failures that
+would repeat identically for every message (a refused key, untrusted TLS, an unreachable host
+after its retries) stop the batch, and the messages not tried say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from composer.core.build import OutgoingMessage
+from composer.transport.errors import (
+    AuthFailed,
+    ConnectError,
+    OutcomeUnknown,
+    RelayRefused,
+    TLSError,
+    TransientError,
+    TransportError,
+)
+from composer.transport.session import Endpoint, SmtpSession
+
+log = logging.getLogger(__name__)
+
+Status = Literal["sent", "failed", "unknown"]
+
+
+@dataclass
+class MessageResult:
+    index: int
+    message_id: str
+    mail_from: str
+    rcpt_to: list[str]
+    size: int
+    status: Status
+    code: int | None = None
+    reply: str = ""  # the server's own text
+    error: str = ""  # what it means, in plain words ("" when sent)
+    field: str | None = None  # the draft field a refusal points at
+    refused: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+    attempts: int = 0
+    exit_code: int = 0  # 0 sent, 3 refused, 4 could not complete
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "status": self.status,
+            "message_id": self.message_id,
+            "mail_from": self.mail_from,
+            "rcpt_to": self.rcpt_to,
+            "size": self.size,
+            "code": self.code,
+            "reply": self.reply,
+            "error": self.error or None,
+            "field": self.field,
+            "refused": {k: {"code": c, "reply": t} for k, (c, t) in self.refused.items()},
+            "attempts": self.attempts,
+        }
+
+
+@dataclass
+class BatchReport:
+    results: list[MessageResult]
+    elapsed: float = 0.0
+    connections: int = 0
+    cancelled: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        codes = {r.exit_code for r in self.results}
+        if self.cancelled or 4 in codes:
+            return 4
+        return 3 if 3 in codes else 0
+
+    def count(self, status: Status) -> int:
+        return sum(r.status == status for r in self.results)
+
+
+@dataclass
+class SendOptions:
+    retries: int = 3
+    retry_delay: float = 1.0  # first backoff; doubles each retry
+    max_delay: float = 30.0
+
+
+@dataclass
+class Hooks:
+    """How a caller follows and steers a batch. All optional; all called on the sending thread."""
+
+    on_result: Callable[[MessageResult], None] | None = None
+    before_final_reply: Callable[[OutgoingMessage], None] | None = None
+    cancelled: Callable[[], bool] | None = None
+    # Waits between retries; returning True means "cancelled while waiting" (the GUI passes
+    # threading.Event.wait so Cancel is immediate).
+    wait: Callable[[float], bool] | None = None
+
+
+def _backoff(options: SendOptions, attempt: int) -> float:
+    base = min(options.max_delay, options.retry_delay * (2 ** (attempt - 1)))
+    return base * (0.8 + 0.4 * random.random())  # jitter: don't retry in lockstep
+
+
+def _result_for(index: int, m: OutgoingMessage, status: Status, **kw: object) -> MessageResult:
+    return MessageResult(
+        index=index,
+        message_id=m.message_id,
+        mail_from=m.envelope.mail_from,
+        rcpt_to=list(m.envelope.rcpt_to),
+        size=m.size,
+        status=status,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+class _Abort(Exception):
+    """A failure every remaining message would hit too."""
+
+    def __init__(self, reason: str, exit_code: int) -> None:
+        super().__init__(reason)
+        self.exit_code = exit_code
+
+
+def send_batch(
+    messages: list[OutgoingMessage],
+    endpoint: Endpoint,
+    *,
+    options: SendOptions | None = None,
+    hooks: Hooks | None = None,
+    session: SmtpSession | None = None,
+) -> BatchReport:
+    options = options or SendOptions()
+    hooks = hooks or Hooks()
+    wait = hooks.wait or (lambda s: bool(time.sleep(s)))
+    own_session = session is None
+    session = session or SmtpSession(endpoint)
+    started = time.monotonic()
+    results: list[MessageResult] = []
+    cancelled = False
+    abort: _Abort | None = None
+    try:
+        for i, m in enumerate(messages):
+            if abort is not None:
+                result = _result_for(i, m, "failed", error=f"not sent: {abort}",
+                                     exit_code=abort.exit_code)
+            elif hooks.cancelled is not None and hooks.cancelled():
+                cancelled = True
+                result = _result_for(i, m, "failed", error="not sent: cancelled", exit_code=4)
+            else:
+                try:
+                    result = _send_one(i, m, session, options, hooks, wait)
+                except _Abort as exc:
+                    abort = exc
+                    result = _result_for(i, m, "failed", error=str(exc), exit_code=exc.exit_code,
+                                         attempts=1)
+                    if exc.__cause__ is not None and isinstance(exc.__cause__, TransportError):
+                        _fill_reply(result, exc.__cause__)
+            results.append(result)
+            if hooks.on_result is not None:
+                hooks.on_result(result)
+    finally:
+        if own_session:
+            session.close()
+    return BatchReport(results, time.monotonic() - started, session.connections_opened,
+                       cancelled)
+
+
+def _fill_reply(result: MessageResult, exc: TransportError) -> None:
+    result.code = getattr(exc, "code", None)
+    result.reply = getattr(exc, "reply", "")
+    result.field = getattr(exc, "field", None)
+    result.refused.update(getattr(exc, "refused", {}) or {})
+
+
+def _send_one(
+    index: int,
+    m: OutgoingMessage,
+    session: SmtpSession,
+    options: SendOptions,
+    hooks: Hooks,
+    wait: Callable[[float], bool],
+) -> MessageResult:
+    pending = m.envelope.rcpt_to
+    result = _result_for(index, m, "failed", exit_code=4)
+    delivered_to: list[str] = []
+
+    def mark_awaiting() -> None:
+        if hooks.before_final_reply is not None:
+            hooks.before_final_reply(m)
+
+    while True:
+        result.attempts += 1
+        retry_left = result.attempts <= options.retries
+        try:
+            d = session.send(m, rcpt_to=pending, before_final_reply=mark_awaiting)
+        except OutcomeUnknown as exc:
+            result.status, result.error, result.exit_code = "unknown", str(exc), 4
+            _fill_reply(result, exc)
+            if delivered_to:
+                result.error += f" (already delivered to {', '.join(delivered_to)})"
+            return result
+        except AuthFailed as exc:
+            raise _Abort(str(exc), 3) from exc
+        except TLSError as exc:
+            raise _Abort(str(exc), 4) from exc
+        except RelayRefused as exc:
+            result.status = "sent" if delivered_to else "failed"
+            result.error, result.exit_code = str(exc), 3
+            _fill_reply(result, exc)
+            return result
+        except (TransientError, ConnectError) as exc:
+            if not retry_left:
+                if isinstance(exc, ConnectError) and not delivered_to:
+                    raise _Abort(f"{exc} (after {result.attempts} attempts)", 4) from exc
+                result.status = "sent" if delivered_to else "failed"
+                result.error = f"{exc} (gave up after {result.attempts} attempts)"
+                result.exit_code = 4
+                _fill_reply(result, exc)
+                return result
+            log.info("message %d: %s; retrying", index + 1, exc)
+            if wait(_backoff(options, result.attempts)):
+                result.error, result.exit_code = "not sent: cancelled", 4
+                return result
+            continue
+        delivered_to += d.accepted
+        result.code, result.reply = d.code, d.reply
+        deferred = {r: v for r, v in d.refused.items() if 400 <= v[0] < 500}
+        for r, v in d.refused.items():
+            if r not in deferred:
+                result.refused[r] = v
+        if deferred and retry_left:
+            # Only the deferred recipients again: the others have the message already.
+            pending = tuple(deferred)
+            if wait(_backoff(options, result.attempts)):
+                result.refused.update(deferred)
+                break
+            continue
+        result.refused.update(deferred)
+        break
+    result.status = "sent"
+    result.exit_code = 3 if result.refused else 0
+    if result.refused:
+        result.error = "some recipients were refused: " + ", ".join(
+            f"{r} ({c} {t})" for r, (c, t) in result.refused.items()
+        )
+    return result

@@ -1,0 +1,365 @@
+"""One SMTP connection to the relay, driven phase by phase.
+
+``smtplib.sendmail()`` cannot say *where* it failed, and the difference matters: a failure
+before the final ``.`` is safe to retry, one after it may mean the relay has the message
+(research/reliability.md §2.4). So the session drives MAIL, RCPT, DATA and the final reply
+itself, and reports an error after the final ``.`` as ``OutcomeUnknown``, never as retryable.
+
+Rules the relay documents (seeds/000): STARTTLS then AUTH LOGIN, at least 60 s per command,
+at most 100 messages per connection, idle connections dropped after a minute. No AUTH and no
+DATA ever cross a connection that is not encrypted and verified, except ``tls=False`` on a
+loopback host (the local relay).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from composer.core.build import OutgoingMessage
+from composer.transport.errors import (
+    AuthFailed,
+    ConnectError,
+    OutcomeUnknown,
+    RelayRefused,
+    TLSError,
+    TransientError,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_PER_CONNECTION = 100
+IDLE_RECONNECT = 50.0  # the relay drops idle connections at 60 s: don't reuse one near that
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int = 587
+    fallback_port: int | None = None  # tried when `port` cannot be reached (2525)
+    tls: bool = True
+    ca_file: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 60.0  # per command
+    final_timeout: float = 600.0  # for the reply to the final "."
+
+    def __post_init__(self) -> None:
+        if not self.tls and not is_loopback(self.host):
+            raise TLSError(
+                f"refusing to send to {self.host} without TLS: --no-tls is only for loopback hosts"
+            )
+
+
+@dataclass
+class Delivery:
+    """The relay's answer to one message on one connection."""
+
+    code: int
+    reply: str
+    accepted: list[str]
+    refused: dict[str, tuple[int, str]]  # per recipient: the RCPT reply
+
+
+def _text(msg: bytes | str) -> str:
+    return msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """RFC 5321 §4.5.2 transparency, plus the terminating line."""
+    stuffed = re.sub(rb"(?m)^\.", b"..", data)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def reply_error(code: int, text: str, stage: str) -> TransportError:
+    """Map one SMTP reply to the error a person can act on."""
+    from composer.transport.replies import explain
+
+    message, field_name = explain(code, text, stage)
+    if code == 535:
+        return AuthFailed(message, code, text)
+    if 500 <= code < 600:
+        return RelayRefused(message, code, text, field=field_name)
+    return TransientError(message, code, text)
+
+
+class SmtpSession:
+    """A reusable connection. Not thread-safe: one send path owns it."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        max_per_connection: int = MAX_PER_CONNECTION,
+        idle_reconnect: float = IDLE_RECONNECT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.endpoint = endpoint
+        self.max_per_connection = max_per_connection
+        self.idle_reconnect = idle_reconnect
+        self._clock = clock
+        self._smtp: smtplib.SMTP | None = None
+        self._sent_on_connection = 0
+        self._last_used = 0.0
+        self.connections_opened = 0
+        self.port_used: int | None = None
+
+    # --- connection ---------------------------------------------------------------------
+
+    def _tls_context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=self.endpoint.ca_file)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        return ctx
+
+    def _open(self, port: int) -> smtplib.SMTP:
+        ep = self.endpoint
+        try:
+            return smtplib.SMTP(ep.host, port, timeout=ep.timeout)
+        except smtplib.SMTPConnectError as exc:
+            raise TransientError(
+                f"{ep.host}:{port} answered but refused the connection ({exc.smtp_code})",
+                exc.smtp_code,
+                _text(exc.smtp_error),
+            ) from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            raise TransientError(f"{ep.host}:{port} closed the connection at once") from exc
+        except socket.gaierror as exc:
+            raise ConnectError(f"cannot find the host {ep.host!r} ({exc.strerror})") from exc
+        except (TimeoutError, OSError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise ConnectError(f"cannot reach {ep.host}:{port} ({reason})") from exc
+
+    def connect(self) -> None:
+        """Connect, upgrade to verified TLS, authenticate. Each step's failure says which."""
+        self.close()
+        ep = self.endpoint
+        ports = [ep.port] + ([ep.fallback_port] if ep.fallback_port else [])
+        smtp = None
+        for i, port in enumerate(ports):
+            try:
+                smtp = self._open(port)
+                self.port_used = port
+                break
+            except ConnectError:
+                if i == len(ports) - 1:
+                    raise
+                log.info("port %s unreachable, trying %s", port, ports[i + 1])
+        assert smtp is not None
+        try:
+            self._handshake(smtp)
+        except BaseException:
+            _quietly_close(smtp)
+            raise
+        self._smtp = smtp
+        self._sent_on_connection = 0
+        self._last_used = self._clock()
+        self.connections_opened += 1
+
+    def _handshake(self, smtp: smtplib.SMTP) -> None:
+        ep = self.endpoint
+        try:
+            smtp.ehlo()
+            if ep.tls:
+                if not smtp.has_extn("starttls"):
+                    raise TLSError(
+                        f"{ep.host} does not offer STARTTLS; refusing to send the key or the "
+                        "message unencrypted"
+                    )
+                code, msg = smtp.docmd("STARTTLS")
+                if code != 220:
+                    raise TLSError(f"{ep.host} refused STARTTLS: {code} {_text(msg)}")
+                smtp.sock = self._tls_context().wrap_socket(smtp.sock, server_hostname=ep.host)
+                smtp.file = None
+                smtp.helo_resp = smtp.ehlo_resp = None
+                smtp.esmtp_features = {}
+                smtp.does_esmtp = False
+                smtp.ehlo()
+            if ep.username is not None:
+                self._login(smtp)
+        except ssl.SSLCertVerificationError as exc:
+            raise TLSError(
+                f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
+                + (" (use --ca-file for a private CA)" if exc.verify_code else "")
+            ) from exc
+        except ssl.SSLError as exc:
+            raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            raise TransientError(f"{ep.host} closed the connection during set-up") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise reply_error(exc.smtp_code, _text(exc.smtp_error), "connect") from exc
+        except (TimeoutError, OSError) as exc:
+            raise TransientError(f"connection to {ep.host} failed during set-up: {exc}") from exc
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        ep = self.endpoint
+        auth = smtp.esmtp_features.get("auth", "")
+        if "LOGIN" not in auth.upper().split():
+            raise TransportError(
+                f"{ep.host} does not offer AUTH LOGIN (offers: {auth.strip() or 'nothing'})"
+            )
+        smtp.user, smtp.password = ep.username or "", ep.password or ""
+        try:
+            # AUTH LOGIN is the mechanism the relay documents, even where PLAIN is offered.
+            smtp.auth("LOGIN", smtp.auth_login, initial_response_ok=False)
+        finally:
+            smtp.password = ""  # don't keep the key on a long-lived object
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            _quietly_close(self._smtp)
+            self._smtp = None
+
+    def _ready(self) -> smtplib.SMTP:
+        stale = self._smtp is not None and (
+            self._sent_on_connection >= self.max_per_connection
+            or self._clock() - self._last_used >= self.idle_reconnect
+        )
+        if self._smtp is None or stale:
+            self.connect()
+        assert self._smtp is not None
+        return self._smtp
+
+    # --- one message ----------------------------------------------------------------------
+
+    def send(
+        self,
+        message: OutgoingMessage,
+        *,
+        rcpt_to: tuple[str, ...] | None = None,
+        before_final_reply: Callable[[], None] | None = None,
+    ) -> Delivery:
+        """Send one message. ``before_final_reply`` runs after the final "." is written and
+        before its reply is read (the outbox commits "awaiting final reply" there).
+
+        Raises TransientError / RelayRefused / AuthFailed (safe: the relay has not accepted
+        the message) or OutcomeUnknown (it may have)."""
+        reused = self._smtp is not None
+        try:
+            return self._send_once(message, rcpt_to, before_final_reply)
+        except _StaleConnection as exc:
+            if not reused:
+                raise TransientError(str(exc.__cause__ or "connection dropped")) from exc
+            # The relay dropped an idle connection: nothing was sent; open a fresh one.
+            log.info("connection was dropped while idle; reconnecting")
+            self.close()
+            try:
+                return self._send_once(message, rcpt_to, before_final_reply)
+            except _StaleConnection as again:
+                raise TransientError("the connection dropped before the message was sent") from (
+                    again
+                )
+
+    def _send_once(
+        self,
+        message: OutgoingMessage,
+        rcpt_to: tuple[str, ...] | None,
+        before_final_reply: Callable[[], None] | None,
+    ) -> Delivery:
+        smtp = self._ready()
+        rcpts = rcpt_to if rcpt_to is not None else message.envelope.rcpt_to
+        self._sent_on_connection += 1
+        try:
+            code, msg = smtp.mail(message.envelope.mail_from)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            raise _StaleConnection() from exc
+        if code != 250:
+            self._after_refusal(smtp, code)
+            raise reply_error(code, _text(msg), "MAIL FROM")
+        accepted, refused = [], {}
+        try:
+            for rcpt in rcpts:
+                code, msg = smtp.rcpt(rcpt)
+                if code in (250, 251):
+                    accepted.append(rcpt)
+                else:
+                    refused[rcpt] = (code, _text(msg))
+                    if code == 421:
+                        self.close()
+                        raise reply_error(code, _text(msg), "RCPT TO")
+            if not accepted:
+                self._after_refusal(smtp, 0)
+                worst = min(refused.values(), key=lambda r: r[0] >= 500)  # 4xx first
+                err = reply_error(worst[0], worst[1], "RCPT TO")
+                if isinstance(err, (TransientError, RelayRefused)):
+                    err.refused = refused
+                raise err
+            code, msg = smtp.docmd("DATA")
+            if code != 354:
+                self._after_refusal(smtp, code)
+                raise reply_error(code, _text(msg), "DATA")
+            smtp.send(dot_stuff(message.data))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # Before the final "." completed: the relay cannot have accepted the message.
+            self.close()
+            raise TransientError(f"the connection dropped while sending: {exc}") from exc
+        if before_final_reply is not None:
+            before_final_reply()
+        try:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.endpoint.final_timeout)
+            code, msg = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            raise OutcomeUnknown(
+                "the connection ended before the relay confirmed the message: it may have "
+                "been sent; check before sending it again"
+            ) from exc
+        finally:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(self.endpoint.timeout)
+        self._last_used = self._clock()
+        if code != 250:
+            self._after_refusal(smtp, code)
+            raise reply_error(code, _text(msg), "end of DATA")
+        return Delivery(code, _text(msg), accepted, refused)
+
+    def _after_refusal(self, smtp: smtplib.SMTP, code: int) -> None:
+        """A 421 ends the connection; otherwise reset so the connection can be reused."""
+        if code == 421:
+            self.close()
+            return
+        try:
+            smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _StaleConnection(Exception):
+    """The first command on a reused connection failed: the relay had dropped it."""
+
+
+def _quietly_close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    try:
+        smtp.close()
+    except OSError:
+        pass
