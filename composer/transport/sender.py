@@ -12,11 +12,11 @@ after its retries) stop the batch, and the messages not tried say so.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
 from collections.abc import Callable
-import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -152,8 +152,9 @@ def send_batch(
     try:
         for i, m in enumerate(messages):
             if abort is not None:
-                result = _result_for(i, m, "failed", error=f"not sent: {abort}",
-                                     exit_code=abort.exit_code)
+                result = _result_for(
+                    i, m, "failed", error=f"not sent: {abort}", exit_code=abort.exit_code
+                )
             elif hooks.cancelled is not None and hooks.cancelled():
                 cancelled = True
                 result = _result_for(i, m, "failed", error="not sent: cancelled", exit_code=4)
@@ -162,8 +163,9 @@ def send_batch(
                     result = _send_one(i, m, session, options, hooks, wait)
                 except _Abort as exc:
                     abort = exc
-                    result = _result_for(i, m, "failed", error=str(exc), exit_code=exc.exit_code,
-                                         attempts=1)
+                    result = _result_for(
+                        i, m, "failed", error=str(exc), exit_code=exc.exit_code, attempts=1
+                    )
                     if exc.__cause__ is not None and isinstance(exc.__cause__, TransportError):
                         _fill_reply(result, exc.__cause__)
             results.append(result)
@@ -172,8 +174,7 @@ def send_batch(
     finally:
         if own_session:
             session.close()
-    return BatchReport(results, time.monotonic() - started, session.connections_opened,
-                       cancelled)
+    return BatchReport(results, time.monotonic() - started, session.connections_opened, cancelled)
 
 
 def _fill_reply(result: MessageResult, exc: TransportError) -> None:

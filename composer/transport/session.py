@@ -13,6 +13,7 @@ loopback host (the local relay).
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import re
@@ -355,11 +356,7 @@ class _StaleConnection(Exception):
 
 
 def _quietly_close(smtp: smtplib.SMTP) -> None:
-    try:
+    with contextlib.suppress(smtplib.SMTPException, OSError):
         smtp.quit()
-    except (smtplib.SMTPException, OSError):
-        pass
-    try:
+    with contextlib.suppress(OSError):
         smtp.close()
-    except OSError:
-        pass

@@ -85,8 +85,12 @@ class FaultHandler:
         action = self._next("DATA")
         refused = action is not None and action[:1] in ("4", "5")
         self.received.append(
-            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
-                     kept=not refused)
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content,
+                kept=not refused,
+            )
         )
         reply = await self._act(server, action)
         return reply or "250 2.0.0 OK queued as 123456789012345678"
@@ -148,9 +152,16 @@ def free_port() -> int:
 
 
 class FaultServer:
-    def __init__(self, ca: trustme.CA, tmp: Path, *, tls: bool = True,
-                 cert_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
-                 idle_timeout: float = 300, offer_plain: bool = False) -> None:
+    def __init__(
+        self,
+        ca: trustme.CA,
+        tmp: Path,
+        *,
+        tls: bool = True,
+        cert_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+        idle_timeout: float = 300,
+        offer_plain: bool = False,
+    ) -> None:
         self.handler = FaultHandler()
         self.connections = 0
         self.closed = threading.Event()
@@ -160,8 +171,11 @@ class FaultServer:
         self.ca_file = tmp / "ca.pem"
         ca.cert_pem.write_to_path(self.ca_file)
         kwargs: dict = dict(
-            hostname=self.host, port=self.port, authenticator=authenticator(self.handler),
-            auth_exclude_mechanism=[] if offer_plain else ["PLAIN"], enable_SMTPUTF8=False,
+            hostname=self.host,
+            port=self.port,
+            authenticator=authenticator(self.handler),
+            auth_exclude_mechanism=[] if offer_plain else ["PLAIN"],
+            enable_SMTPUTF8=False,
             timeout=idle_timeout,
         )
         if tls:
@@ -182,8 +196,9 @@ class FaultServer:
 
     def duplicates(self) -> int:
         """Copies a recipient may have got more than once (kept receptions only)."""
-        counts = Counter((r.message_id, rcpt) for r in self.received if r.kept
-                         for rcpt in r.rcpt_tos)
+        counts = Counter(
+            (r.message_id, rcpt) for r in self.received if r.kept for rcpt in r.rcpt_tos
+        )
         return sum(n - 1 for n in counts.values())
 
     def kept(self) -> list[Received]:

@@ -7,14 +7,13 @@ got a message twice (``server.duplicates() == 0``).
 from __future__ import annotations
 
 import pytest
+from faultserver import GOOD_KEY, USER, FaultServer, free_port
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
 from composer.transport.errors import TLSError
 from composer.transport.sender import BatchReport, SendOptions, send_batch
 from composer.transport.session import Endpoint, SmtpSession
-
-from faultserver import GOOD_KEY, USER, FaultServer, free_port
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 
@@ -25,14 +24,22 @@ def messages(n: int = 1, body: str = "Hello") -> list[OutgoingMessage]:
 
 
 def endpoint(server: FaultServer, **kw) -> Endpoint:
-    base = dict(host=server.host, port=server.port, ca_file=str(server.ca_file),
-                username=USER, password=GOOD_KEY, timeout=5.0, final_timeout=5.0)
+    base = dict(
+        host=server.host,
+        port=server.port,
+        ca_file=str(server.ca_file),
+        username=USER,
+        password=GOOD_KEY,
+        timeout=5.0,
+        final_timeout=5.0,
+    )
     base.update(kw)
     return Endpoint(**base)
 
 
-def send(server: FaultServer, msgs: list[OutgoingMessage], options: SendOptions = FAST,
-         **kw) -> BatchReport:
+def send(
+    server: FaultServer, msgs: list[OutgoingMessage], options: SendOptions = FAST, **kw
+) -> BatchReport:
     report = send_batch(msgs, endpoint(server, **kw), options=options)
     assert server.duplicates() == 0
     assert len(report.results) == len(msgs)
@@ -59,13 +66,19 @@ def test_auth_login_even_when_plain_is_offered(make_server) -> None:
 
 @pytest.mark.parametrize(
     ("phase", "reply"),
-    [("MAIL", "421 4.3.3 try later"), ("MAIL", "451 4.3.0 busy"),
-     ("RCPT", "421 4.3.3 try later"), ("RCPT", "451 4.3.0 busy"),
-     ("DATA", "421 4.3.3 [internal] smtpapi unable to generate unique transmission id"),
-     ("DATA", "451 4.3.0 busy"), ("DATA", "drop-before")],
+    [
+        ("MAIL", "421 4.3.3 try later"),
+        ("MAIL", "451 4.3.0 busy"),
+        ("RCPT", "421 4.3.3 try later"),
+        ("RCPT", "451 4.3.0 busy"),
+        ("DATA", "421 4.3.3 [internal] smtpapi unable to generate unique transmission id"),
+        ("DATA", "451 4.3.0 busy"),
+        ("DATA", "drop-before"),
+    ],
 )
-def test_transient_failures_are_retried_once_each(server: FaultServer, phase: str,
-                                                  reply: str) -> None:
+def test_transient_failures_are_retried_once_each(
+    server: FaultServer, phase: str, reply: str
+) -> None:
     if reply == "drop-before":  # a drop at MAIL on a fresh connection: nothing was sent
         phase, reply = "MAIL", "drop"
     server.script(phase, reply)
@@ -78,14 +91,21 @@ def test_transient_failures_are_retried_once_each(server: FaultServer, phase: st
 
 @pytest.mark.parametrize(
     ("phase", "reply", "words", "field"),
-    [("MAIL", "550 5.7.1 Unconfigured Sending Domain <example.com>", "sending domain", "from"),
-     ("DATA", "550 5.6.0 JSON parsing error in X-MSYS-API", "X-MSYS-API", None),
-     ("DATA", "550 5.6.0 X-MSYS-API 'metadata' must be of type 'json object'", "X-MSYS-API",
-      "metadata"),
-     ("DATA", "554 5.7.1 Message rejected", "refused the message", None)],
+    [
+        ("MAIL", "550 5.7.1 Unconfigured Sending Domain <example.com>", "sending domain", "from"),
+        ("DATA", "550 5.6.0 JSON parsing error in X-MSYS-API", "X-MSYS-API", None),
+        (
+            "DATA",
+            "550 5.6.0 X-MSYS-API 'metadata' must be of type 'json object'",
+            "X-MSYS-API",
+            "metadata",
+        ),
+        ("DATA", "554 5.7.1 Message rejected", "refused the message", None),
+    ],
 )
-def test_permanent_refusals_are_not_retried(server: FaultServer, phase: str, reply: str,
-                                            words: str, field: str | None) -> None:
+def test_permanent_refusals_are_not_retried(
+    server: FaultServer, phase: str, reply: str, words: str, field: str | None
+) -> None:
     server.script(phase, reply)
     report = send(server, messages(2))
     first, second = report.results
@@ -143,8 +163,12 @@ def test_101_messages_use_two_connections(server: FaultServer) -> None:
 
 def test_partial_recipient_refusal_is_reported_per_recipient(server: FaultServer) -> None:
     server.handler.rcpt_faults["bad@example.com"] = "550 5.1.1 no such user"
-    draft = Draft(from_addr=Recipient("ann@example.com"), subject="x", body="y",
-                  to=[Recipient("good@example.com"), Recipient("bad@example.com")])
+    draft = Draft(
+        from_addr=Recipient("ann@example.com"),
+        subject="x",
+        body="y",
+        to=[Recipient("good@example.com"), Recipient("bad@example.com")],
+    )
     report = send(server, build_messages(draft))
     (r,) = report.results
     assert r.status == "sent" and r.refused == {"bad@example.com": (550, "5.1.1 no such user")}
@@ -154,8 +178,12 @@ def test_partial_recipient_refusal_is_reported_per_recipient(server: FaultServer
 
 def test_deferred_recipient_is_retried_alone(server: FaultServer) -> None:
     server.script("RCPT", "451 4.2.1 mailbox busy")  # the first RCPT of the first attempt
-    draft = Draft(from_addr=Recipient("ann@example.com"), subject="x", body="y",
-                  to=[Recipient("a@example.com"), Recipient("b@example.com")])
+    draft = Draft(
+        from_addr=Recipient("ann@example.com"),
+        subject="x",
+        body="y",
+        to=[Recipient("a@example.com"), Recipient("b@example.com")],
+    )
     report = send(server, build_messages(draft))
     (r,) = report.results
     assert r.status == "sent" and r.refused == {} and r.attempts == 2
@@ -177,8 +205,9 @@ def test_unreachable_port_falls_back_to_the_second(server: FaultServer) -> None:
 
 
 def test_nothing_listening_fails_every_message_clearly(server: FaultServer) -> None:
-    report = send(server, messages(2), port=free_port(),
-                  options=SendOptions(retries=1, retry_delay=0.01))
+    report = send(
+        server, messages(2), port=free_port(), options=SendOptions(retries=1, retry_delay=0.01)
+    )
     assert [r.status for r in report.results] == ["failed", "failed"]
     assert "cannot reach" in report.results[0].error
     assert report.exit_code == 4
@@ -198,8 +227,12 @@ def test_tls_problems_never_send_the_key_or_the_message(make_server, case: str) 
     assert [r.status for r in report.results] == ["failed", "failed"]
     assert report.exit_code == 4
     assert server.handler.logins == [] and server.received == []
-    words = {"no-starttls": "does not offer STARTTLS", "454": "refused STARTTLS",
-             "untrusted": "not trusted", "wrong-host": "not trusted"}[case]
+    words = {
+        "no-starttls": "does not offer STARTTLS",
+        "454": "refused STARTTLS",
+        "untrusted": "not trusted",
+        "wrong-host": "not trusted",
+    }[case]
     assert words in report.results[0].error
 
 
