@@ -92,6 +92,48 @@ def add_parser(sub: Any) -> None:
         help="inline CSS here with premailer before sending",
     )
 
+    n = p.add_argument_group("relay connection (default: the default profile; `local` at first)")
+    n.add_argument("--profile", metavar="NAME", help="a saved profile (composer profile list)")
+    n.add_argument(
+        "--provider",
+        metavar="PRESET",
+        choices=["sparkpost", "sparkpost-eu", "bird", "bird-eu", "custom", "local"],
+    )
+    n.add_argument("--host", metavar="HOST")
+    n.add_argument("--port", metavar="N", type=int)
+    n.add_argument("--subaccount", metavar="ID", help="SparkPost subaccount id")
+    n.add_argument("--workspace", metavar="ID", help="Bird workspace id")
+    n.add_argument("--ca-file", metavar="FILE", help="trust this CA too (a private relay)")
+    n.add_argument("--no-tls", action="store_true", help="plain SMTP: loopback hosts only")
+    n.add_argument(
+        "--retries",
+        metavar="N",
+        type=int,
+        default=3,
+        help="retries of a transient failure (default 3)",
+    )
+    n.add_argument(
+        "--retry-delay",
+        metavar="SECONDS",
+        type=float,
+        default=1.0,
+        help="first wait before a retry; doubles each time (default 1)",
+    )
+    n.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=60.0,
+        help="per SMTP command (default 60, the relay's minimum)",
+    )
+    n.add_argument(
+        "--final-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=600.0,
+        help="for the reply after the message (default 600)",
+    )
+
     out = p.add_argument_group("output")
     out.add_argument("--dry-run", action="store_true", help="build only; send nothing")
     out.add_argument(
@@ -289,7 +331,7 @@ def run_send(args: argparse.Namespace) -> int:
     targets = _eml_targets(args.eml, messages) if args.eml else None
 
     if not args.dry_run:
-        raise UsageError("sending over the network is not available in this version; add --dry-run")
+        return _send_for_real(args, draft, messages, targets)
 
     if targets:
         _write_eml(targets, messages)
@@ -317,3 +359,101 @@ def run_send(args: argparse.Namespace) -> int:
             f"dry run: {len(messages)} message(s) written to {where}; nothing sent", file=sys.stderr
         )
     return EXIT_OK
+
+
+def _check_network_args(args: argparse.Namespace) -> None:
+    if args.retries < 0 or args.retries > 20:
+        raise UsageError("--retries: give a number from 0 to 20")
+    if args.retry_delay < 0:
+        raise UsageError("--retry-delay: must not be negative")
+    if args.timeout <= 0 or args.final_timeout <= 0:
+        raise UsageError("--timeout / --final-timeout: must be more than 0 seconds")
+    if args.ca_file is not None and not Path(args.ca_file).is_file():
+        raise UsageError(f"--ca-file: file not found: {args.ca_file}")
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise UsageError("--port: give a number from 1 to 65535")
+
+
+def _send_for_real(
+    args: argparse.Namespace,
+    draft: Draft,
+    messages: list[OutgoingMessage],
+    targets: list[Path] | None,
+) -> int:
+    from composer.store.history import History
+    from composer.transport.connect import choose_profile, open_endpoint
+    from composer.transport.sender import Hooks, SendOptions, send_batch
+
+    _check_network_args(args)
+    profile = choose_profile(
+        args.profile,
+        provider=args.provider,
+        host=args.host,
+        port=args.port,
+        subaccount=args.subaccount,
+        workspace=args.workspace,
+        no_tls=args.no_tls,
+    )
+    if targets:  # the exact bytes, written before they go out
+        _write_eml(targets, messages)
+    options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
+    with (
+        History() as history,
+        open_endpoint(
+            profile, ca_file=args.ca_file, timeout=args.timeout, final_timeout=args.final_timeout
+        ) as endpoint,
+    ):
+
+        def record(result: Any) -> None:
+            history.record(
+                profile=profile.name,
+                host=f"{endpoint.host}:{endpoint.port}",
+                subject=draft.subject,
+                result=result,
+            )
+            if not args.json:
+                _print_result(result, len(messages))
+
+        report = send_batch(messages, endpoint, options=options, hooks=Hooks(on_result=record))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "dry_run": False,
+                    "profile": profile.name,
+                    "messages": [r.as_json() for r in report.results],
+                    "sent": report.count("sent"),
+                    "failed": report.count("failed"),
+                    "unknown": report.count("unknown"),
+                    "elapsed": round(report.elapsed, 4),
+                    "connections": report.connections,
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(
+            f"{report.count('sent')} sent, {report.count('failed')} failed, "
+            f"{report.count('unknown')} unknown via {profile.name} "
+            f"in {report.elapsed:.2f} s",
+            file=sys.stderr,
+        )
+        if profile.provider.value == "local":
+            from composer.store.paths import app_paths
+
+            print(f"delivered into the sandbox: {app_paths().sandbox}", file=sys.stderr)
+    return report.exit_code
+
+
+def _print_result(result: Any, total: int) -> None:
+    who = ", ".join(result.rcpt_to)
+    prefix = f"[{result.index + 1}/{total}] {who}:"
+    if result.status == "sent":
+        line = f"{prefix} sent ({result.code} {result.reply})".rstrip()
+        if result.refused:
+            line += f"; {result.error}"
+    elif result.status == "unknown":
+        line = f"{prefix} UNKNOWN: {result.error}"
+    else:
+        line = f"{prefix} FAILED: {result.error}"
+    print(line, file=sys.stderr if result.status != "sent" else sys.stdout)

@@ -18,7 +18,7 @@ __all__ = ["AddressError", "ValidAddress", "address_key", "check_address", "has_
 # C0 controls, DEL, C1 controls and the Unicode line/paragraph separators: none of these may
 # reach a header, and str.splitlines() treats several of them as line breaks.
 _CONTROL = {chr(c) for c in range(0x20)} | {chr(0x7F)} | {chr(c) for c in range(0x80, 0xA0)}
-_CONTROL |= {"\u2028", "\u2029", "\ufeff"}
+_CONTROL |= {"\u2028", "\u2029"}
 
 
 def has_control_chars(text: str) -> bool:

@@ -224,6 +224,11 @@ class SmtpSession:
         finally:
             smtp.password = ""  # don't keep the key on a long-lived object
 
+    @property
+    def socket(self) -> socket.socket | None:
+        """The live socket (an ssl.SSLSocket after STARTTLS), for reporting only."""
+        return self._smtp.sock if self._smtp is not None else None
+
     def close(self) -> None:
         if self._smtp is not None:
             _quietly_close(self._smtp)

@@ -272,10 +272,3 @@ def test_warnings_do_not_block(run_composer, body: Path) -> None:
 def test_version_and_module_entry(run_composer) -> None:
     r = run_composer("--version")
     assert r.code == 0 and r.out.startswith("composer ")
-
-
-def test_sending_without_dry_run_is_not_silent(run_composer, body: Path) -> None:
-    args = [a for a in base_args(body) if a != "--dry-run"]
-    r = run_composer(*args)
-    assert r.code in (2, 3, 4)
-    assert "Traceback" not in r.err and r.err.strip()

@@ -1,0 +1,41 @@
+"""``composer history``: what was sent, when, through which profile, and what the relay said."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from composer.cli import EXIT_OK, UsageError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "history",
+        help="list recent sends",
+        description="Recent send attempts, newest first (never any key).",
+    )
+    p.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="how many (20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=run_history)
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from composer.store.history import History
+
+    if args.limit < 1:
+        raise UsageError("--limit: give a number of 1 or more")
+    with History() as history:
+        entries = history.recent(args.limit)
+    if args.json:
+        print(json.dumps([e.as_json() for e in entries], indent=2))
+        return EXIT_OK
+    if not entries:
+        print("No sends yet.", file=sys.stderr)
+        return EXIT_OK
+    for e in entries:
+        rcpts = ", ".join(e.rcpt_to)
+        reply = f"{e.code} {e.reply}".strip() if e.code else e.error
+        print(f"{e.time}  {e.status:<7}  {e.profile:<12} {rcpts}  {e.subject!r}  {reply}")
+    return EXIT_OK

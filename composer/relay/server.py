@@ -1,0 +1,300 @@
+"""The local relay: an aiosmtpd server that speaks like the SparkPost / Bird SMTP relay and
+delivers every copy into a Maildir, so the whole send path can be tried with no account.
+
+Choices that follow the relay's documentation (seeds/000, 001) and research/reliability.md §3:
+AUTH LOGIN only (``SMTP_Injection`` as the user, any non-empty password); STARTTLS required
+when a certificate is given; no SMTPUTF8 (the relay does not document it); failed AUTH
+answered 535 (``handled=False``: with ``True`` aiosmtpd sends no reply and the client hangs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import ssl
+from collections.abc import Awaitable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import (
+    SMTP,
+    AuthResult,
+    Envelope,
+    LoginPassword,
+    Session,
+    TLSSetupException,
+)
+
+from composer.relay.fanout import (
+    MsysRejection,
+    build_copies,
+    describe,
+    envelope_address_ok,
+    parse_request,
+)
+from composer.relay.maildir import deliver, ensure_maildir
+from composer.store.atomic import atomic_write_text
+
+__all__ = ["SANDBOX_COUNT_FILE", "TEMP_FAILURE", "LocalRelay", "new_transmission_id"]
+
+log = logging.getLogger("composer.relay")
+
+TEMP_FAILURE = "451 4.3.0 local relay error"
+SANDBOX_COUNT_FILE = ".sandbox-count.json"  # inside the Maildir root, so it goes with it
+_USER_PREFIX = b"SMTP_Injection"
+
+
+def new_transmission_id() -> str:
+    """18 decimal digits, no leading zero: what SparkPost's transmission ids look like."""
+    return str(10**17 + secrets.randbelow(9 * 10**17))
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _authenticate(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = (
+        mechanism == "LOGIN"
+        and isinstance(auth_data, LoginPassword)
+        and auth_data.login.startswith(_USER_PREFIX)
+        and bool(auth_data.password)
+    )
+    # The user name is logged (it is no secret); the password never is.
+    user = auth_data.login[:80].decode("ascii", "replace") if ok else "(refused)"
+    log.info("AUTH %s for %s", "accepted" if ok else "refused", user)
+    return AuthResult(success=ok, handled=False, auth_data=None)
+
+
+class _Controller(Controller):
+    """Serves on a socket we bound ourselves: the port is known (and held) before the
+    thread starts, so port 0 has no bind-close-rebind race and "in use" fails at once."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._sock = sock
+
+    def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
+        return self.loop.create_server(self._factory_invoker, sock=self._sock)
+
+
+class _Handler:
+    def __init__(self, relay: LocalRelay) -> None:
+        self._relay = relay
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self._relay.require_auth and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        if not envelope_address_ok(address):
+            return "553 5.1.7 invalid sender address"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if not envelope_address_ok(address) or "@" not in address:
+            return "553 5.1.3 invalid recipient address"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        try:
+            data = envelope.original_content or b""
+            return self._relay._accept(envelope.mail_from or "", list(envelope.rcpt_tos), data)
+        except Exception:
+            log.exception("a message could not be handled")
+            return TEMP_FAILURE
+
+    async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):
+            # a client that does not trust the certificate: its problem, not a relay fault
+            log.info("STARTTLS handshake failed: %s", error.__cause__ or error)
+        else:
+            log.error("session error", exc_info=error)
+        return TEMP_FAILURE
+
+
+class LocalRelay:
+    """An SMTP server on a loopback address that behaves like the relay's SMTP API."""
+
+    def __init__(
+        self,
+        maildir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
+        allow_remote: bool = False,
+        require_auth: bool = False,
+        sandbox_limit: int = 5,
+        idle_timeout: float = 300.0,
+    ) -> None:
+        if not allow_remote and not _loopback(host):
+            raise ValueError(
+                f"refusing to listen on {host!r}: the local relay accepts mail from anyone "
+                "who can reach it, so it listens only on a loopback address (127.0.0.1, ::1, "
+                "localhost) unless remote access is allowed explicitly"
+            )
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is not between 0 and 65535")
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("a TLS certificate and its key go together: give both or neither")
+        self.maildir = Path(maildir)
+        self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
+        self.port = port
+        self.require_auth = require_auth
+        self.sandbox_limit = sandbox_limit
+        self.idle_timeout = idle_timeout
+        self._tls: ssl.SSLContext | None = None
+        if tls_cert is not None and tls_key is not None:
+            # Loaded now so that a bad file is reported before anything listens.
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(str(tls_cert), str(tls_key))
+        self._controller: _Controller | None = None
+        self._sandbox_count = self._load_count()
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    @property
+    def tls(self) -> bool:
+        return self._tls is not None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        """Bind and serve in a background thread. Raises OSError when the port is taken."""
+        if self._controller is not None:
+            raise RuntimeError("the local relay is already running")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.create_server((self.host, self.port), family=family)
+        controller: _Controller | None = None
+        try:
+            self.port = sock.getsockname()[1]
+            ensure_maildir(self.maildir)  # after the bind: a relay that cannot start leaves nothing
+            controller = _Controller(
+                _Handler(self),
+                sock,
+                hostname=self.host,
+                port=self.port,
+                server_hostname="localhost",
+                ident="Composer local relay",
+                enable_SMTPUTF8=False,
+                tls_context=self._tls,
+                require_starttls=self._tls is not None,
+                auth_require_tls=self._tls is not None,
+                auth_exclude_mechanism=["PLAIN"],
+                authenticator=_authenticate,
+                timeout=self.idle_timeout,
+            )
+            controller.start()
+        except BaseException:
+            sock.close()
+            if controller is not None and controller._thread is not None:
+                with contextlib.suppress(Exception):
+                    controller.stop(no_assert=True)
+            raise
+        self._controller = controller
+        log.debug("listening on %s:%d", self.host, self.port)
+
+    def stop(self) -> None:
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            sock = controller._sock
+            controller.stop()
+            sock.close()
+            log.debug("stopped")
+
+    def __enter__(self) -> LocalRelay:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- sandbox allowance --------------------------------------------------------------
+
+    @property
+    def sandbox_count(self) -> int:
+        """Messages sent with ``options.sandbox`` so far (persisted beside the mail)."""
+        return self._sandbox_count
+
+    @property
+    def _count_file(self) -> Path:
+        return self.maildir / SANDBOX_COUNT_FILE
+
+    def _load_count(self) -> int:
+        try:
+            value = json.loads(self._count_file.read_text(encoding="utf-8"))["sandbox_messages"]
+        except FileNotFoundError:
+            return 0
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("%s is unreadable; counting from 0", self._count_file)
+            return 0
+        return value if isinstance(value, int) and value >= 0 else 0
+
+    def _save_count(self, count: int) -> None:
+        self._sandbox_count = count
+        try:
+            atomic_write_text(self._count_file, json.dumps({"sandbox_messages": count}) + "\n")
+        except OSError as exc:
+            # the mail is delivered already; a lost count must not turn that into a 451
+            log.warning("cannot save the sandbox count in %s: %s", self._count_file, exc)
+
+    # --- one message ----------------------------------------------------------------------
+
+    def _accept(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> str:
+        """Fan out and deliver; the SMTP reply. Runs on the server's thread."""
+        try:
+            request = parse_request(data)
+        except MsysRejection as rejection:
+            log.info("message refused: %s", rejection.reply)
+            return rejection.reply
+        transmission_id = new_transmission_id()
+        extra: list[tuple[str, str]] = []
+        count = self._sandbox_count + 1  # only the server's one thread gets here
+        if request.sandbox and count > self.sandbox_limit:
+            note = f"over the sandbox allowance of {self.sandbox_limit} (count {count})"
+            extra.append(("X-Relay-Sandbox-Note", note))
+        try:
+            copies = build_copies(
+                request, mail_from, rcpt_tos, transmission_id, extra_headers=extra
+            )
+        except MsysRejection as rejection:
+            log.info("message refused: %s", rejection.reply)
+            return rejection.reply
+        deliver(self.maildir, copies)
+        if request.sandbox:
+            self._save_count(count)  # counted once delivered, so a retried 451 counts once
+        log.info(
+            "transmission %s delivered as %d copies (%s)",
+            transmission_id,
+            len(copies),
+            describe(copies),
+        )
+        return f"250 2.0.0 OK {len(copies)} message(s) queued as {transmission_id}"

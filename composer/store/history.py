@@ -1,0 +1,128 @@
+"""Send history: every message a send tried, in SQLite under COMPOSER_HOME.
+
+Time, profile, Message-ID, envelope, status, the server's reply, attempts — never a key, and
+never the message body (the .eml is the person's to keep, not ours to copy).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from composer.store.paths import app_paths
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sends (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time        TEXT NOT NULL,
+    profile     TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    mail_from   TEXT NOT NULL,
+    rcpt_to     TEXT NOT NULL,      -- JSON list
+    subject     TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL,      -- sent | failed | unknown
+    code        INTEGER,
+    reply       TEXT NOT NULL DEFAULT '',
+    error       TEXT NOT NULL DEFAULT '',
+    refused     TEXT NOT NULL DEFAULT '{}',  -- JSON {rcpt: [code, text]}
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    size        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sends_time ON sends(time);
+"""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    time: str
+    profile: str
+    host: str
+    message_id: str
+    mail_from: str
+    rcpt_to: list[str]
+    subject: str
+    status: str
+    code: int | None
+    reply: str
+    error: str
+    refused: dict[str, Any]
+    attempts: int
+    size: int
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class History:
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else app_paths().history_db
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection per History; the send path records from its own thread, so the
+        # GUI and the CLI each make their own History there.
+        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def record(self, *, profile: str, host: str, subject: str, result: Any) -> None:
+        """Record one MessageResult (composer.transport.sender) — duck-typed to keep the
+        store below the transport layer."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO sends (time, profile, host, message_id, mail_from, rcpt_to,"
+                " subject, status, code, reply, error, refused, attempts, size)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    profile,
+                    host,
+                    result.message_id,
+                    result.mail_from,
+                    json.dumps(result.rcpt_to),
+                    subject,
+                    result.status,
+                    result.code,
+                    result.reply,
+                    result.error,
+                    json.dumps({k: list(v) for k, v in result.refused.items()}),
+                    result.attempts,
+                    result.size,
+                ),
+            )
+
+    def recent(self, limit: int = 20) -> list[HistoryEntry]:
+        rows = self._db.execute(
+            "SELECT id, time, profile, host, message_id, mail_from, rcpt_to, subject, status,"
+            " code, reply, error, refused, attempts, size FROM sends ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            HistoryEntry(
+                *row[:6],
+                json.loads(row[6]),
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                row[11],
+                json.loads(row[12]),
+                row[13],
+                row[14],
+            )
+            for row in rows
+        ]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,110 @@
+"""From a profile to a live endpoint: the API key at the last moment, the local relay started.
+
+The ``local`` profile starts the built-in relay in-process on a free loopback port, delivering
+into ``$COMPOSER_HOME/sandbox``; every other profile reads its key from the OS keyring (or
+``COMPOSER_API_KEY``) here, just before connecting, so that it lives as briefly as possible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from composer.store.paths import app_paths
+from composer.transport.credentials import get_api_key
+from composer.transport.profiles import Profile, ProfileStore
+from composer.transport.providers import SMTP_USER, Provider, smtp_password
+from composer.transport.session import Endpoint
+
+__all__ = ["choose_profile", "open_endpoint"]
+
+
+def choose_profile(
+    name: str | None = None,
+    *,
+    provider: str | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    subaccount: str | None = None,
+    workspace: str | None = None,
+    no_tls: bool = False,
+    store: ProfileStore | None = None,
+) -> Profile:
+    """The profile a send uses: a saved one (by name, else the default), with overrides; or an
+    unsaved one made from ``provider`` / ``host`` when no name is given."""
+    store = store or ProfileStore()
+    overrides: dict[str, Any] = {
+        k: v
+        for k, v in dict(host=host, port=port, subaccount=subaccount, workspace=workspace).items()
+        if v is not None
+    }
+    if no_tls:
+        overrides["tls"] = False
+    if name is None and (provider is not None or host is not None):
+        kind = provider or Provider.CUSTOM.value
+        return Profile.new(kind, kind, **overrides)
+    base = store.get(name) if name is not None else store.default()
+    if base is None:
+        raise_no_profile()
+    if provider is not None and provider != base.provider.value:
+        return Profile.new(base.name, provider, **overrides)
+    return dataclasses.replace(base, **overrides) if overrides else base
+
+
+def raise_no_profile() -> None:
+    from composer.transport.providers import ProfileError
+
+    raise ProfileError("profile", "no default profile: add one with `composer profile add`")
+
+
+@contextmanager
+def open_endpoint(
+    profile: Profile,
+    *,
+    ca_file: str | None = None,
+    timeout: float = 60.0,
+    final_timeout: float = 600.0,
+) -> Iterator[Endpoint]:
+    if profile.provider is Provider.LOCAL and _is_builtin(profile):
+        from composer.relay.server import LocalRelay
+
+        # aiosmtpd logs a deprecation warning of its own on every AUTH: not the person's concern
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        with LocalRelay(app_paths().sandbox) as relay:
+            yield Endpoint(
+                host=relay.host,
+                port=relay.port,
+                tls=False,
+                username=SMTP_USER,
+                password="local-sandbox",  # the local relay takes any password
+                timeout=timeout,
+                final_timeout=final_timeout,
+            )
+        return
+    ports = profile.ports
+    if profile.needs_key:
+        password: str | None = smtp_password(profile.provider, get_api_key(profile.name))
+    else:
+        password = "local-sandbox"
+    yield Endpoint(
+        host=profile.host,
+        port=ports[0],
+        fallback_port=ports[1] if len(ports) > 1 else None,
+        tls=profile.tls,
+        ca_file=ca_file,
+        username=profile.username,
+        password=password,
+        timeout=timeout,
+        final_timeout=final_timeout,
+    )
+
+
+def _is_builtin(profile: Profile) -> bool:
+    """The ``local`` provider at its preset address means "start the relay for me"; pointed at
+    another port it means "a local relay that is already running" (``composer relay``)."""
+    from composer.transport.providers import PRESETS
+
+    return profile.port == PRESETS[Provider.LOCAL].port

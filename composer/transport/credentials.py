@@ -1,0 +1,183 @@
+"""API keys: only in the OS keyring, or in ``COMPOSER_API_KEY`` for automation. Never in a file.
+
+Keyring entries use service ``composer-mail`` and the profile name as the user name.
+``COMPOSER_API_KEY``, when set and not empty, wins over the keyring for every profile (CI has
+no keyring, and a variable set for one run should not be shadowed by a stale stored key).
+
+A missing or locked keyring is loud: every keyring failure becomes a ``CredentialsError`` that
+says so and offers ``COMPOSER_API_KEY``. The null and fail backends count as "no keyring": the
+null one accepts a key and then returns None, which would lose it silently
+(research/reliability.md §4). There is deliberately no file fallback.
+
+Keys travel as ``Secret`` so that a repr, a log line or an f-string shows ``********``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+import keyring
+import keyring.backends.fail
+import keyring.backends.null
+import keyring.errors
+
+from composer.transport.errors import CredentialsError
+
+__all__ = [
+    "ENV_VAR",
+    "SERVICE",
+    "KeyringUnavailable",
+    "Secret",
+    "delete_api_key",
+    "get_api_key",
+    "key_status",
+    "keyring_problem",
+    "set_api_key",
+]
+
+SERVICE = "composer-mail"
+ENV_VAR = "COMPOSER_API_KEY"
+_KEY_RE = re.compile(r"[!-~]+")  # what smtplib can send in AUTH LOGIN: printable ASCII
+_T = TypeVar("_T")
+
+
+class Secret:
+    """A string that does not print itself. ``reveal()`` is for the SMTP login only."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    __hash__ = None  # type: ignore[assignment]  # equal secrets need not be dict keys
+
+    def __reduce__(self) -> object:
+        raise TypeError("a Secret cannot be pickled")  # nor copied to another process or file
+
+
+def _check_key(key: str, source: str) -> Secret:
+    key = key.strip()
+    if not key:
+        raise CredentialsError(f"{source}: the API key is empty")
+    if not _KEY_RE.fullmatch(key):
+        raise CredentialsError(
+            f"{source}: the API key must be one line of printable ASCII without spaces "
+            "(paste only the key itself, without 'AccessKey ')"
+        )
+    return Secret(key)
+
+
+class KeyringUnavailable(CredentialsError):
+    """No usable system keyring: none installed, no D-Bus session, locked, or a null backend.
+
+    The window can catch this one to offer "use the key for this session only"."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"No unlocked system keyring is available ({reason}); unlock or start one "
+            f"(GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker), "
+            f"or set {ENV_VAR} for this session"
+        )
+
+
+def _is_dead(backend: object) -> bool:
+    if isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring)):
+        return True
+    # The chainer wraps the viable backends; it is dead when all of them are.
+    children = getattr(backend, "backends", None)
+    return isinstance(children, list) and all(_is_dead(b) for b in children)
+
+
+def keyring_problem() -> str | None:
+    """Why the keyring cannot be used, or None when a real backend is selected."""
+    backend = keyring.get_keyring()
+    if not _is_dead(backend):
+        return None
+    if isinstance(backend, keyring.backends.null.Keyring):
+        return "the null keyring backend is selected, which stores nothing"
+    if os.name == "posix" and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return "no keyring backend found; there is no D-Bus session for the Secret Service"
+    return "no keyring backend found"
+
+
+def _call(action: Callable[[], _T], secret: str | None = None) -> _T:
+    """Run one keyring call; any failure of the backend becomes a CredentialsError."""
+    problem = keyring_problem()
+    if problem:
+        raise KeyringUnavailable(problem)
+    try:
+        return action()
+    except keyring.errors.KeyringLocked as exc:
+        raise KeyringUnavailable("the keyring is locked and could not be unlocked") from exc
+    except Exception as exc:  # D-Bus, Secret Service, OS errors: the backend's own types
+        reason = f"{type(exc).__name__}: {exc}".strip()
+        if secret:
+            reason = reason.replace(secret, "********")  # a backend might echo what it got
+        raise KeyringUnavailable(reason) from exc
+
+
+def _env_key() -> Secret | None:
+    value = os.environ.get(ENV_VAR, "")
+    if not value.strip():
+        return None  # set but empty counts as not set, as shells make that easy to do
+    return _check_key(value, ENV_VAR)
+
+
+def get_api_key(profile_name: str) -> Secret:
+    env = _env_key()
+    if env is not None:
+        return env
+    value = _call(lambda: keyring.get_password(SERVICE, profile_name))
+    if value is None:
+        raise CredentialsError(
+            f"No API key for profile '{profile_name}': run `composer profile set-key "
+            f"{profile_name}` to store one in the system keyring, or set {ENV_VAR}"
+        )
+    return _check_key(value, f"the keyring entry for profile '{profile_name}'")
+
+
+def set_api_key(profile_name: str, key: str | Secret) -> None:
+    secret = _check_key(key if isinstance(key, str) else key.reveal(), "API key")
+    raw = secret.reveal()
+    _call(lambda: keyring.set_password(SERVICE, profile_name, raw), secret=raw)
+    # Read it back: some backends accept a write and keep nothing.
+    if _call(lambda: keyring.get_password(SERVICE, profile_name), secret=raw) != raw:
+        raise KeyringUnavailable("the keyring accepted the key but did not keep it")
+
+
+def delete_api_key(profile_name: str) -> bool:
+    """Remove the stored key; False when there was none."""
+    if _call(lambda: keyring.get_password(SERVICE, profile_name)) is None:
+        return False
+    _call(lambda: keyring.delete_password(SERVICE, profile_name))
+    return True
+
+
+def key_status(profile_name: str) -> str:
+    """One of "from COMPOSER_API_KEY", "in keyring", "missing", "keyring unavailable: …"."""
+    if os.environ.get(ENV_VAR, "").strip():
+        return f"from {ENV_VAR}"
+    try:
+        value = _call(lambda: keyring.get_password(SERVICE, profile_name))
+    except KeyringUnavailable as exc:
+        return f"keyring unavailable: {exc.reason}"
+    return "missing" if value is None else "in keyring"

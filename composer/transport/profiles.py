@@ -1,0 +1,297 @@
+"""Sending profiles: which relay, which login form, which default sender. Never a key.
+
+Profiles file (``app_paths().profiles_file``, JSON, UTF-8), version 1::
+
+    {"format": "composer-profiles", "version": 1, "default": "local",
+     "profiles": [
+        {"name": "local", "provider": "local", "host": "127.0.0.1", "port": 8025,
+         "subaccount": null, "workspace": null, "default_from": "", "tls": false}]}
+
+No file means a fresh install: one profile, ``local``, which is the default (nothing is written
+until something changes). A file that cannot be read is a ``ProfileFileError`` naming the file
+and the field, and it is left exactly as it is: a typo must not cost every other profile.
+API keys live in the keyring (credentials.py); this file only ever holds what ``Profile`` has.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from composer.core.addresses import AddressError, check_address
+from composer.core.draft import parse_recipient
+from composer.core.errors import ComposerError
+from composer.store.atomic import atomic_write_text
+from composer.store.paths import app_paths
+from composer.transport.providers import (
+    PRESETS,
+    Preset,
+    ProfileError,
+    Provider,
+    check_host,
+    is_loopback,
+    parse_provider,
+    smtp_username,
+)
+
+__all__ = ["LOCAL_PROFILE", "Profile", "ProfileError", "ProfileFileError", "ProfileStore"]
+
+FORMAT_NAME = "composer-profiles"
+FORMAT_VERSION = 1
+
+# Names are keyring user names and command-line arguments: keep them plain.
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "provider": (str,),
+    "host": (str,),
+    "port": (int,),
+    "subaccount": (str, type(None)),
+    "workspace": (str, type(None)),
+    "default_from": (str,),
+    "tls": (bool,),
+}
+_REQUIRED = ("name", "provider", "host", "port")
+_WORDS = {str: "text", int: "a whole number", bool: "true or false", type(None): "null"}
+
+
+def _type_name(value: Any) -> str:
+    kinds = ((type(None), "null"), (bool, "true/false"), (str, "text"), ((int, float), "a number"),
+             (list, "a list"), (dict, "an object"))  # fmt: skip
+    return next((word for kind, word in kinds if isinstance(value, kind)), type(value).__name__)
+
+
+def _check_type(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be field ``key``, or None. bool is an int in Python: never a port."""
+    kinds = _FIELD_TYPES[key]
+    if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
+        return None
+    return f"must be {' or '.join(_WORDS[k] for k in kinds)}, not {_type_name(value)}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    provider: Provider
+    host: str
+    port: int
+    subaccount: str | None = None
+    workspace: str | None = None
+    default_from: str = ""
+    tls: bool = True
+
+    def __post_init__(self) -> None:
+        # Validate here so that no invalid Profile exists anywhere: not from the CLI, the
+        # window or the file.
+        for key in _FIELD_TYPES:
+            problem = _check_type(key, getattr(self, key))
+            if problem:
+                raise ProfileError(key, problem)
+        object.__setattr__(self, "provider", parse_provider(self.provider))
+        if not _NAME_RE.fullmatch(self.name):
+            raise ProfileError(
+                "name",
+                f"{self.name!r} must be 1-64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit",
+            )
+        check_host(self.host)
+        if not 1 <= self.port <= 65535:
+            raise ProfileError("port", f"{self.port} is not between 1 and 65535")
+        smtp_username(self.provider, self.subaccount, self.workspace)  # raises when invalid
+        if self.default_from:
+            try:
+                check_address(parse_recipient(self.default_from))
+            except AddressError as exc:
+                raise ProfileError("default_from", str(exc)) from None
+        if not self.tls and not is_loopback(self.host):
+            raise ProfileError(
+                "tls",
+                f"can be turned off only for a relay on this computer (localhost, 127.0.0.1, "
+                f"::1), not {self.host}: the API key would cross the network in the clear",
+            )
+
+    @classmethod
+    def new(cls, name: str, provider: str | Provider, **fields: Any) -> Profile:
+        """A profile with the provider's defaults for whatever ``fields`` leaves out or None."""
+        p = PRESETS[parse_provider(provider)]
+        given = {k: v for k, v in fields.items() if v is not None}
+        if "host" not in given and p.host is None:
+            raise ProfileError("host", f"{p.label} needs a host (--host)")
+        given.setdefault("host", p.host)
+        given.setdefault("port", p.port)
+        # The local relay is plain SMTP on loopback; pointed anywhere else it needs TLS too.
+        given.setdefault("tls", p.tls or not is_loopback(given["host"]))
+        return cls(name=name, provider=p.provider, **given)
+
+    @property
+    def preset(self) -> Preset:
+        return PRESETS[self.provider]
+
+    @property
+    def username(self) -> str:
+        return smtp_username(self.provider, self.subaccount, self.workspace)
+
+    @property
+    def needs_key(self) -> bool:
+        return self.preset.needs_key
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """Ports to try in order: the profile's, then the provider's documented alternative."""
+        fallback = self.preset.fallback_port
+        if fallback is None or fallback == self.port:
+            return (self.port,)
+        return (self.port, fallback)
+
+
+LOCAL_PROFILE = Profile.new("local", Provider.LOCAL)
+
+
+class ProfileFileError(ProfileError):
+    """The profiles file cannot be read; it is left untouched."""
+
+    def __init__(self, path: Path, field: str, message: str) -> None:
+        where = f"{field}: " if field else ""
+        ComposerError.__init__(
+            self,
+            f"profiles file {path}: {where}{message} (the file was left as it is: fix it, "
+            "or move it aside to start again with the local profile)",
+        )
+        self.path, self.field, self.message = path, field, message
+
+
+def _profile_from_json(item: Any, where: str, path: Path) -> Profile:
+    if not isinstance(item, dict):
+        raise ProfileFileError(path, where, f"must be an object, not {_type_name(item)}")
+    values: dict[str, Any] = {}
+    for key in _FIELD_TYPES:
+        if key not in item:
+            if key in _REQUIRED:
+                raise ProfileFileError(path, f"{where}.{key}", "is missing")
+            continue  # optional fields take their defaults
+        problem = _check_type(key, item[key])
+        if problem:
+            raise ProfileFileError(path, f"{where}.{key}", problem)
+        values[key] = item[key]
+    try:
+        return Profile(**values)
+    except ProfileError as exc:
+        raise ProfileFileError(path, f"{where}.{exc.field}", exc.message) from None
+
+
+def _find(profiles: list[Profile], name: str) -> Profile:
+    for p in profiles:
+        if p.name == name:
+            return p
+    names = ", ".join(p.name for p in profiles) or "none"
+    raise ProfileError("profile", f"there is no profile named {name!r} (profiles: {names})")
+
+
+class ProfileStore:
+    """The profiles file. Every call reads it afresh, so two windows or a window and the CLI
+    never act on a stale copy; every change is one atomic write."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else app_paths().profiles_file
+
+    def _load(self) -> tuple[builtins.list[Profile], str | None]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return [LOCAL_PROFILE], LOCAL_PROFILE.name
+        except UnicodeDecodeError:
+            raise ProfileFileError(self.path, "", "is not UTF-8 text") from None
+        except OSError as exc:
+            raise ProfileFileError(self.path, "", f"cannot be read: {exc.strerror}") from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProfileFileError(
+                self.path, "", f"is not valid JSON (line {exc.lineno}, column {exc.colno})"
+            ) from None
+        return self._parse(doc)
+
+    def _parse(self, doc: Any) -> tuple[builtins.list[Profile], str | None]:
+        path = self.path
+        if not isinstance(doc, dict):
+            raise ProfileFileError(path, "", f"must hold an object, not {_type_name(doc)}")
+        if doc.get("format") != FORMAT_NAME:
+            raise ProfileFileError(path, "format", f"must be {FORMAT_NAME!r}")
+        version = doc.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ProfileFileError(path, "version", "must be a whole number")
+        if version > FORMAT_VERSION:
+            raise ProfileFileError(path, "version", f"is {version}: written by a newer Composer")
+        items = doc.get("profiles")
+        if not isinstance(items, builtins.list):
+            raise ProfileFileError(path, "profiles", f"must be a list, not {_type_name(items)}")
+        profiles: builtins.list[Profile] = []
+        for i, item in enumerate(items):
+            profile = _profile_from_json(item, f"profiles[{i}]", path)
+            if any(p.name == profile.name for p in profiles):
+                raise ProfileFileError(path, f"profiles[{i}].name", "the same name twice")
+            profiles.append(profile)
+        default = doc.get("default")
+        if default is not None and all(p.name != default for p in profiles):
+            raise ProfileFileError(path, "default", f"names no profile: {default!r}")
+        return profiles, default
+
+    def list(self) -> builtins.list[Profile]:
+        return self._load()[0]
+
+    def __contains__(self, name: object) -> bool:
+        return any(p.name == name for p in self.list())
+
+    def get(self, name: str) -> Profile:
+        return _find(self.list(), name)
+
+    @property
+    def default_name(self) -> str | None:
+        return self._load()[1]
+
+    def default(self) -> Profile | None:
+        profiles, default = self._load()
+        return next((p for p in profiles if p.name == default), None)
+
+    def _save(self, profiles: builtins.list[Profile], default: str | None) -> None:
+        doc = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "default": default,
+            "profiles": [{**asdict(p), "provider": p.provider.value} for p in profiles],
+        }
+        # 0600: no secrets here, but subaccount and workspace ids are nobody else's business
+        atomic_write_text(self.path, json.dumps(doc, indent=2) + "\n", mode=0o600)
+
+    def add(self, profile: Profile, replace: bool = False) -> None:
+        profiles, default = self._load()
+        at = next((i for i, p in enumerate(profiles) if p.name == profile.name), None)
+        if at is None:
+            profiles.append(profile)
+        elif replace:
+            profiles[at] = profile
+        else:
+            raise ProfileError(
+                "name",
+                f"a profile named {profile.name!r} already exists (replace it, or remove it first)",
+            )
+        self._save(profiles, default if default is not None else profile.name)
+
+    def remove(self, name: str) -> Profile:
+        profiles, default = self._load()
+        gone = _find(profiles, name)
+        rest = [p for p in profiles if p.name != name]
+        if default == name:
+            # The default must always name a profile: fall back to the first one left.
+            default = rest[0].name if rest else None
+        self._save(rest, default)
+        return gone
+
+    def set_default(self, name: str) -> None:
+        profiles, _ = self._load()
+        _find(profiles, name)
+        self._save(profiles, name)
