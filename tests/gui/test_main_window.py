@@ -1,0 +1,23 @@
+"""The window opens (offscreen) and shows what it is."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from composer import __version__
+from composer.gui.main_window import MainWindow
+
+
+def test_main_window_opens(qtbot) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle() == f"Composer {__version__}"
+
+
+def test_python_dash_m_composer_runs() -> None:
+    out = subprocess.run([sys.executable, "-m", "composer", "--version"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == f"composer {__version__}"
