@@ -25,7 +25,6 @@ from composer.core.render import (
 )
 from composer.core.resources import resource_path
 
-TEMPLATES = Path("/work/shared/templates")
 TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
 
 
@@ -442,12 +441,10 @@ def test_inline_css_is_safe_on_several_threads() -> None:
         assert list(pool.map(inline_css, docs * 2)) == expected * 2
 
 
-def test_inline_css_on_real_templates(no_network: list[object]) -> None:
-    if not TEMPLATES.is_dir():
-        pytest.skip(f"{TEMPLATES} is missing: no real templates to try")
-    paths = sorted(TEMPLATES.glob("*.html"))
+def test_inline_css_on_real_templates(no_network: list[object], shared_templates: Path) -> None:
+    paths = sorted(shared_templates.glob("*.html"))
     if not paths:
-        pytest.skip(f"{TEMPLATES} holds no .html templates")
+        pytest.skip(f"{shared_templates} holds no .html templates")
     for path in paths:
         html = path.read_text(encoding="utf-8")
         out = inline_css(html)
