@@ -37,5 +37,6 @@ def run_history(args: argparse.Namespace) -> int:
     for e in entries:
         rcpts = ", ".join(e.rcpt_to)
         reply = f"{e.code} {e.reply}".strip() if e.code else e.error
-        print(f"{e.time}  {e.status:<7}  {e.profile:<12} {rcpts}  {e.subject!r}  {reply}")
+        tid = f"  transmission {e.transmission_id}" if e.transmission_id else ""
+        print(f"{e.time}  {e.status:<7}  {e.profile:<12} {rcpts}  {e.subject!r}  {reply}{tid}")
     return EXIT_OK

@@ -47,6 +47,15 @@ def add_parser(sub: Any) -> None:
     add.add_argument("--workspace", metavar="ID", help="Bird workspace id (required for Bird)")
     add.add_argument("--from", dest="default_from", metavar="ADDR", help="default sender")
     add.add_argument(
+        "--api", choices=["smtp", "rest"], default=None,
+        help="send over SMTP (default) or the REST Transmissions API (not for Bird)",
+    )  # fmt: skip
+    add.add_argument(
+        "--api-url", metavar="URL",
+        help="REST API base URL: required for custom (Enterprise: https://yourdomain.api.e."
+        "sparkpost.com/api/v1); the provider's own otherwise",
+    )  # fmt: skip
+    add.add_argument(
         "--tls", action=argparse.BooleanOptionalAction, default=None,
         help="STARTTLS (default on; --no-tls only for a relay on this computer)",
     )  # fmt: skip
@@ -132,6 +141,8 @@ def run_add(args: argparse.Namespace) -> int:
         workspace=args.workspace,
         default_from=args.default_from,
         tls=args.tls,
+        api=args.api,
+        api_url=args.api_url,
     )
     if args.name in store and not args.replace:
         raise UsageError(f"a profile named '{args.name}' already exists; add --replace")
@@ -142,7 +153,7 @@ def run_add(args: argparse.Namespace) -> int:
     if key is not None:
         credentials.set_api_key(profile.name, key)
     store.add(profile, replace=args.replace)
-    print(f"saved profile '{profile.name}' ({profile.host}:{profile.port})")
+    print(f"saved profile '{profile.name}' ({_where(profile)})")
     if key is not None:
         print("API key stored in the system keyring")
     elif profile.needs_key:
@@ -164,6 +175,13 @@ def run_set_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _where(p: Profile) -> str:
+    """Where a send goes: host:port over SMTP, the API URL over REST."""
+    if p.api == "rest":
+        return f"REST {p.rest_url or 'local sandbox endpoint'}"
+    return f"{p.host}:{p.port}"
+
+
 def _status(profile: Profile) -> str:
     return credentials.key_status(profile.name) if profile.needs_key else "not needed"
 
@@ -173,8 +191,7 @@ def run_list(args: argparse.Namespace) -> int:
     default = store.default_name
     profiles = store.list()
     rows = [
-        ("*" if p.name == default else " ", p.name, p.provider.value, f"{p.host}:{p.port}")
-        for p in profiles
+        ("*" if p.name == default else " ", p.name, p.provider.value, _where(p)) for p in profiles
     ]
     widths = [max([len(r[i]) for r in rows], default=0) for i in range(4)]
     for row, p in zip(rows, profiles, strict=True):
@@ -194,6 +211,8 @@ def run_show(args: argparse.Namespace) -> int:
         ("host", p.host),
         ("port", ports),
         ("tls", "STARTTLS required" if p.tls else "off (this computer only)"),
+        ("api", "REST (Transmissions API)" if p.api == "rest" else "SMTP"),
+        ("api url", p.rest_url or ("local sandbox endpoint" if p.api == "rest" else "-")),
         ("username", p.username),
         ("password", password if p.needs_key else "none"),
         ("subaccount", p.subaccount or "-"),
@@ -236,13 +255,18 @@ def run_default(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    """Connect, STARTTLS, AUTH LOGIN, QUIT: sends nothing; says which step failed."""
-    from composer.transport.connect import open_endpoint
-    from composer.transport.probe import probe
+    """Connect, STARTTLS, AUTH LOGIN, QUIT — or over REST one authenticated GET: sends
+    nothing; says which step failed."""
+    from composer.transport.connect import open_endpoint, open_rest_endpoint
+    from composer.transport.probe import probe, probe_rest
 
     profile = ProfileStore().get(args.name)
-    with open_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as endpoint:
-        steps = probe(endpoint)
+    if profile.api == "rest":
+        with open_rest_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as rest:
+            steps = probe_rest(rest)
+    else:
+        with open_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as endpoint:
+            steps = probe(endpoint)
     marks = {True: "ok  ", False: "FAIL", None: "-   "}
     for step in steps:
         print(f"{marks[step.ok]} {step.name:<11} {step.detail}")
@@ -250,4 +274,4 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"profile '{profile.name}' works: nothing was sent")
         return EXIT_OK
     failed = next(step for step in steps if step.ok is False)
-    return 3 if failed.name == "AUTH LOGIN" else 4
+    return 3 if failed.name in ("AUTH LOGIN", "API key") else 4

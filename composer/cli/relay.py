@@ -2,6 +2,8 @@
 
 Mail sent to it is fanned out the way the SparkPost / Bird relay documents and delivered into a
 Maildir (by default the app's own sandbox folder, which the window's sandbox view reads).
+``--http-port`` also serves the REST Transmissions endpoint on the same address, into the same
+Maildir with the same sandbox count.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from composer.cli import EXIT_OK, UsageError
 from composer.core.errors import ComposerError
 
 if TYPE_CHECKING:
-    from composer.relay import LocalRelay
+    from composer.relay import LocalHttpRelay, LocalRelay
 
 __all__ = ["DEFAULT_PORT", "RelayStartError", "add_parser", "run_relay"]
 
@@ -56,6 +58,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--require-auth", action="store_true", help="refuse MAIL until AUTH LOGIN succeeded"
     )
+    p.add_argument(
+        "--http-port",
+        type=int,
+        metavar="N",
+        help="also serve the REST Transmissions API (POST /api/v1/transmissions) on port N "
+        "(loopback only; any Authorization value)",
+    )
 
 
 def _make_relay(args: argparse.Namespace, maildir: Path) -> LocalRelay:
@@ -83,7 +92,20 @@ def _make_relay(args: argparse.Namespace, maildir: Path) -> LocalRelay:
         raise UsageError(f"--tls-cert/--tls-key: cannot load the certificate: {why}") from None
 
 
-def _start(relay: LocalRelay) -> None:
+def _make_http(args: argparse.Namespace, relay: LocalRelay) -> LocalHttpRelay | None:
+    from composer.relay import LocalHttpRelay
+
+    if args.http_port is None:
+        return None
+    if not 0 <= args.http_port <= 65535:
+        raise UsageError(f"--http-port: {args.http_port} is not between 0 and 65535")
+    try:
+        return LocalHttpRelay(relay.maildir, args.host, args.http_port, sink=relay.sink)
+    except ValueError as exc:
+        raise UsageError(f"--http-port: {exc} (it is never served beyond loopback)") from None
+
+
+def _start(relay: LocalRelay | LocalHttpRelay) -> None:
     try:
         relay.start()
     except OSError as exc:
@@ -100,6 +122,7 @@ def run_relay(args: argparse.Namespace) -> int:
 
     maildir = Path(args.maildir).expanduser() if args.maildir else app_paths().sandbox
     relay = _make_relay(args, maildir)
+    http = _make_http(args, relay)
     if not args.debug:
         # aiosmtpd logs every command and a deprecation notice per login; keep its warnings
         # about real trouble only
@@ -115,16 +138,22 @@ def run_relay(args: argparse.Namespace) -> int:
     try:
         _start(relay)
         try:
+            if http is not None:
+                _start(http)
             print(
                 f"Local relay listening on {relay.host}:{relay.port}, delivering into "
                 f"{maildir} (Ctrl+C to stop)",
                 file=sys.stderr,
                 flush=True,
             )
+            if http is not None:
+                print(f"REST Transmissions API at {http.url}", file=sys.stderr, flush=True)
             # A timed wait, because a signal does not interrupt Event.wait() on Windows.
             while not stop.wait(0.5):
                 pass
         finally:
+            if http is not None:
+                http.stop()
             relay.stop()
     finally:
         for s, handler in previous.items():

@@ -3,6 +3,9 @@
 Builds a Draft from flags (or a draft file, which flags then override), validates it, builds
 the exact bytes with the same functions the window uses, and writes, prints or sends them.
 Nothing is written and nothing is sent until every input has been read and validated.
+
+The road is the profile's (``--api`` overrides it): SMTP, or the REST Transmissions API, which
+carries the same bytes (sendapi.py) and answers with a transmission id, shown and recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from composer.cli import EXIT_INVALID, EXIT_OK, UsageError
+from composer.cli import EXIT_INVALID, EXIT_OK, UsageError, sendapi
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import (
     Attachment,
@@ -124,15 +127,17 @@ def add_parser(sub: Any) -> None:
         metavar="SECONDS",
         type=float,
         default=60.0,
-        help="per SMTP command (default 60, the relay's minimum)",
+        help="per SMTP command, or to connect and send over REST (default 60, the relay's minimum)",
     )
     n.add_argument(
         "--final-timeout",
         metavar="SECONDS",
         type=float,
         default=600.0,
-        help="for the reply after the message (default 600)",
+        help="for the reply after the message, or the API's answer (default 600)",
     )
+
+    sendapi.add_api_arguments(o, n)
 
     out = p.add_argument_group("output")
     out.add_argument("--dry-run", action="store_true", help="build only; send nothing")
@@ -329,10 +334,13 @@ def run_send(args: argparse.Namespace) -> int:
         _report_problems(exc.problems)
         return EXIT_INVALID
     targets = _eml_targets(args.eml, messages) if args.eml else None
+    subst = sendapi.substitution_data(args)
 
     if not args.dry_run:
-        return _send_for_real(args, draft, messages, targets)
+        return _send_for_real(args, draft, messages, targets, subst)
 
+    sendapi.check_api_args(args, args.api or "smtp")
+    bodies = sendapi.transmissions(messages, subst) if args.api == "rest" else None
     if targets:
         _write_eml(targets, messages)
     if args.json:
@@ -340,7 +348,11 @@ def run_send(args: argparse.Namespace) -> int:
             message_report(m, t)
             for m, t in zip(messages, targets or [None] * len(messages), strict=True)
         ]
+        for item, body in zip(report, bodies or [], strict=False):
+            item["transmission"] = body
         print(json.dumps({"dry_run": True, "messages": report}, indent=2))
+    elif bodies is not None and not targets:
+        sendapi.print_transmissions(bodies)
     elif not targets:
         out = sys.stdout.buffer
         for i, m in enumerate(messages):
@@ -379,9 +391,10 @@ def _send_for_real(
     draft: Draft,
     messages: list[OutgoingMessage],
     targets: list[Path] | None,
+    subst: dict[str, Any] | None,
 ) -> int:
     from composer.store.history import History
-    from composer.transport.connect import choose_profile, open_endpoint
+    from composer.transport.connect import choose_profile, open_session
     from composer.transport.sender import Hooks, SendOptions, send_batch
 
     _check_network_args(args)
@@ -393,34 +406,40 @@ def _send_for_real(
         subaccount=args.subaccount,
         workspace=args.workspace,
         no_tls=args.no_tls,
+        api=args.api,
+        api_url=args.api_url,
     )
+    sendapi.check_api_args(args, profile.api)
+    if profile.api == "rest":
+        sendapi.transmissions(messages, subst)  # exit 2 before anything goes out
     if targets:  # the exact bytes, written before they go out
         _write_eml(targets, messages)
     options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
     with (
         History() as history,
-        open_endpoint(
-            profile, ca_file=args.ca_file, timeout=args.timeout, final_timeout=args.final_timeout
-        ) as endpoint,
+        open_session(
+            profile,
+            ca_file=args.ca_file,
+            timeout=args.timeout,
+            final_timeout=args.final_timeout,
+            substitution_data=subst,
+        ) as (where, session),
     ):
 
         def record(result: Any) -> None:
-            history.record(
-                profile=profile.name,
-                host=f"{endpoint.host}:{endpoint.port}",
-                subject=draft.subject,
-                result=result,
-            )
+            history.record(profile=profile.name, host=where, subject=draft.subject, result=result)
             if not args.json:
                 _print_result(result, len(messages))
 
-        report = send_batch(messages, endpoint, options=options, hooks=Hooks(on_result=record))
+        hooks = Hooks(on_result=record)
+        report = send_batch(messages, None, options=options, hooks=hooks, session=session)
     if args.json:
         print(
             json.dumps(
                 {
                     "dry_run": False,
                     "profile": profile.name,
+                    "api": profile.api,
                     "messages": [r.as_json() for r in report.results],
                     "sent": report.count("sent"),
                     "failed": report.count("failed"),
@@ -434,7 +453,7 @@ def _send_for_real(
     else:
         print(
             f"{report.count('sent')} sent, {report.count('failed')} failed, "
-            f"{report.count('unknown')} unknown via {profile.name} "
+            f"{report.count('unknown')} unknown via {profile.name} ({profile.api.upper()}) "
             f"in {report.elapsed:.2f} s",
             file=sys.stderr,
         )
@@ -450,6 +469,8 @@ def _print_result(result: Any, total: int) -> None:
     prefix = f"[{result.index + 1}/{total}] {who}:"
     if result.status == "sent":
         line = f"{prefix} sent ({result.code} {result.reply})".rstrip()
+        if result.transmission_id:
+            line += f"; transmission id {result.transmission_id}"
         if result.refused:
             line += f"; {result.error}"
     elif result.status == "unknown":

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtWidgets import QApplication
-
 from composer import __version__
-from composer.gui.main_window import MainWindow
 
 
 def run_app(argv: list[str]) -> int:
+    # The preview's URL scheme must be registered before the QApplication exists.
+    from composer.gui.preview import register_preview_scheme
+
+    register_preview_scheme()
+    from PySide6.QtWidgets import QApplication
+
+    from composer.gui.main_window import MainWindow
+
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Composer")
     app.setApplicationVersion(__version__)
-    window = MainWindow()
+    window = MainWindow(recover=True)
     window.show()
     return app.exec()

@@ -1,21 +1,428 @@
-"""The main window (the full compose window arrives with its own issue)."""
+"""The compose window: edit a Draft, see exactly what recipients get, send without a freeze."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow
+import uuid
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from composer import __version__
+from composer.core.draft import Draft, Recipient, load_draft, read_address_lines
+from composer.core.validate import Problem
+from composer.gui.compose import BodyTabs, HeaderFields
+from composer.gui.model import DraftModel
+from composer.gui.pipeline import PreviewResult, compute
+from composer.gui.preview_panel import PreviewPanel
+from composer.gui.sending import SendController, SendPanel
+from composer.gui.tasks import run_task
+
+PREVIEW_DEBOUNCE_MS = 200
+AUTOSAVE_AFTER_MS = 3000
+AUTOSAVE_EVERY_MS = 60_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, draft: Draft | None = None, *, recover: bool = False) -> None:
         super().__init__()
-        self.setWindowTitle(f"Composer {__version__}")
-        label = QLabel(
-            "Composer\n\nThe compose window is on its way.\n"
-            "Meanwhile, `composer send --dry-run` builds and shows messages."
+        from composer.gui.attachments import AttachmentsPanel
+        from composer.gui.options import OptionsPane
+        from composer.gui.recipients import RecipientsPane
+        from composer.store.drafts import DraftStore
+
+        self.model = DraftModel(draft)
+        self.drafts = DraftStore()
+        self.draft_id = uuid.uuid4().hex
+        self.path: Path | None = None
+        self.profile_name = "local"
+        self._render_busy = False
+        self._render_again = False
+        self._relay_problems: list[Problem] = []
+
+        self.header = HeaderFields(self.model)
+        self.body = BodyTabs(self.model)
+        self.recipients = RecipientsPane(self.model)
+        self.options = OptionsPane(self.model)
+        self.attachments = AttachmentsPanel(self.model)
+        self.preview = PreviewPanel()
+        extras = QTabWidget()
+        extras.setObjectName("extrasTabs")
+        extras.addTab(self.recipients, "Cc / Bcc / Archive")
+        extras.addTab(self.options, "Relay options")
+        extras.addTab(self.attachments, "Attachments")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.header)
+        split_left = QSplitter(Qt.Orientation.Vertical)
+        split_left.addWidget(self.body)
+        split_left.addWidget(extras)
+        split_left.setSizes([420, 300])
+        left_layout.addWidget(split_left, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.preview)
+        split.setSizes([620, 620])
+
+        self.problem_list = QListWidget()
+        self.problem_list.setObjectName("problemList")
+        self.problem_list.setAccessibleName("Problems")
+        self.problem_list.setMaximumHeight(72)
+        self.send_button = QPushButton("Send")
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setAccessibleName("Send")
+        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_button.clicked.connect(self.send)
+        self.send_state = QLabel()
+        self.send_state.setObjectName("sendState")
+        self.send_panel = SendPanel()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.problem_list, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.send_button)
+        side.addWidget(self.send_state)
+        side.addStretch(1)
+        bottom.addLayout(side)
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.addWidget(split, 1)
+        lay.addLayout(bottom)
+        lay.addWidget(self.send_panel)
+        self.setCentralWidget(central)
+        self.resize(1280, 820)
+
+        self.sender = SendController(self)
+        self.sender.progress.connect(self.send_panel.add_result)
+        self.sender.finished.connect(self._send_finished)
+        self.sender.failed.connect(self._send_failed)
+        self.send_panel.cancel_requested.connect(self.sender.cancel)
+        self.header.profile_chosen.connect(self._profile_chosen)
+
+        self._render_timer = QTimer(self, singleShot=True, interval=PREVIEW_DEBOUNCE_MS)
+        self._render_timer.timeout.connect(self._render)
+        self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_AFTER_MS)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._periodic = QTimer(self, interval=AUTOSAVE_EVERY_MS)
+        self._periodic.timeout.connect(self.autosave)
+        self._periodic.start()
+        self.model.changed.connect(self._edited)
+        self.model.problems_changed.connect(self._show_problems)
+        self.model.dirty_changed.connect(lambda _d: self._update_title())
+        self._build_menus()
+        self._update_title()
+        self._show_problems(self.model.problems)
+        self._render()
+        self._load_profiles()
+        if recover:
+            QTimer.singleShot(0, self._offer_recovery)
+
+    # --- menus ------------------------------------------------------------------------------
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self._action(f, "&New", self.new_draft, QKeySequence.StandardKey.New)
+        self._action(f, "&Open…", self.open_draft, QKeySequence.StandardKey.Open)
+        self.recent_menu = f.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(f, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(f, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        s = bar.addMenu("&Send")
+        self.send_action = self._action(s, "&Send", self.send, "Ctrl+Return")
+        self._action(s, "Send (Enter)", self.send, "Ctrl+Enter").setVisible(False)
+        self._action(s, "&Test send to a seed list…", self.test_send)
+        self._action(s, "&Profiles…", self.show_profiles)
+        v = bar.addMenu("&View")
+        self._action(v, "Send &history", self.show_history)
+        self._action(v, "Sandbox &mailbox", self.show_sandbox)
+
+    # --- preview pipeline -------------------------------------------------------------------
+
+    def _edited(self, _fields: list[str]) -> None:
+        self._relay_problems = []
+        self._render_timer.start()
+        self._autosave_timer.start()
+
+    def _render(self) -> None:
+        if self._render_busy:  # one render at a time; the latest edit gets the next one
+            self._render_again = True
+            return
+        self._render_busy = True
+        draft, generation = self.model.snapshot(), self.model.generation
+        run_task(
+            lambda: compute(draft, generation), self._rendered, self._render_failed, owner=self
         )
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(label)
-        self.resize(900, 640)
+
+    def _rendered(self, result: PreviewResult) -> None:
+        self._render_busy = False
+        if self._render_again or result.generation != self.model.generation:
+            self._render_again = False
+            self._render()  # stale: drop it, render the latest instead
+            return
+        self.preview.show_result(result)
+        if result.rendered is not None:
+            self.body.show_generated_text(result.rendered.text)
+        self.model.set_problems(result.problems + self._relay_problems)
+        self._show_problems(self.model.problems)  # "Ready" depends on the preview too
+
+    def _render_failed(self, exc: BaseException) -> None:
+        self._render_busy = False
+        self.preview.status.setText(f"The preview failed: {exc}")
+        if self._render_again:
+            self._render_again = False
+            self._render()
+
+    @property
+    def preview_generation(self) -> int | None:
+        r = self.preview.result
+        return r.generation if r is not None else None
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        self.problem_list.clear()
+        for p in problems:
+            item = QListWidgetItem(f"{'Error' if p.is_error else 'Warning'} — {p}")
+            item.setForeground(Qt.GlobalColor.darkRed if p.is_error else Qt.GlobalColor.darkYellow)
+            self.problem_list.addItem(item)
+        if not problems:
+            item = QListWidgetItem("No problems found.")
+            item.setForeground(Qt.GlobalColor.darkGreen)
+            self.problem_list.addItem(item)
+        errors = [p for p in problems if p.is_error]
+        ready = not errors and self.preview_generation == self.model.generation
+        self.send_button.setEnabled(not errors and not self.sender.busy)
+        self.send_action.setEnabled(not errors)
+        reasons = "\n".join(str(p) for p in errors)
+        self.send_button.setToolTip(
+            f"Fix these first:\n{reasons}" if errors else "Send (Ctrl+Enter)"
+        )
+        self.send_state.setText(
+            f"{len(errors)} error(s) to fix" if errors else ("Ready" if ready else "")
+        )
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def send(self, seeds: list[Recipient] | None = None) -> None:
+        if self.model.errors or self.sender.busy:
+            return
+        self.send_panel.start(len(seeds) if seeds else 1)
+        self.send_button.setEnabled(False)
+        self.sender.send(self.model.snapshot(), self.profile_name, seeds or None)
+
+    def test_send(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Seed list (one address per line)", "", "Text files (*.txt *.csv);;All files (*)"
+        )
+        if not path:
+            return
+        run_task(
+            lambda: read_address_lines(Path(path).read_text(encoding="utf-8")),
+            lambda seeds: self.send(seeds=seeds) if seeds else None,
+            lambda exc: QMessageBox.warning(self, "Seed list", f"Cannot read it: {exc}"),
+            owner=self,
+        )
+
+    def _send_finished(self, report: Any) -> None:
+        sent, failed, unknown = (report.count(s) for s in ("sent", "failed", "unknown"))
+        self.send_panel.finish(
+            f"{sent} sent, {failed} failed, {unknown} may have been sent"
+            + (" (cancelled)" if report.cancelled else "")
+        )
+        self._relay_problems = [
+            Problem(r.field, f"the relay refused it: {r.error}")
+            for r in report.results
+            if r.field and r.status != "sent"
+        ]
+        if self._relay_problems:
+            self.model.set_problems(self.model.problems + self._relay_problems)
+        self._show_problems(self.model.problems)
+
+    def _send_failed(self, exc: BaseException) -> None:
+        self.send_panel.finish("Not sent.")
+        self._show_problems(self.model.problems)
+        QMessageBox.warning(self, "Not sent", str(exc))
+
+    def _profile_chosen(self, name: str) -> None:
+        self.profile_name = name or "local"
+
+    def _load_profiles(self) -> None:
+        def load() -> tuple[list[str], str]:
+            from composer.transport.profiles import ProfileStore
+
+            store = ProfileStore()
+            return [p.name for p in store.list()], store.default_name or "local"
+
+        def loaded(value: tuple[list[str], str]) -> None:
+            names, default = value
+            self.profile_name = default
+            self.header.set_profiles(names, default)
+
+        run_task(load, loaded, lambda exc: self.preview.status.setText(str(exc)), owner=self)
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else "Untitled"
+        self.setWindowTitle(f"{'*' if self.model.dirty else ''}{name} — Composer {__version__}")
+
+    def autosave(self) -> None:
+        if not self.model.dirty:
+            return
+        draft, draft_id = self.model.snapshot(), self.draft_id
+        source = str(self.path) if self.path else None
+        run_task(
+            lambda: self.drafts.autosave(draft_id, draft, source),
+            lambda _r: None,
+            lambda exc: self.statusBar().showMessage(f"Autosave failed: {exc}", 10000),
+            owner=self,
+        )
+
+    def _confirm_discard(self) -> bool:
+        if not self.model.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "Save the changes to this draft first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_draft(self) -> None:
+        if self._confirm_discard():
+            self.drafts.discard(self.draft_id)
+            self._load(Draft(), None)
+
+    def open_draft(self, path: str | None = None) -> None:
+        if not self._confirm_discard():
+            return
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open draft", "", "Composer drafts (*.json);;All files (*)"
+            )
+        if path:
+            run_task(
+                lambda: load_draft(path),
+                lambda d: self._opened(d, Path(path)),
+                lambda exc: QMessageBox.warning(self, "Open draft", str(exc)),
+                owner=self,
+            )
+
+    def _opened(self, draft: Draft, path: Path) -> None:
+        self.drafts.discard(self.draft_id)
+        self._load(draft, path)
+        run_task(
+            lambda: self.drafts.add_recent(str(path)), lambda _r: None, lambda _e: None, owner=self
+        )
+
+    def _load(self, draft: Draft, path: Path | None, *, dirty: bool = False) -> None:
+        self.draft_id = uuid.uuid4().hex
+        self.path = path
+        self.preview.reset_remote_content()
+        self.model.replace_draft(draft, dirty=dirty)
+        self._update_title()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.drafts.recent():
+            self._action(self.recent_menu, p, lambda _c=False, p=p: self.open_draft(p))
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save draft as", "draft.json", "Composer drafts (*.json)"
+        )
+        return bool(path) and self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        # A deliberate save waits for its write: the person asked for it and must know it
+        # worked before, say, closing. It is one small atomic file.
+        try:
+            self.drafts.save_as(path, self.model.snapshot())
+        except Exception as exc:
+            QMessageBox.warning(self, "Save draft", str(exc))
+            return False
+        self.path = path
+        self.model.mark_saved()
+        self.drafts.discard(self.draft_id)
+        self.drafts.add_recent(str(path))
+        self._update_title()
+        return True
+
+    def _offer_recovery(self) -> None:
+        from composer.gui.dialogs import RecoveryDialog
+
+        def offer(found: list) -> None:
+            if not found:
+                return
+            dialog = RecoveryDialog(self, found)
+            if dialog.exec() and dialog.chosen is not None:
+                r = dialog.chosen
+                self.draft_id = r.draft_id
+                self._load(r.draft, Path(r.source_path) if r.source_path else None, dirty=True)
+                self.draft_id = r.draft_id
+
+        run_task(self.drafts.recoverable, offer, lambda _e: None, owner=self)
+
+    # --- dialogs ----------------------------------------------------------------------------
+
+    def show_history(self) -> None:
+        from composer.gui.dialogs import HistoryDialog
+
+        HistoryDialog(self).show()
+
+    def show_sandbox(self) -> None:
+        from composer.gui.dialogs import SandboxDialog
+
+        SandboxDialog(self).show()
+
+    def show_profiles(self) -> None:
+        from composer.gui.dialogs import ProfilesDialog
+
+        dialog = ProfilesDialog(self)
+        dialog.finished.connect(lambda _r: self._load_profiles())
+        dialog.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.sender.shutdown()
+        self._periodic.stop()
+        self.drafts.discard(self.draft_id)
+        event.accept()

@@ -4,9 +4,12 @@ replies, AUTH LOGIN, STARTTLS) and delivers every copy into a Maildir, so that e
 tried without an account.
 
 ``fanout`` is the pure logic (bytes in, copies out), ``maildir`` the delivery and listing,
-``server`` the aiosmtpd server around them. No Qt, no GUI, no CLI imports here.
+``server`` the aiosmtpd server around them, ``http`` the same relay's REST Transmissions
+endpoint (``transmissions`` turns its requests into the same fan-out), ``sink`` what both
+deliver through. No Qt, no GUI, no CLI imports here.
 """
 
+from composer.relay.http import LocalHttpRelay
 from composer.relay.server import LocalRelay
 
-__all__ = ["LocalRelay"]
+__all__ = ["LocalHttpRelay", "LocalRelay"]

@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import json
 import logging
-import secrets
 import socket
 import ssl
 from collections.abc import Awaitable
@@ -32,28 +30,16 @@ from aiosmtpd.smtp import (
     TLSSetupException,
 )
 
-from composer.relay.fanout import (
-    MsysRejection,
-    build_copies,
-    describe,
-    envelope_address_ok,
-    parse_request,
-)
-from composer.relay.maildir import deliver, ensure_maildir
-from composer.store.atomic import atomic_write_text
+from composer.relay.fanout import MsysRejection, envelope_address_ok, parse_request
+from composer.relay.maildir import ensure_maildir
+from composer.relay.sink import SANDBOX_COUNT_FILE, Sink, new_transmission_id
 
 __all__ = ["SANDBOX_COUNT_FILE", "TEMP_FAILURE", "LocalRelay", "new_transmission_id"]
 
 log = logging.getLogger("composer.relay")
 
 TEMP_FAILURE = "451 4.3.0 local relay error"
-SANDBOX_COUNT_FILE = ".sandbox-count.json"  # inside the Maildir root, so it goes with it
 _USER_PREFIX = b"SMTP_Injection"
-
-
-def new_transmission_id() -> str:
-    """18 decimal digits, no leading zero: what SparkPost's transmission ids look like."""
-    return str(10**17 + secrets.randbelow(9 * 10**17))
 
 
 def _loopback(host: str) -> bool:
@@ -147,6 +133,7 @@ class LocalRelay:
         require_auth: bool = False,
         sandbox_limit: int = 5,
         idle_timeout: float = 300.0,
+        sink: Sink | None = None,  # shared with the HTTP endpoint of the same Maildir
     ) -> None:
         if not allow_remote and not _loopback(host):
             raise ValueError(
@@ -162,7 +149,6 @@ class LocalRelay:
         self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
         self.port = port
         self.require_auth = require_auth
-        self.sandbox_limit = sandbox_limit
         self.idle_timeout = idle_timeout
         self._tls: ssl.SSLContext | None = None
         if tls_cert is not None and tls_key is not None:
@@ -170,7 +156,7 @@ class LocalRelay:
             self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             self._tls.load_cert_chain(str(tls_cert), str(tls_key))
         self._controller: _Controller | None = None
-        self._sandbox_count = self._load_count()
+        self.sink = sink or Sink(self.maildir, sandbox_limit)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -240,31 +226,13 @@ class LocalRelay:
     # --- sandbox allowance --------------------------------------------------------------
 
     @property
-    def sandbox_count(self) -> int:
-        """Messages sent with ``options.sandbox`` so far (persisted beside the mail)."""
-        return self._sandbox_count
+    def sandbox_limit(self) -> int:
+        return self.sink.sandbox_limit
 
     @property
-    def _count_file(self) -> Path:
-        return self.maildir / SANDBOX_COUNT_FILE
-
-    def _load_count(self) -> int:
-        try:
-            value = json.loads(self._count_file.read_text(encoding="utf-8"))["sandbox_messages"]
-        except FileNotFoundError:
-            return 0
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("%s is unreadable; counting from 0", self._count_file)
-            return 0
-        return value if isinstance(value, int) and value >= 0 else 0
-
-    def _save_count(self, count: int) -> None:
-        self._sandbox_count = count
-        try:
-            atomic_write_text(self._count_file, json.dumps({"sandbox_messages": count}) + "\n")
-        except OSError as exc:
-            # the mail is delivered already; a lost count must not turn that into a 451
-            log.warning("cannot save the sandbox count in %s: %s", self._count_file, exc)
+    def sandbox_count(self) -> int:
+        """Messages sent with ``options.sandbox`` so far (persisted beside the mail)."""
+        return self.sink.sandbox_count
 
     # --- one message ----------------------------------------------------------------------
 
@@ -272,29 +240,8 @@ class LocalRelay:
         """Fan out and deliver; the SMTP reply. Runs on the server's thread."""
         try:
             request = parse_request(data)
+            transmission_id, copies = self.sink.accept(request, mail_from, rcpt_tos)
         except MsysRejection as rejection:
             log.info("message refused: %s", rejection.reply)
             return rejection.reply
-        transmission_id = new_transmission_id()
-        extra: list[tuple[str, str]] = []
-        count = self._sandbox_count + 1  # only the server's one thread gets here
-        if request.sandbox and count > self.sandbox_limit:
-            note = f"over the sandbox allowance of {self.sandbox_limit} (count {count})"
-            extra.append(("X-Relay-Sandbox-Note", note))
-        try:
-            copies = build_copies(
-                request, mail_from, rcpt_tos, transmission_id, extra_headers=extra
-            )
-        except MsysRejection as rejection:
-            log.info("message refused: %s", rejection.reply)
-            return rejection.reply
-        deliver(self.maildir, copies)
-        if request.sandbox:
-            self._save_count(count)  # counted once delivered, so a retried 451 counts once
-        log.info(
-            "transmission %s delivered as %d copies (%s)",
-            transmission_id,
-            len(copies),
-            describe(copies),
-        )
         return f"250 2.0.0 OK {len(copies)} message(s) queued as {transmission_id}"

@@ -1,7 +1,11 @@
 """Send history: every message a send tried, in SQLite under COMPOSER_HOME.
 
-Time, profile, Message-ID, envelope, status, the server's reply, attempts — never a key, and
-never the message body (the .eml is the person's to keep, not ours to copy).
+Time, profile, Message-ID, envelope, status, the server's reply, attempts, and for a REST
+send the transmission id — never a key, and never the message body (the .eml is the person's
+to keep, not ours to copy).
+
+Databases written before a column existed gain it when opened (``_MIGRATIONS``): old rows read
+as NULL there, and an older Composer still reads the file, since it names its columns.
 """
 
 from __future__ import annotations
@@ -31,10 +35,15 @@ CREATE TABLE IF NOT EXISTS sends (
     error       TEXT NOT NULL DEFAULT '',
     refused     TEXT NOT NULL DEFAULT '{}',  -- JSON {rcpt: [code, text]}
     attempts    INTEGER NOT NULL DEFAULT 0,
-    size        INTEGER NOT NULL DEFAULT 0
+    size        INTEGER NOT NULL DEFAULT 0,
+    transmission_id TEXT            -- REST sends only; NULL for SMTP
 );
 CREATE INDEX IF NOT EXISTS sends_time ON sends(time);
 """
+
+# Columns added after the first release: (name, SQL type). ALTER TABLE ADD COLUMN with a NULL
+# default is instant in SQLite and leaves every existing row as it was.
+_MIGRATIONS = (("transmission_id", "TEXT"),)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class HistoryEntry:
     refused: dict[str, Any]
     attempts: int
     size: int
+    transmission_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -69,6 +79,20 @@ class History:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
+        for name, kind in _MIGRATIONS:
+            if name in have:
+                continue
+            try:
+                with self._db:
+                    self._db.execute(f"ALTER TABLE sends ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:
+                # Another process (the window and the CLI) added it a moment ago: fine.
+                if "duplicate column" not in str(exc):
+                    raise
 
     def record(self, *, profile: str, host: str, subject: str, result: Any) -> None:
         """Record one MessageResult (composer.transport.sender) — duck-typed to keep the
@@ -76,8 +100,8 @@ class History:
         with self._db:
             self._db.execute(
                 "INSERT INTO sends (time, profile, host, message_id, mail_from, rcpt_to,"
-                " subject, status, code, reply, error, refused, attempts, size)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " subject, status, code, reply, error, refused, attempts, size, transmission_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     profile,
@@ -93,13 +117,15 @@ class History:
                     json.dumps({k: list(v) for k, v in result.refused.items()}),
                     result.attempts,
                     result.size,
+                    getattr(result, "transmission_id", None),
                 ),
             )
 
     def recent(self, limit: int = 20) -> list[HistoryEntry]:
         rows = self._db.execute(
             "SELECT id, time, profile, host, message_id, mail_from, rcpt_to, subject, status,"
-            " code, reply, error, refused, attempts, size FROM sends ORDER BY id DESC LIMIT ?",
+            " code, reply, error, refused, attempts, size, transmission_id"
+            " FROM sends ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
         return [
@@ -114,6 +140,7 @@ class History:
                 json.loads(row[12]),
                 row[13],
                 row[14],
+                row[15],
             )
             for row in rows
         ]

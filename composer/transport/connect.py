@@ -3,6 +3,10 @@
 The ``local`` profile starts the built-in relay in-process on a free loopback port, delivering
 into ``$COMPOSER_HOME/sandbox``; every other profile reads its key from the OS keyring (or
 ``COMPOSER_API_KEY``) here, just before connecting, so that it lives as briefly as possible.
+
+``open_session`` is the one entry for a send: by the profile's ``api`` it yields an SMTP or a
+REST session (the local profile over REST starts the relay's HTTP endpoint instead), which
+``send_batch`` drives the same way.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from composer.store.paths import app_paths
-from composer.transport.credentials import get_api_key
+from composer.transport.credentials import Secret, get_api_key
 from composer.transport.profiles import Profile, ProfileStore
 from composer.transport.providers import SMTP_USER, Provider, smtp_password
-from composer.transport.session import Endpoint
+from composer.transport.rest import RestEndpoint, RestSession
+from composer.transport.sender import SendSession
+from composer.transport.session import Endpoint, SmtpSession
 
-__all__ = ["choose_profile", "open_endpoint"]
+__all__ = ["choose_profile", "open_endpoint", "open_rest_endpoint", "open_session"]
+
+_LOCAL_KEY = "local-sandbox"  # the local relay takes any password / Authorization value
 
 
 def choose_profile(
@@ -31,6 +39,8 @@ def choose_profile(
     subaccount: str | None = None,
     workspace: str | None = None,
     no_tls: bool = False,
+    api: str | None = None,
+    api_url: str | None = None,
     store: ProfileStore | None = None,
 ) -> Profile:
     """The profile a send uses: a saved one (by name, else the default), with overrides; or an
@@ -38,7 +48,14 @@ def choose_profile(
     store = store or ProfileStore()
     overrides: dict[str, Any] = {
         k: v
-        for k, v in dict(host=host, port=port, subaccount=subaccount, workspace=workspace).items()
+        for k, v in dict(
+            host=host,
+            port=port,
+            subaccount=subaccount,
+            workspace=workspace,
+            api=api,
+            api_url=api_url,
+        ).items()
         if v is not None
     }
     if no_tls:
@@ -79,7 +96,7 @@ def open_endpoint(
                 port=relay.port,
                 tls=False,
                 username=SMTP_USER,
-                password="local-sandbox",  # the local relay takes any password
+                password=_LOCAL_KEY,
                 timeout=timeout,
                 final_timeout=final_timeout,
             )
@@ -88,7 +105,7 @@ def open_endpoint(
     if profile.needs_key:
         password: str | None = smtp_password(profile.provider, get_api_key(profile.name))
     else:
-        password = "local-sandbox"
+        password = _LOCAL_KEY
     yield Endpoint(
         host=profile.host,
         port=ports[0],
@@ -108,3 +125,55 @@ def _is_builtin(profile: Profile) -> bool:
     from composer.transport.providers import PRESETS
 
     return profile.port == PRESETS[Provider.LOCAL].port
+
+
+@contextmanager
+def open_rest_endpoint(
+    profile: Profile,
+    *,
+    ca_file: str | None = None,
+    timeout: float = 60.0,
+    final_timeout: float = 600.0,
+) -> Iterator[RestEndpoint]:
+    url = profile.rest_url
+    if url is None:  # the local profile: the relay's HTTP endpoint, in-process
+        from composer.relay.http import LocalHttpRelay
+
+        with LocalHttpRelay(app_paths().sandbox) as relay:
+            yield RestEndpoint(relay.url, Secret(_LOCAL_KEY), None, timeout, final_timeout)
+        return
+    key = get_api_key(profile.name) if profile.needs_key else Secret(_LOCAL_KEY)
+    yield RestEndpoint(url, key, ca_file, timeout, final_timeout)
+
+
+@contextmanager
+def open_session(
+    profile: Profile,
+    *,
+    ca_file: str | None = None,
+    timeout: float = 60.0,
+    final_timeout: float = 600.0,
+    substitution_data: dict[str, Any] | None = None,
+) -> Iterator[tuple[str, SendSession]]:
+    """(where it goes, as "host:port" for the history; the session), closed on exit."""
+    session: SendSession
+    if profile.api == "rest":
+        with open_rest_endpoint(
+            profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
+        ) as rest:
+            session = RestSession(rest, substitution_data=substitution_data)
+            try:
+                yield f"{rest.host}:{rest.port}", session
+            finally:
+                session.close()
+        return
+    if substitution_data is not None:
+        raise ValueError("substitution data goes over REST only")  # callers check first
+    with open_endpoint(
+        profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
+    ) as endpoint:
+        session = SmtpSession(endpoint)
+        try:
+            yield f"{endpoint.host}:{endpoint.port}", session
+        finally:
+            session.close()

@@ -46,7 +46,8 @@ _T = TypeVar("_T")
 
 
 class Secret:
-    """A string that does not print itself. ``reveal()`` is for the SMTP login only."""
+    """A string that does not print itself. ``reveal()`` is for the SMTP login and the REST
+    ``Authorization`` header only."""
 
     __slots__ = ("_value",)
 

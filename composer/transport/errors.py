@@ -5,13 +5,14 @@
     └── TransportError          could not complete                          exit 4
         ├── ConnectError        host unreachable, refused, DNS
         ├── TLSError            no STARTTLS, 454, certificate or host name not trusted
-        ├── TransientError      4xx replies, drops before the final "." (retry-safe)
+        ├── TransientError      4xx replies, drops before the final "." (retry-safe);
+        │                       REST: 429, 500, 503, drops before the body was sent
         ├── OutcomeUnknown      the final reply never came: may have been sent
-        └── RelayRefused        a 5xx reply                                exit 3
-            └── AuthFailed      535: the key is wrong
+        └── RelayRefused        a 5xx reply; REST: the other 4xx        exit 3
+            └── AuthFailed      535: the key is wrong; REST: 401, 403
 
-smtplib, ssl and socket exceptions are mapped to these once, at the edge (session.py),
-``raise ... from exc``; none of them escapes the transport.
+smtplib, http.client, ssl and socket exceptions are mapped to these once, at the edge
+(session.py, rest.py), ``raise ... from exc``; none of them escapes the transport.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ class _Reply(TransportError):
 
 
 class TransientError(_Reply):
-    pass
+    # Seconds the server asked us to wait (HTTP Retry-After); the send path waits at least
+    # this long before the next attempt. None: no wish expressed, the usual backoff applies.
+    retry_after: float | None = None
 
 
 class OutcomeUnknown(_Reply):

@@ -7,6 +7,9 @@ Profiles file (``app_paths().profiles_file``, JSON, UTF-8), version 1::
         {"name": "local", "provider": "local", "host": "127.0.0.1", "port": 8025,
          "subaccount": null, "workspace": null, "default_from": "", "tls": false}]}
 
+Optional: ``"api": "rest"`` (missing: ``"smtp"``) and ``"api_url"`` (missing: the provider's),
+written only when set, so SMTP profiles look as before and older versions read the file as ever.
+
 No file means a fresh install: one profile, ``local``, which is the default (nothing is written
 until something changes). A file that cannot be read is a ``ProfileFileError`` naming the file
 and the field, and it is left exactly as it is: a typo must not cost every other profile.
@@ -37,6 +40,7 @@ from composer.transport.providers import (
     parse_provider,
     smtp_username,
 )
+from composer.transport.restapi import check_rest, rest_host, rest_url
 
 __all__ = ["LOCAL_PROFILE", "Profile", "ProfileError", "ProfileFileError", "ProfileStore"]
 
@@ -54,7 +58,10 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "workspace": (str, type(None)),
     "default_from": (str,),
     "tls": (bool,),
+    "api": (str,),
+    "api_url": (str, type(None)),
 }
+_OMIT_WHEN = {"api": "smtp", "api_url": None}  # defaults not written: the old file format
 _REQUIRED = ("name", "provider", "host", "port")
 _WORDS = {str: "text", int: "a whole number", bool: "true or false", type(None): "null"}
 
@@ -83,6 +90,8 @@ class Profile:
     workspace: str | None = None
     default_from: str = ""
     tls: bool = True
+    api: str = "smtp"  # or "rest": the Transmissions API
+    api_url: str | None = None  # REST base URL; None: the provider's own
 
     def __post_init__(self) -> None:
         # Validate here so that no invalid Profile exists anywhere: not from the CLI, the
@@ -102,6 +111,7 @@ class Profile:
         if not 1 <= self.port <= 65535:
             raise ProfileError("port", f"{self.port} is not between 1 and 65535")
         smtp_username(self.provider, self.subaccount, self.workspace)  # raises when invalid
+        check_rest(self.provider, self.api, self.api_url)
         if self.default_from:
             try:
                 check_address(parse_recipient(self.default_from))
@@ -119,6 +129,8 @@ class Profile:
         """A profile with the provider's defaults for whatever ``fields`` leaves out or None."""
         p = PRESETS[parse_provider(provider)]
         given = {k: v for k, v in fields.items() if v is not None}
+        if "host" not in given and p.host is None and given.get("api") == "rest":
+            given["host"] = rest_host(p.provider, given.get("api_url"))  # REST-only Enterprise
         if "host" not in given and p.host is None:
             raise ProfileError("host", f"{p.label} needs a host (--host)")
         given.setdefault("host", p.host)
@@ -138,6 +150,11 @@ class Profile:
     @property
     def needs_key(self) -> bool:
         return self.preset.needs_key
+
+    @property
+    def rest_url(self) -> str | None:
+        """The REST base URL; None for the built-in local sandbox (started per send)."""
+        return rest_url(self.provider, self.api_url)
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -181,6 +198,11 @@ def _profile_from_json(item: Any, where: str, path: Path) -> Profile:
         return Profile(**values)
     except ProfileError as exc:
         raise ProfileFileError(path, f"{where}.{exc.field}", exc.message) from None
+
+
+def _to_json(p: Profile) -> dict[str, Any]:
+    doc = {**asdict(p), "provider": p.provider.value}
+    return {k: v for k, v in doc.items() if k not in _OMIT_WHEN or v != _OMIT_WHEN[k]}
 
 
 def _find(profiles: list[Profile], name: str) -> Profile:
@@ -262,7 +284,7 @@ class ProfileStore:
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "default": default,
-            "profiles": [{**asdict(p), "provider": p.provider.value} for p in profiles],
+            "profiles": [_to_json(p) for p in profiles],
         }
         # 0600: no secrets here, but subaccount and workspace ids are nobody else's business
         atomic_write_text(self.path, json.dumps(doc, indent=2) + "\n", mode=0o600)

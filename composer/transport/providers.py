@@ -11,6 +11,8 @@ SparkPost (seeds/000) and Bird (seeds/004) are the same relay under two names:
 all on port 587 with 2525 as the documented alternative, STARTTLS, AUTH LOGIN. ``custom`` is an
 Enterprise endpoint from the account's TAM (seeds/002); ``local`` is Composer's own relay on
 this computer and needs no key.
+
+The REST API's addresses for the same providers are in restapi.py.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ bounded exponential backoff. A permanent refusal (5xx) is not retried. A message
 reply never came is reported ``unknown`` and never sent again automatically: after the final
 "." the relay may already have it (RFC 5321 §6.1), and a retry could deliver it twice.
 
+The session is SMTP (session.py) or REST (rest.py): both have the same ``send`` / ``close`` /
+``connections_opened`` surface and raise the same errors, so retries, backoff and the
+"never resend an unknown outcome" rule are written once, here. A server's ``Retry-After``
+(TransientError.retry_after) lengthens the wait, never shortens it.
+
 One message's failure never hides the others: every message gets a result. Only failures that
 would repeat identically for every message (a refused key, untrusted TLS, an unreachable host
 after its retries) stop the batch, and the messages not tried say so.
@@ -18,7 +23,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from composer.core.build import OutgoingMessage
 from composer.transport.errors import (
@@ -30,11 +35,27 @@ from composer.transport.errors import (
     TransientError,
     TransportError,
 )
-from composer.transport.session import Endpoint, SmtpSession
+from composer.transport.session import Delivery, Endpoint, SmtpSession
 
 log = logging.getLogger(__name__)
 
 Status = Literal["sent", "failed", "unknown"]
+
+
+class SendSession(Protocol):
+    """What send_batch needs of a session: SmtpSession and rest.RestSession both have it."""
+
+    connections_opened: int
+
+    def send(
+        self,
+        message: OutgoingMessage,
+        *,
+        rcpt_to: tuple[str, ...] | None = None,
+        before_final_reply: Callable[[], None] | None = None,
+    ) -> Delivery: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -52,6 +73,7 @@ class MessageResult:
     refused: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
     attempts: int = 0
     exit_code: int = 0  # 0 sent, 3 refused, 4 could not complete
+    transmission_id: str | None = None  # REST only: the API's id for the transmission
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -67,6 +89,7 @@ class MessageResult:
             "field": self.field,
             "refused": {k: {"code": c, "reply": t} for k, (c, t) in self.refused.items()},
             "attempts": self.attempts,
+            "transmission_id": self.transmission_id,
         }
 
 
@@ -93,6 +116,9 @@ class SendOptions:
     retries: int = 3
     retry_delay: float = 1.0  # first backoff; doubles each retry
     max_delay: float = 30.0
+    # A Retry-After longer than this is not waited for: the message fails now with the
+    # server's words, rather than a window that seems to hang for an hour.
+    max_retry_after: float = 300.0
 
 
 @dataclass
@@ -134,17 +160,22 @@ class _Abort(Exception):
 
 def send_batch(
     messages: list[OutgoingMessage],
-    endpoint: Endpoint,
+    endpoint: Endpoint | None,
     *,
     options: SendOptions | None = None,
     hooks: Hooks | None = None,
-    session: SmtpSession | None = None,
+    session: SendSession | None = None,
 ) -> BatchReport:
+    """Send every message. Without ``session`` an SmtpSession to ``endpoint`` is opened and
+    closed here; a given session (SMTP or REST) is used and left open for its owner."""
     options = options or SendOptions()
     hooks = hooks or Hooks()
     wait = hooks.wait or (lambda s: bool(time.sleep(s)))
     own_session = session is None
-    session = session or SmtpSession(endpoint)
+    if session is None:
+        if endpoint is None:
+            raise ValueError("send_batch needs an endpoint or a session")
+        session = SmtpSession(endpoint)
     started = time.monotonic()
     results: list[MessageResult] = []
     cancelled = False
@@ -187,7 +218,7 @@ def _fill_reply(result: MessageResult, exc: TransportError) -> None:
 def _send_one(
     index: int,
     m: OutgoingMessage,
-    session: SmtpSession,
+    session: SendSession,
     options: SendOptions,
     hooks: Hooks,
     wait: Callable[[float], bool],
@@ -221,21 +252,27 @@ def _send_one(
             _fill_reply(result, exc)
             return result
         except (TransientError, ConnectError) as exc:
-            if not retry_left:
+            asked = getattr(exc, "retry_after", None) or 0.0
+            too_long = asked > options.max_retry_after
+            if not retry_left or too_long:
                 if isinstance(exc, ConnectError) and not delivered_to:
                     raise _Abort(f"{exc} (after {result.attempts} attempts)", 4) from exc
                 result.status = "sent" if delivered_to else "failed"
-                result.error = f"{exc} (gave up after {result.attempts} attempts)"
+                why = f"gave up after {result.attempts} attempts"
+                if too_long:
+                    why = f"the server asked to wait {asked:.0f} s; try again later"
+                result.error = f"{exc} ({why})"
                 result.exit_code = 4
                 _fill_reply(result, exc)
                 return result
             log.info("message %d: %s; retrying", index + 1, exc)
-            if wait(_backoff(options, result.attempts)):
+            if wait(max(_backoff(options, result.attempts), asked)):
                 result.error, result.exit_code = "not sent: cancelled", 4
                 return result
             continue
         delivered_to += d.accepted
         result.code, result.reply = d.code, d.reply
+        result.transmission_id = getattr(d, "transmission_id", None)
         deferred = {r: v for r, v in d.refused.items() if 400 <= v[0] < 500}
         for r, v in d.refused.items():
             if r not in deferred:

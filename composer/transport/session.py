@@ -77,6 +77,7 @@ class Delivery:
     reply: str
     accepted: list[str]
     refused: dict[str, tuple[int, str]]  # per recipient: the RCPT reply
+    transmission_id: str | None = None  # REST: the id the API returned (SMTP has none)
 
 
 def _text(msg: bytes | str) -> str:

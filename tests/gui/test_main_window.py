@@ -14,7 +14,7 @@ def test_main_window_opens(qtbot) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert window.windowTitle() == f"Composer {__version__}"
+    assert window.windowTitle() == f"Untitled — Composer {__version__}"
 
 
 def test_python_dash_m_composer_runs() -> None:

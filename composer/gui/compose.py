@@ -1,0 +1,221 @@
+"""The compose side of the window: header fields and the body tabs (body, AMP, plain text).
+
+Each widget writes to the DraftModel on edit and redraws from it on ``changed`` with its
+signals blocked, so model → widget updates never echo back as edits.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.core.draft import BodyFormat, Recipient, parse_recipient, split_recipients
+from composer.gui.editor import CodeEditor
+from composer.gui.model import DraftModel
+
+_FORMATS = [
+    ("Markdown", BodyFormat.MARKDOWN),
+    ("HTML", BodyFormat.HTML),
+    ("Plain text", BodyFormat.TEXT),
+]
+
+
+def problem_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    label.hide()
+    return label
+
+
+def show_problems(label: QLabel, problems: list) -> None:
+    text = "\n".join(f"{p.label}: {p.message}" for p in problems)
+    label.setText(text)
+    label.setStyleSheet(
+        "color: #b00020;" if any(p.is_error for p in problems) else "color: #8a5a00;"
+    )
+    label.setVisible(bool(text))
+
+
+def _field(name: str, accessible: str, placeholder: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setAccessibleName(accessible)
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(True)
+    return edit
+
+
+def _recipients_text(recipients: list[Recipient]) -> str:
+    return ", ".join(str(r) for r in recipients)
+
+
+class HeaderFields(QWidget):
+    """Profile, From, To, Subject."""
+
+    profile_chosen = Signal(str)
+
+    def __init__(self, model: DraftModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.profile = QComboBox()
+        self.profile.setObjectName("profileField")
+        self.profile.setAccessibleName("Relay profile")
+        self.profile.addItem("local")
+        self.profile.currentTextChanged.connect(self.profile_chosen)
+        self.key_status = QLabel("local sandbox relay on this computer: no account needed")
+        self.key_status.setObjectName("keyStatus")
+        self.from_field = _field("fromField", "From", "Ann Lee <ann@example.com>")
+        self.to_field = _field("toField", "To", "bob@example.com, Cy <cy@example.com>")
+        self.subject = _field("subjectField", "Subject", "Subject")
+        self.problems = {name: problem_label() for name in ("from", "to", "subject")}
+
+        profile_row = QHBoxLayout()
+        profile_row.addWidget(self.profile)
+        profile_row.addWidget(self.key_status, 1)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Relay", profile_row)
+        for label, edit, key in (
+            ("From", self.from_field, "from"),
+            ("To", self.to_field, "to"),
+            ("Subject", self.subject, "subject"),
+        ):
+            box = QVBoxLayout()
+            box.setSpacing(2)
+            box.addWidget(edit)
+            box.addWidget(self.problems[key])
+            form.addRow(label, box)
+
+        self.from_field.textEdited.connect(lambda t: model.update(from_addr=parse_recipient(t)))
+        self.to_field.textEdited.connect(lambda t: model.update(to=split_recipients(t)))
+        self.subject.textEdited.connect(lambda t: model.update(subject=t))
+        model.changed.connect(self._redraw)
+        model.problems_changed.connect(self._show_problems)
+        self._redraw(["from_addr", "to", "subject"])
+
+    def _redraw(self, fields: list[str]) -> None:
+        d = self.model.draft
+        pairs = [
+            ("from_addr", self.from_field, str(d.from_addr) if d.from_addr.email else ""),
+            ("to", self.to_field, _recipients_text(d.to)),
+            ("subject", self.subject, d.subject),
+        ]
+        for name, edit, text in pairs:
+            # Don't rewrite what the person is typing: "a@b.com, " would lose its comma.
+            if name in fields and not edit.hasFocus() and edit.text() != text:
+                edit.blockSignals(True)
+                edit.setText(text)
+                edit.blockSignals(False)
+
+    def _show_problems(self, _problems: list) -> None:
+        for key, label in self.problems.items():
+            show_problems(label, self.model.problems_for(key))
+
+    def set_profiles(self, names: list[str], current: str) -> None:
+        self.profile.blockSignals(True)
+        self.profile.clear()
+        self.profile.addItems(names)
+        self.profile.setCurrentText(current)
+        self.profile.blockSignals(False)
+
+
+class BodyTabs(QTabWidget):
+    """Body (with its format switch), AMP, and the plain-text alternative."""
+
+    def __init__(self, model: DraftModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.format = QComboBox()
+        self.format.setObjectName("formatSwitch")
+        self.format.setAccessibleName("Body format")
+        for label, _fmt in _FORMATS:
+            self.format.addItem(label)
+        self.body = CodeEditor("markdown")
+        self.body.setObjectName("bodyEditor")
+        self.body.setAccessibleName("Body")
+        self.body_problems = problem_label()
+        body_page = QWidget()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Format"))
+        top.addWidget(self.format)
+        top.addStretch(1)
+        lay = QVBoxLayout(body_page)
+        lay.addLayout(top)
+        lay.addWidget(self.body, 1)
+        lay.addWidget(self.body_problems)
+        self.addTab(body_page, "Body")
+
+        self.amp = CodeEditor("html")
+        self.amp.setObjectName("ampEditor")
+        self.amp.setAccessibleName("AMP HTML")
+        self.amp.setPlaceholderText("Optional AMP for email: <!doctype html><html ⚡4email>…")
+        self.addTab(self.amp, "AMP")
+
+        self.own_text = QCheckBox("Write my own plain text (otherwise generated from the HTML)")
+        self.own_text.setObjectName("ownPlainText")
+        self.plain = CodeEditor("text")
+        self.plain.setObjectName("plainTextEditor")
+        self.plain.setAccessibleName("Plain text alternative")
+        self.plain.setReadOnly(True)
+        plain_page = QWidget()
+        lay2 = QVBoxLayout(plain_page)
+        lay2.addWidget(self.own_text)
+        lay2.addWidget(self.plain, 1)
+        self.addTab(plain_page, "Plain text")
+
+        self.format.currentIndexChanged.connect(lambda i: model.update(body_format=_FORMATS[i][1]))
+        self.body.textChanged.connect(lambda: model.update(body=self.body.toPlainText()))
+        self.amp.textChanged.connect(lambda: model.update(amp_html=self.amp.toPlainText() or None))
+        self.own_text.toggled.connect(self._own_text_toggled)
+        self.plain.textChanged.connect(self._plain_edited)
+        model.changed.connect(self._redraw)
+        model.problems_changed.connect(
+            lambda _p: show_problems(
+                self.body_problems, model.problems_for("body") + model.problems_for("amp_html")
+            )
+        )
+        self._redraw(["body", "body_format", "amp_html", "plain_text"])
+
+    def _own_text_toggled(self, on: bool) -> None:
+        self.plain.setReadOnly(not on)
+        self.model.update(plain_text=self.plain.toPlainText() if on else None)
+
+    def _plain_edited(self) -> None:
+        if self.own_text.isChecked():
+            self.model.update(plain_text=self.plain.toPlainText())
+
+    def show_generated_text(self, text: str) -> None:
+        if not self.own_text.isChecked():
+            self.plain.set_text_quietly(text)
+
+    def _redraw(self, fields: list[str]) -> None:
+        d = self.model.draft
+        if "body_format" in fields:
+            index = [f for _l, f in _FORMATS].index(d.body_format)
+            self.format.blockSignals(True)
+            self.format.setCurrentIndex(index)
+            self.format.blockSignals(False)
+            self.body.set_mode(d.body_format.value)
+        if "body" in fields:
+            self.body.set_text_quietly(d.body)
+        if "amp_html" in fields:
+            self.amp.set_text_quietly(d.amp_html or "")
+        if "plain_text" in fields:
+            own = d.plain_text is not None
+            self.own_text.blockSignals(True)
+            self.own_text.setChecked(own)
+            self.own_text.blockSignals(False)
+            self.plain.setReadOnly(not own)
+            if own:
+                self.plain.set_text_quietly(d.plain_text or "")

@@ -1,0 +1,204 @@
+"""The Add / Edit form of the profiles dialog: one profile's fields, the preset's note, the key.
+
+Pure UI: building a ``Profile`` only validates (no disk, no network). The API key is read out
+once, as a ``Secret``, and goes nowhere but to the caller (who hands it to ``set_api_key``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from composer.gui.dialogs_common import ERROR_STYLE
+from composer.transport.credentials import Secret
+from composer.transport.profiles import Profile
+from composer.transport.providers import PRESETS, Preset, Provider
+
+__all__ = ["ProfileForm"]
+
+
+class ProfileForm(QGroupBox):
+    """Fields for one profile. ``save_requested`` / ``cancel_requested`` when clicked."""
+
+    save_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Profile", parent)
+        self.setObjectName("profileForm")
+        self.editing: str | None = None  # the saved profile being edited; None: a new one
+        self.name_edit = self._line("nameEdit", "letters, digits, '.', '_' or '-'")
+        self.provider_combo = QComboBox()
+        self.provider_combo.setObjectName("providerCombo")
+        for preset in PRESETS.values():
+            self.provider_combo.addItem(preset.label, preset.provider.value)
+        self.provider_combo.currentIndexChanged.connect(self._provider_changed)
+        self.note_label = QLabel()
+        self.note_label.setObjectName("providerNote")
+        self.note_label.setWordWrap(True)
+        self.host_edit = self._line("hostEdit", "smtp.example.com")
+        self.port_spin = QSpinBox()
+        self.port_spin.setObjectName("portSpin")
+        self.port_spin.setRange(1, 65535)
+        self.subaccount_edit = self._line("subaccountEdit", "optional: numeric subaccount id")
+        self.workspace_edit = self._line("workspaceEdit", "the Bird workspace id")
+        self.from_edit = self._line("fromEdit", "optional: Ann <ann@example.com>")
+        self.tls_check = QCheckBox("STARTTLS (required for any relay not on this computer)")
+        self.tls_check.setObjectName("tlsCheck")
+        self.key_edit = self._line("keyEdit", "")
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("formError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.save_button = QPushButton("&Save")
+        self.save_button.setObjectName("saveButton")
+        self.save_button.clicked.connect(self.save_requested)
+        cancel = QPushButton("Cancel")
+        cancel.setObjectName("cancelButton")
+        cancel.clicked.connect(self.cancel_requested)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+
+        form = QFormLayout(self)
+        form.addRow("Name", self.name_edit)
+        form.addRow("Provider", self.provider_combo)
+        form.addRow("", self.note_label)
+        form.addRow("Host", self.host_edit)
+        form.addRow("Port", self.port_spin)
+        form.addRow("Subaccount", self.subaccount_edit)
+        form.addRow("Workspace", self.workspace_edit)
+        form.addRow("Default From", self.from_edit)
+        form.addRow("", self.tls_check)
+        form.addRow("API key", self.key_edit)
+        form.addRow(self.error_label)
+        form.addRow(buttons)
+        # ProfileError.field -> the widget to put the cursor in
+        self.fields: dict[str, QWidget] = {
+            "name": self.name_edit,
+            "provider": self.provider_combo,
+            "host": self.host_edit,
+            "port": self.port_spin,
+            "subaccount": self.subaccount_edit,
+            "workspace": self.workspace_edit,
+            "default_from": self.from_edit,
+            "tls": self.tls_check,
+            "api key": self.key_edit,
+        }
+        self._provider_changed()
+
+    def _line(self, name: str, placeholder: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        return edit
+
+    @property
+    def preset(self) -> Preset:
+        return PRESETS[Provider(self.provider_combo.currentData())]
+
+    # --- filling ------------------------------------------------------------------------------
+
+    def start_new(self) -> None:
+        self.editing = None
+        self.setTitle("New profile")
+        self.name_edit.setReadOnly(False)
+        for edit in (self.name_edit, self.subaccount_edit, self.workspace_edit, self.from_edit):
+            edit.clear()
+        self.provider_combo.setCurrentIndex(0)
+        self._provider_changed()
+        self._opened(self.name_edit)
+
+    def start_edit(self, profile: Profile) -> None:
+        self.editing = profile.name
+        self.setTitle(f"Profile {profile.name}")
+        self.name_edit.setText(profile.name)
+        self.name_edit.setReadOnly(True)  # a new name is a new profile (keys are per name)
+        self.provider_combo.setCurrentIndex(self.provider_combo.findData(profile.provider.value))
+        self._provider_changed()
+        self.host_edit.setText(profile.host)
+        self.port_spin.setValue(profile.port)
+        self.subaccount_edit.setText(profile.subaccount or "")
+        self.workspace_edit.setText(profile.workspace or "")
+        self.from_edit.setText(profile.default_from)
+        self.tls_check.setChecked(profile.tls)
+        self._opened(self.host_edit)
+
+    def mark_saved(self, name: str) -> None:
+        """The profile exists now: saving again replaces it."""
+        self.editing = name
+        self.name_edit.setReadOnly(True)
+
+    def _opened(self, focus: QWidget) -> None:
+        self.key_edit.clear()
+        self.error_label.clear()
+        self.save_button.setEnabled(True)
+        self.show()
+        focus.setFocus()
+
+    def _provider_changed(self, *_args: object) -> None:
+        preset = self.preset
+        self.note_label.setText(preset.note)
+        self.note_label.setVisible(bool(preset.note))
+        self.host_edit.setText(preset.host or "")
+        self.port_spin.setValue(preset.port)
+        self.tls_check.setChecked(preset.tls)
+        for edit, used in (
+            (self.subaccount_edit, preset.subaccount),
+            (self.workspace_edit, preset.workspace),
+            (self.key_edit, preset.needs_key),
+        ):
+            edit.setEnabled(used)
+            if not used:
+                edit.clear()
+        self.key_edit.setPlaceholderText(
+            "stored in the system keyring only; leave empty to keep the stored key"
+            if preset.needs_key
+            else "not needed"
+        )
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def profile(self) -> Profile:
+        """The profile as typed; raises ProfileError naming the field."""
+        return Profile.new(
+            self.name_edit.text().strip(),
+            self.provider_combo.currentData(),
+            host=self.host_edit.text().strip() or None,
+            port=self.port_spin.value(),
+            subaccount=self.subaccount_edit.text().strip() or None,
+            workspace=self.workspace_edit.text().strip() or None,
+            default_from=self.from_edit.text().strip(),
+            tls=self.tls_check.isChecked(),
+        )
+
+    def key(self) -> Secret | None:
+        """The key typed, if any (and if the provider takes one)."""
+        typed = self.key_edit.text()
+        return Secret(typed) if typed.strip() and self.preset.needs_key else None
+
+    def show_error(self, text: str, field: str | None = None) -> None:
+        self.error_label.setText(text)
+        self.save_button.setEnabled(True)
+        widget = self.fields.get(field or "")
+        if widget is not None:
+            widget.setFocus()
+
+    def close_form(self) -> None:
+        self.key_edit.clear()
+        self.error_label.clear()
+        self.editing = None
+        self.hide()

@@ -1,0 +1,134 @@
+"""The body editors: plain-text editing with Markdown or HTML highlighting.
+
+QPlainTextEdit rather than QTextEdit: it keeps a large template responsive (no rich-text
+layout), and the highlighter only restyles the blocks that changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+
+def _fmt(color: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    f = QTextCharFormat()
+    f.setForeground(QColor(color))
+    if bold:
+        f.setFontWeight(QFont.Weight.Bold)
+    f.setFontItalic(italic)
+    return f
+
+
+_HTML_RULES = [
+    (re.compile(r"</?[A-Za-z][\w:-]*|/?>"), _fmt("#1f5fbf", bold=True)),
+    (re.compile(r"\s[\w:-]+(?==)"), _fmt("#8a3ffc")),
+    (re.compile(r'"[^"\n]*"|\'[^\'\n]*\''), _fmt("#0a7a3d")),
+    (re.compile(r"&[#\w]+;"), _fmt("#b35900")),
+]
+_MD_RULES = [
+    (re.compile(r"^#{1,6}\s.*$"), _fmt("#1f5fbf", bold=True)),
+    (re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), _fmt("#202020", bold=True)),
+    (
+        re.compile(r"(?<![*\w])\*[^*\n]+\*(?!\*)|(?<![_\w])_[^_\n]+_(?!_)"),
+        _fmt("#202020", italic=True),
+    ),
+    (re.compile(r"`[^`\n]+`"), _fmt("#b35900")),
+    (re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)"), _fmt("#0a7a3d")),
+    (re.compile(r"^\s*([-*+]|\d+\.)\s"), _fmt("#8a3ffc", bold=True)),
+    (re.compile(r"^>.*$"), _fmt("#666666", italic=True)),
+    (re.compile(r"<[^>\n]+>"), _fmt("#1f5fbf")),
+]
+_COMMENT = _fmt("#888888", italic=True)
+_FENCE = _fmt("#b35900")
+
+
+class Highlighter(QSyntaxHighlighter):
+    """Markdown or HTML colouring; ``mode`` switches with the body format."""
+
+    def __init__(self, document: QTextDocument, mode: str = "markdown") -> None:
+        super().__init__(document)
+        self.mode = mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self.rehighlight()
+
+    def highlightBlock(self, text: str) -> None:
+        if self.mode == "text" or len(text) > 20_000:
+            # A single 5 MB line (a minified template) would stall typing: leave it plain.
+            self.setCurrentBlockState(0)
+            return
+        if self.mode == "markdown":
+            self._markdown(text)
+        else:
+            self._html(text)
+
+    def _apply(self, rules: list[tuple[re.Pattern[str], QTextCharFormat]], text: str) -> None:
+        for pattern, fmt in rules:
+            for m in pattern.finditer(text):
+                self.setFormat(m.start(), m.end() - m.start(), fmt)
+
+    def _markdown(self, text: str) -> None:
+        in_fence = self.previousBlockState() == 1
+        if text.lstrip().startswith("```"):
+            self.setFormat(0, len(text), _FENCE)
+            self.setCurrentBlockState(0 if in_fence else 1)
+            return
+        self.setCurrentBlockState(1 if in_fence else 0)
+        if in_fence:
+            self.setFormat(0, len(text), _FENCE)
+            return
+        self._apply(_MD_RULES, text)
+
+    def _html(self, text: str) -> None:
+        self._apply(_HTML_RULES, text)
+        # <!-- comments --> may span lines: state 2 means "inside a comment"
+        start = 0 if self.previousBlockState() == 2 else text.find("<!--")
+        self.setCurrentBlockState(0)
+        while start >= 0:
+            end = text.find("-->", start)
+            if end < 0:
+                self.setFormat(start, len(text) - start, _COMMENT)
+                self.setCurrentBlockState(2)
+                break
+            self.setFormat(start, end + 3 - start, _COMMENT)
+            start = text.find("<!--", end + 3)
+
+
+class CodeEditor(QPlainTextEdit):
+    """A monospaced editor with highlighting. Tab moves focus, so the whole window works from
+    the keyboard; indentation is typed with spaces."""
+
+    def __init__(self, mode: str = "markdown", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setTabChangesFocus(True)
+        self.highlighter = Highlighter(self.document(), mode)
+
+    def set_mode(self, mode: str) -> None:
+        self.highlighter.set_mode(mode)
+
+    def set_text_quietly(self, text: str) -> None:
+        """Replace the text without emitting an edit (model → widget), keeping the cursor."""
+        if text == self.toPlainText():
+            return
+        pos = self.textCursor().position()
+        self.blockSignals(True)
+        try:
+            self.setPlainText(text)
+            cursor = self.textCursor()
+            cursor.setPosition(min(pos, len(text)))
+            self.setTextCursor(cursor)
+        finally:
+            self.blockSignals(False)

@@ -1,0 +1,100 @@
+"""What the preview shows, computed off the UI thread by the same functions the send uses.
+
+Pure functions of a Draft snapshot (no Qt here), so they can be tested without a window and
+run on any worker thread: validate → render → build → the relay's fan-out per recipient.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from composer.core.build import OutgoingMessage, build_messages
+from composer.core.draft import Draft
+from composer.core.errors import ComposerError
+from composer.core.inline import inline_css
+from composer.core.render import Rendered, render
+from composer.core.validate import Problem, errors_of, validate
+from composer.relay.fanout import Copy, MsysRejection, fan_out
+
+GMAIL_CLIP_BYTES = 102 * 1024
+_STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    generation: int
+    problems: list[Problem]
+    rendered: Rendered | None = None
+    recipient_html: str | None = None  # after the relay's inlining, when that is asked for
+    no_style_html: str | None = None  # what clients that drop <style> show
+    message: OutgoingMessage | None = None  # the exact bytes (first message of a send)
+    copies: list[Copy] = field(default_factory=list)  # one per recipient, as delivered
+    note: str = ""  # why something is missing ("fix the errors to see the raw message")
+
+    @property
+    def html_bytes(self) -> int:
+        return len((self.recipient_html or "").encode("utf-8"))
+
+    @property
+    def clipped_by_gmail(self) -> bool:
+        return self.html_bytes > GMAIL_CLIP_BYTES
+
+    def raw_text(self) -> str:
+        """The envelope and the message as the relay receives them."""
+        if self.message is None:
+            return self.note
+        env = self.message.envelope
+        lines = [
+            f"MAIL FROM:<{env.mail_from}>",
+            *[f"RCPT TO:<{r}>" for r in env.rcpt_to],
+            "DATA",
+            "",
+        ]
+        return "\n".join(lines) + self.message.data.decode("ascii", "replace").replace("\r\n", "\n")
+
+
+def strip_styles(html: str) -> str:
+    return _STYLE.sub("", html)
+
+
+def compute(draft: Draft, generation: int) -> PreviewResult:
+    problems = validate(draft)
+    try:
+        rendered = render(draft)
+    except ComposerError as exc:
+        return PreviewResult(generation, [*problems, Problem("body", str(exc))], note=str(exc))
+    recipient_html = rendered.html
+    if recipient_html is not None and draft.options.inline_css and not draft.inline_locally:
+        try:  # the relay will inline: show what its recipients get
+            recipient_html = inline_css(recipient_html)
+        except ComposerError as exc:
+            problems = [*problems, Problem("body", str(exc))]
+    no_style = strip_styles(recipient_html) if recipient_html is not None else None
+    base = dict(rendered=rendered, recipient_html=recipient_html, no_style_html=no_style)
+    if errors_of(problems):
+        return PreviewResult(
+            generation, problems, **base, note="Fix the errors listed to see the exact message."
+        )
+    try:
+        (message,) = build_messages(draft)
+    except ComposerError as exc:
+        return PreviewResult(
+            generation, [*problems, Problem("body", str(exc))], **base, note=str(exc)
+        )
+    try:
+        copies = fan_out(
+            message.envelope.mail_from,
+            list(message.envelope.rcpt_to),
+            message.data,
+            "(assigned by the relay)",
+        )
+    except MsysRejection as exc:
+        return PreviewResult(
+            generation,
+            problems,
+            **base,
+            message=message,
+            note=f"The relay would refuse this message: {exc.reply}",
+        )
+    return PreviewResult(generation, problems, **base, message=message, copies=copies)

@@ -1,0 +1,208 @@
+"""The preview: what recipients get, shown from the bytes the send path builds.
+
+Tabs: Rendered, Without <style> (clients that drop it), HTML source, Plain text, Raw message
+(envelope + exact bytes) and Recipients (each copy's headers, as the relay delivers them).
+Only the visible tab is refreshed on each result; the others catch up when shown, so typing
+pays for one web view, not two.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.gui.pipeline import GMAIL_CLIP_BYTES, PreviewResult
+
+MOBILE_WIDTH = 375
+
+
+def _text_view(name: str) -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setObjectName(name)
+    view.setAccessibleName(name)
+    view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    return view
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
+
+
+class PreviewPanel(QWidget):
+    remote_content_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result: PreviewResult | None = None
+        self._shown: dict[int, int] = {}  # tab index -> generation painted there
+        from composer.gui.preview import PreviewView, preview_available
+
+        ok, why = preview_available()
+        self.web: PreviewView | None = None
+        self.web_no_style: PreviewView | None = None
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("previewTabs")
+        if ok:
+            self.web = PreviewView(self)
+            self.web.setObjectName("preview")
+            self.web.setAccessibleName("Rendered preview")
+            self.web_no_style = PreviewView(self)
+            self.web_no_style.setObjectName("previewNoStyle")
+            self.web_no_style.setAccessibleName("Preview without style elements")
+            for view in (self.web, self.web_no_style):
+                view.link_clicked.connect(self._ask_open_link)
+            self.tabs.addTab(self.web, "Rendered")
+            self.tabs.addTab(self.web_no_style, "Without <style>")
+        else:
+            note = QLabel(f"The rendered preview is not available here: {why}")
+            note.setWordWrap(True)
+            self.tabs.addTab(note, "Rendered")
+        self.source = _text_view("htmlSource")
+        self.plain = _text_view("plainTextPreview")
+        self.plain.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.raw = _text_view("rawMessage")
+        self.copies = _text_view("recipientCopies")
+        self.tabs.addTab(self.source, "HTML source")
+        self.tabs.addTab(self.plain, "Plain text")
+        self.tabs.addTab(self.raw, "Raw message")
+        self.tabs.addTab(self.copies, "Recipients")
+        self.tabs.currentChanged.connect(lambda _i: self._paint_current())
+
+        self.width_switch = QComboBox()
+        self.width_switch.addItems(["Desktop", "Mobile (375 px)"])
+        self.width_switch.setAccessibleName("Preview width")
+        self.width_switch.currentIndexChanged.connect(self._width_changed)
+        self.dark = QCheckBox("Dark mode")
+        self.dark.toggled.connect(self._dark_changed)
+        self.remote = QCheckBox("Load remote content for this message")
+        self.remote.setToolTip(
+            "Images and CSS from the web are blocked: loading them tells "
+            "their servers that the message was opened."
+        )
+        self.remote.toggled.connect(self._remote_changed)
+        self.size_meter = QLabel()
+        self.size_meter.setObjectName("sizeMeter")
+        self.status = QLabel("Waiting for the first preview…")
+        self.status.setObjectName("previewStatus")
+
+        bar = QHBoxLayout()
+        for w in (self.width_switch, self.dark, self.remote):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.size_meter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
+
+    # --- results ----------------------------------------------------------------------------
+
+    def show_result(self, result: PreviewResult) -> None:
+        self.result = result
+        n = result.html_bytes
+        if result.recipient_html is None:
+            self.size_meter.setText("No HTML part")
+            self.size_meter.setStyleSheet("")
+        else:
+            clipped = result.clipped_by_gmail
+            self.size_meter.setText(
+                f"HTML {_size(n)} of {_size(GMAIL_CLIP_BYTES)}"
+                + (" — Gmail will clip it" if clipped else "")
+            )
+            self.size_meter.setStyleSheet("color: #b00020;" if clipped else "")
+        self.status.setText(result.note or "Preview is up to date.")
+        self._paint_current()
+
+    def _paint_current(self) -> None:
+        r = self.result
+        index = self.tabs.currentIndex()
+        if r is None or self._shown.get(index) == r.generation:
+            return
+        self._shown[index] = r.generation
+        widget = self.tabs.widget(index)
+        html = r.recipient_html
+        if widget is self.web and self.web is not None:
+            self.web.show_html(html if html is not None else _as_html(r))
+        elif widget is self.web_no_style and self.web_no_style is not None:
+            self.web_no_style.show_html(r.no_style_html or _as_html(r))
+        elif widget is self.source:
+            self.source.setPlainText(html if html is not None else "(a plain-text message)")
+        elif widget is self.plain:
+            self.plain.setPlainText(r.rendered.text if r.rendered else r.note)
+        elif widget is self.raw:
+            self.raw.setPlainText(r.raw_text())
+        elif widget is self.copies:
+            self.copies.setPlainText(_copies_text(r))
+
+    def repaint_all(self) -> None:
+        self._shown.clear()
+        self._paint_current()
+
+    # --- controls ---------------------------------------------------------------------------
+
+    def _width_changed(self, index: int) -> None:
+        for view in (self.web, self.web_no_style):
+            if view is not None:
+                view.set_width(MOBILE_WIDTH if index == 1 else None)
+
+    def _dark_changed(self, on: bool) -> None:
+        for view in (self.web, self.web_no_style):
+            if view is not None:
+                view.set_dark_mode(on)
+
+    def _remote_changed(self, on: bool) -> None:
+        for view in (self.web, self.web_no_style):
+            if view is not None:
+                view.set_remote_content_allowed(on)
+        self.remote_content_toggled.emit(on)
+
+    def reset_remote_content(self) -> None:
+        """A new message starts with remote content blocked again."""
+        self.remote.setChecked(False)
+
+    def _ask_open_link(self, url: QUrl) -> None:
+        text = url.toDisplayString()
+        answer = QMessageBox.question(
+            self,
+            "Open link",
+            f"Open this link in your browser?\n\n{text}",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Open and url.scheme() in (
+            "http",
+            "https",
+            "mailto",
+        ):
+            QDesktopServices.openUrl(url)
+
+
+def _as_html(r: PreviewResult) -> str:
+    import html
+
+    text = r.rendered.text if r.rendered else r.note
+    return f"<pre style='white-space:pre-wrap;font-family:sans-serif'>{html.escape(text)}</pre>"
+
+
+def _copies_text(r: PreviewResult) -> str:
+    if not r.copies:
+        return r.note or "No copies."
+    out = [f"{len(r.copies)} cop{'y' if len(r.copies) == 1 else 'ies'} will be delivered:", ""]
+    for c in r.copies:
+        head = c.data.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace").replace("\r\n", "\n")
+        out += [f"── {c.rcpt} ({c.rcpt_type}) ──", head, ""]
+    return "\n".join(out)

@@ -1,0 +1,210 @@
+"""The local relay's HTTP endpoint: ``POST /api/v1/transmissions`` on the loopback address,
+delivering into the same Maildir as the SMTP relay, with the same fan-out, so the REST road
+can be tried with no account.
+
+What it answers, in the API's own shapes (seeds/002): 200 ``{"results": {"id",
+"total_accepted_recipients", "total_rejected_recipients"}}``; 401 without an ``Authorization``
+header (any non-empty value is accepted: nothing here is secret, and the value is never logged);
+400 for a body that is not JSON; 415 for one that is not ``application/json``; 422 for content
+it cannot use; 404 and 405 for other paths and methods. ``GET /api/v1/account`` answers too, so
+``composer profile test`` works against it.
+
+Plain HTTP, loopback only: it accepts mail from anyone who can reach it, as the SMTP relay does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from composer.relay.fanout import MsysRejection
+from composer.relay.sink import Sink
+from composer.relay.transmissions import ApiRejection, error_body, parse_transmission
+
+__all__ = ["API_PATH", "LocalHttpRelay"]
+
+log = logging.getLogger("composer.relay")
+
+API_PATH = "/api/v1"
+MAX_BODY = 40 * 1024 * 1024  # the API's 20 MB content limit, base64 and JSON around it
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a keep-alive client left open must not hold up stop()
+    relay: LocalHttpRelay
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+    server_version = "ComposerLocalRelay"
+    timeout = 120  # an idle keep-alive connection ends after this
+    server: _Server
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # the request line only (method, path, status): never a header, so never the key
+        log.debug("http %s", format % args)
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _route(self) -> str:
+        return urlsplit(self.path).path.rstrip("/")
+
+    def _authorized(self) -> bool:
+        if (self.headers.get("Authorization") or "").strip():
+            return True
+        self._answer(401, error_body("Unauthorized.", "an Authorization header is required"))
+        return False
+
+    def _body(self) -> bytes | None:
+        """The request body, or None after answering why it cannot be read."""
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit() or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._answer(400, error_body("Content-Length required"))
+            return None
+        if int(length) > MAX_BODY:
+            self.close_connection = True  # the body is not read: the connection cannot go on
+            self._answer(400, error_body("request too large", f"at most {MAX_BODY} bytes"))
+            return None
+        return self.rfile.read(int(length))
+
+    # --- methods --------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        if self._route() != f"{API_PATH}/account":
+            self._answer(404, error_body("resource not found", self._route(), "1600"))
+        elif self._authorized():
+            results = {"customer_id": 0, "company_name": "Composer local sandbox"}
+            self._answer(200, json.dumps({"results": results}).encode())
+
+    def do_POST(self) -> None:
+        if self._route() != f"{API_PATH}/transmissions":
+            self._answer(404, error_body("resource not found", self._route(), "1600"))
+            return
+        body = self._body()  # read before answering, so the connection stays in step
+        if body is None or not self._authorized():
+            return
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            self._answer(415, error_body("Unsupported Media Type", "use application/json"))
+            return
+        status, answer = self.server.relay.handle(body)
+        self._answer(status, answer)
+
+    def _not_allowed(self) -> None:
+        if self._body() is None:
+            return
+        if self._route() == f"{API_PATH}/transmissions":
+            self._answer(405, error_body("Method Not Allowed", f"{self.command} on transmissions"))
+        else:
+            self._answer(404, error_body("resource not found", self._route(), "1600"))
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+
+class LocalHttpRelay:
+    """A Transmissions endpoint on a loopback address, served from a background thread."""
+
+    def __init__(
+        self,
+        maildir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        sink: Sink | None = None,
+        sandbox_limit: int = 5,
+    ) -> None:
+        if host.strip("[]").lower() not in _LOOPBACK:
+            raise ValueError(
+                f"refusing to listen on {host!r}: the local HTTP endpoint accepts mail from "
+                "anyone who can reach it, so it listens only on 127.0.0.1, ::1 or localhost"
+            )
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is not between 0 and 65535")
+        self.host = "127.0.0.1" if host.lower() == "localhost" else host.strip("[]")
+        self.port = port
+        self.sink = sink or Sink(Path(maildir), sandbox_limit)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{API_PATH}"
+
+    def start(self) -> None:
+        """Bind and serve. Raises OSError when the port is taken."""
+        if self._server is not None:
+            raise RuntimeError("the local HTTP endpoint is already running")
+        cls = _Server6 if ":" in self.host else _Server
+        server = cls((self.host, self.port), _Handler)
+        server.relay = self
+        self.port = server.server_address[1]
+        # serve_forever notices shutdown() only between polls: keep stop() quick
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.1,), name="composer-http-relay", daemon=True
+        )
+        self._server = server
+        self._thread.start()
+        log.debug("HTTP endpoint listening on %s", self.url)
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> LocalHttpRelay:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def handle(self, body: bytes) -> tuple[int, bytes]:
+        """One transmission -> (status, answer). Runs on a request thread."""
+        try:
+            t = parse_transmission(body)
+            transmission_id, copies = self.sink.accept(t.request, t.mail_from, t.rcpt_tos)
+        except ApiRejection as rejection:
+            log.info("transmission refused: %s", rejection)
+            return rejection.status, rejection.body
+        except MsysRejection as rejection:
+            log.info("transmission refused: %s", rejection.reply)
+            return 422, error_body("invalid data format/type", rejection.reply[4:], "1300")
+        except Exception:
+            log.exception("a transmission could not be handled")
+            return 500, error_body("Internal Server Error", "local relay error")
+        results = {
+            "total_rejected_recipients": 0,
+            "total_accepted_recipients": len(copies),
+            "id": transmission_id,
+        }
+        return 200, json.dumps({"results": results}).encode("utf-8")

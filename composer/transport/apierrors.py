@@ -1,0 +1,134 @@
+"""What the REST API's answers mean for the person sending (seeds/002 and 003, "Error Table").
+
+Every error keeps the API's own ``errors[].message / description / code`` beside the plain
+words, as SMTP errors keep the relay's reply. Which are retried:
+
+* 429 (rate limited), 500 and 503: the table says "try the request again" — TransientError,
+  with the ``Retry-After`` the server sent;
+* 420 (sending limit: sandbox, hourly, daily, monthly — "no messages are sent"): a limit that
+  minutes of backoff will not lift, so refused;
+* 401 and 403: the key, or its permissions — AuthFailed, which stops a batch;
+* 502 and 504 from a proxy in front of the API: it gave up waiting, the API may have created
+  the transmission — OutcomeUnknown, never resent;
+* any other status: refused, with its words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from composer.transport.errors import (
+    AuthFailed,
+    OutcomeUnknown,
+    RelayRefused,
+    TransientError,
+    TransportError,
+)
+
+__all__ = ["RETRIED", "api_error", "describe_errors", "parse_retry_after", "printable"]
+
+RETRIED = frozenset({429, 500, 503})
+_KEY_HELP = "check that the key is right and has the 'Transmissions: Read/Write' permission"
+_STATUS: dict[int, tuple[str, str]] = {
+    400: ("Bad Request", "the API could not use the request"),
+    401: ("Unauthorized", f"the API refused the API key: {_KEY_HELP}"),
+    403: ("Forbidden", f"the API key may not do this: {_KEY_HELP}, and that the plan has it"),
+    404: ("Not Found", "nothing answers at this address: check the profile's API URL"),
+    405: ("Method Not Allowed", "this address does not take a send: check the API URL"),
+    409: ("Conflict", "the request conflicts with the account's current state"),
+    415: ("Unsupported Media Type", "the API did not accept the request's format"),
+    420: ("Exceed Sending Limit", "the account's sending limit would be exceeded; nothing sent"),
+    422: ("Unprocessable Entity", "the API refused the message's content or settings"),
+    429: ("Too Many Requests", "the API is limiting the request rate"),
+    500: ("Internal Server Error", "the API had an internal error"),
+    503: ("Service Unavailable", "the API is busier than usual"),
+}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Words in the API's error text -> the draft field to point at.
+_FIELDS = (
+    ("sending domain", "from"),
+    ("invalid domain", "from"),
+    ("campaign", "campaign_id"),
+    ("metadata", "metadata"),
+    ("substitution", "substitution_data"),
+    ("ip_pool", "options.ip_pool"),
+    ("ip pool", "options.ip_pool"),
+    ("tags", "tags"),
+    ("recipient", "to"),
+)
+
+
+def printable(text: str, limit: int = 600) -> str:
+    """Server text made safe for a terminal and a log line: no control characters."""
+    text = _CONTROL.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_errors(doc: Any) -> str:
+    """``errors[]`` as one line: ``message: description (code N); ...``; "" when absent."""
+    errors = doc.get("errors") if isinstance(doc, dict) else None
+    if not isinstance(errors, list):
+        return ""
+    parts = []
+    for e in errors[:5]:
+        if not isinstance(e, dict):
+            continue
+        words = ": ".join(str(e[k]) for k in ("message", "description") if e.get(k))
+        if e.get("code") is not None:
+            words += f" (code {e['code']})"
+        parts.append(words.strip())
+    return printable("; ".join(p for p in parts if p))
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _field(text: str) -> str | None:
+    lower = text.lower()
+    return next((field for words, field in _FIELDS if words in lower), None)
+
+
+def api_error(status: int, body: bytes, retry_after: str | None = None) -> TransportError:
+    """The error for a non-2xx answer to a request whose body the server had in full."""
+    try:
+        doc: Any = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        doc = None
+    said = describe_errors(doc)
+    name, meaning = _STATUS.get(status, ("", ""))
+    server = f"{status} {name}".strip() + (f": {said}" if said else "")
+    if status in (401, 403):
+        return AuthFailed(f"{meaning} ({server})", status, said)
+    if status in RETRIED:
+        err = TransientError(f"{meaning} ({server})", status, said)
+        err.retry_after = parse_retry_after(retry_after)
+        return err
+    if status in (502, 504):
+        return OutcomeUnknown(
+            f"a gateway in front of the API answered {status} without the API's reply: the "
+            "transmission may have been created; check before sending it again",
+            status,
+            said,
+        )
+    if 300 <= status < 400:
+        meaning = "the API URL redirects elsewhere; put the final URL in the profile"
+    return RelayRefused(
+        f"{meaning or 'the API refused the request'} ({server})", status, said, field=_field(said)
+    )

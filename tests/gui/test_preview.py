@@ -1,0 +1,316 @@
+"""The Rendered preview, in a real QtWebEngine, against a loopback server that records hits.
+
+Every remote reference in a hostile message points at 127.0.0.1; a request reaching the server
+is a tracking pixel that fired. A positive control (remote content allowed) proves the server
+would have seen the requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl
+from PySide6.QtTest import QTest
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
+
+from composer.gui import preview as preview_module
+from composer.gui.preview import MOBILE_WIDTH, SCHEME, PreviewView, preview_available
+
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+LOAD_TIMEOUT = 20_000  # ms; the first page in a process starts the Chromium helpers
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    assert set(threading.enumerate()) <= before
+
+
+@dataclass
+class Server:
+    base: str
+    hits: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)  # list.append is atomic; handlers run on their own threads
+            body, ctype = GIF, "image/gif"
+            if self.path.endswith(".css"):
+                body, ctype = b"body{color:red}", "text/css"
+            elif self.path.startswith(("/iframe", "/refresh")):
+                body, ctype = b"<p>remote</p>", "text/html"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, name="hit-recorder")
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", hits)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+@pytest.fixture
+def view(qtbot) -> PreviewView:
+    widget = PreviewView(None)
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    return widget
+
+
+def show(qtbot, view: PreviewView, html: str, *, keep_scroll: bool = False) -> None:
+    with qtbot.waitSignal(view.rendered, timeout=LOAD_TIMEOUT):
+        view.show_html(html, keep_scroll=keep_scroll)
+    assert view.last_load_ok
+
+
+def probe(qtbot, view: PreviewView, expression: str) -> object:
+    """Evaluate in the application's script world (works with page JavaScript off). The value
+    travels as JSON: PySide 6.12 turns a JavaScript array result into ''."""
+    results: list[str] = []
+    world = QWebEngineScript.ScriptWorldId.ApplicationWorld
+    view.page().runJavaScript(f"JSON.stringify({expression})", world, results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=LOAD_TIMEOUT)
+    return json.loads(results[0]) if results[0] else None
+
+
+def settle(qtbot, view: PreviewView) -> None:
+    """A bounded, deterministic last chance for late requests: a new full load replaces the
+    document, so anything it was going to fetch has been asked for (and intercepted) by now."""
+    show(qtbot, view, "<p>barrier</p>")
+
+
+def hostile(r: str, secret: Path) -> str:
+    return f"""<!doctype html><html><head>
+<meta http-equiv="refresh" content="0;url={r}/refresh">
+<link rel="stylesheet" href="{r}/link.css">
+<link rel="icon" href="{r}/favicon.ico">
+<style>@import url({r}/import.css); .bg {{ background: url({r}/style-bg.gif) }}</style>
+<title>orig</title></head><body>
+<p class="bg" style="background:url({r}/inline-bg.gif)">hello</p>
+<img id="pixel" src="{r}/pixel.gif?uid=123" width="1" height="1">
+<img srcset="{r}/srcset.gif 1x, {r}/srcset2.gif 2x">
+<svg width="1" height="1"><image href="{r}/svg.gif" width="1" height="1"/></svg>
+<video poster="{r}/poster.gif"></video>
+<iframe src="{r}/iframe"></iframe>
+<img id="data" src="data:image/gif;base64,{base64.b64encode(GIF).decode()}">
+<img id="file" src="file://{secret}">
+<img src="file:///etc/passwd"><iframe src="file:///etc/passwd"></iframe>
+<script>document.title = "ran"; fetch("{r}/js-fetch");</script>
+</body></html>"""
+
+
+def test_hostile_message_makes_no_request_until_remote_content_is_allowed(
+    qtbot, view: PreviewView, server: Server, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.gif"
+    secret.write_bytes(GIF)
+    html = hostile(server.base, secret)
+
+    show(qtbot, view, html)
+    loaded = probe(qtbot, view, "[document.getElementById('data').naturalWidth,"
+                                " document.getElementById('file').naturalWidth]")  # fmt: skip
+    assert loaded == [1, 0]  # data: images show, a local file does not
+    show(qtbot, view, "<p>edited</p>" + html, keep_scroll=True)  # in-place replacement path
+    settle(qtbot, view)
+    assert server.hits == []
+    assert view.page().url() == view.document_url
+    assert view.document_url.scheme() == SCHEME
+
+    show(qtbot, view, html)
+    with qtbot.waitSignal(view.rendered, timeout=LOAD_TIMEOUT):
+        view.set_remote_content_allowed(True)
+    qtbot.waitUntil(lambda: any(hit.startswith("/pixel.gif") for hit in server.hits))
+    settle(qtbot, view)
+    # Remote images and CSS only: never frames, scripts, refresh targets or favicons.
+    assert not {"/iframe", "/refresh", "/js-fetch", "/favicon.ico"} & set(server.hits)
+    assert view.page().url() == view.document_url
+
+    with qtbot.waitSignal(view.rendered, timeout=LOAD_TIMEOUT):
+        view.set_remote_content_allowed(False)
+    server.hits.clear()
+    show(qtbot, view, html)
+    settle(qtbot, view)
+    assert server.hits == []
+
+
+@pytest.mark.parametrize("alone", ["interceptor", "csp"])
+def test_each_layer_alone_blocks_the_tracking_pixel(
+    qtbot, view: PreviewView, server: Server, tmp_path: Path, monkeypatch, alone: str
+) -> None:
+    """The interceptor (browser process) and the CSP header (renderer) are independent: with
+    the other one opened up, each still stops every request."""
+    if alone == "interceptor":
+        permissive = "default-src * data: 'unsafe-inline' 'unsafe-eval'"
+        monkeypatch.setattr(preview_module, "_csp", lambda remote: permissive)
+    else:  # the interceptor lets remote images and CSS through; the header stays strict
+        strict = preview_module._csp(False)
+        monkeypatch.setattr(preview_module, "_csp", lambda remote: strict)
+        view.set_remote_content_allowed(True)
+    show(qtbot, view, hostile(server.base, tmp_path / "none.gif"))
+    settle(qtbot, view)
+    assert server.hits == []
+
+
+def test_a_3_mb_document_renders(qtbot, view: PreviewView) -> None:
+    paragraph = "<p>" + "x" * 1000 + "</p>\n"
+    html = "<html><body>" + paragraph * 3200 + "<p id='last'>END</p></body></html>"
+    assert len(html.encode()) > 3_000_000  # setHtml() shows a blank page above 2 MB
+    show(qtbot, view, html)
+    assert probe(qtbot, view, "document.getElementById('last').textContent") == "END"
+
+
+def test_a_clicked_link_is_handed_to_the_window_not_followed(qtbot, view: PreviewView) -> None:
+    show(qtbot, view, "<p>hi</p>")
+    before = view.page().url()
+    target = QUrl("https://example.com/")
+    with qtbot.waitSignal(view.link_clicked, timeout=5000) as clicked:
+        accepted = view.page().acceptNavigationRequest(
+            target, QWebEnginePage.NavigationType.NavigationTypeLinkClicked, True
+        )
+    assert accepted is False
+    assert clicked.args == [target]
+    assert view.page().url() == before
+
+
+@pytest.mark.parametrize("target", ["", "_blank"])
+def test_a_real_mouse_click_on_a_link_reaches_link_clicked(
+    qtbot, view: PreviewView, target: str
+) -> None:
+    link = "https://example.com/offer?id=1"
+    style = "display:block;position:absolute;left:0;top:0;width:400px;height:300px"
+    show(qtbot, view, f"<a href='{link}' target='{target}' style='{style}'>offer</a>")
+    before = view.page().url()
+    with qtbot.waitSignal(view.link_clicked, timeout=10_000) as clicked:
+        QTest.mouseClick(view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    assert clicked.args == [QUrl(link)]
+    show(qtbot, view, "<p>after</p>", keep_scroll=True)  # the view still works afterwards
+    assert view.page().url() == before
+
+
+@pytest.mark.parametrize("csp", ["strict", "permissive"])
+def test_javascript_in_the_document_does_not_run(
+    qtbot, view: PreviewView, monkeypatch: pytest.MonkeyPatch, csp: str
+) -> None:
+    if csp == "permissive":  # the CSP alone also stops inline scripts: test the setting alone
+        permissive = "default-src * data: 'unsafe-inline' 'unsafe-eval'"
+        monkeypatch.setattr(preview_module, "_csp", lambda remote: permissive)
+    show(qtbot, view, "<title>orig</title><script>document.title = 'ran'</script><p>x</p>")
+    assert probe(qtbot, view, "document.title") == "orig"
+    assert view.title() == "orig"
+
+
+def test_same_message_update_keeps_the_scroll_position(qtbot, view: PreviewView) -> None:
+    body = "".join(f"<p id='p{i}'>paragraph {i}</p>" for i in range(400))
+    show(qtbot, view, body)
+    probe(qtbot, view, "scrollTo(0, 2000)")
+    qtbot.waitUntil(lambda: view.page().scrollPosition().y() == 2000)
+    show(qtbot, view, body.replace("paragraph 7<", "edited 7<"), keep_scroll=True)
+    assert probe(qtbot, view, "[document.getElementById('p7').textContent, scrollY]") == [
+        "edited 7",
+        2000,
+    ]
+    show(qtbot, view, "<p>another message</p>", keep_scroll=False)
+    assert probe(qtbot, view, "document.body.textContent") == "another message"
+
+
+def test_dark_mode_applies_dark_rules_and_darkens_light_pages(qtbot, view: PreviewView) -> None:
+    css = "@media (prefers-color-scheme: dark) { #t { color: rgb(1, 2, 3) } }"
+    show(qtbot, view, f"<style>{css}</style><body style='background:#fff'><p id='t'>x</p>")
+    color = "getComputedStyle(document.getElementById('t')).color"
+    assert probe(qtbot, view, color) != "rgb(1, 2, 3)"
+    with qtbot.waitSignal(view.rendered, timeout=LOAD_TIMEOUT):
+        view.set_dark_mode(True)
+    assert probe(qtbot, view, color) == "rgb(1, 2, 3)"
+    # ForceDarkMode paints the white page dark (it does not change computed styles).
+    qtbot.waitUntil(lambda: view.grab().toImage().pixelColor(700, 500).lightness() < 80)
+
+
+def test_mobile_width_gives_a_375_px_viewport(qtbot, view: PreviewView) -> None:
+    show(qtbot, view, "<p>x</p>")
+    view.set_width(MOBILE_WIDTH)
+    qtbot.waitUntil(lambda: probe(qtbot, view, "innerWidth") == MOBILE_WIDTH)
+    assert probe(qtbot, view, "matchMedia('(max-width: 480px)').matches") is True
+    view.set_width(None)
+    view.resize(800, 600)  # a layout would do this; a top-level widget keeps its size
+    qtbot.waitUntil(lambda: probe(qtbot, view, "innerWidth") == 800)
+
+
+def test_interceptor_fails_closed() -> None:
+    class Broken:
+        def __init__(self) -> None:
+            self.blocked: list[bool] = []
+
+        def requestUrl(self) -> QUrl:
+            raise RuntimeError("a bug in the interceptor")
+
+        def block(self, value: bool) -> None:
+            self.blocked.append(value)
+
+    info = Broken()
+    preview_module._Interceptor(QObject()).interceptRequest(info)  # type: ignore[arg-type]
+    assert info.blocked == [True]
+
+
+def test_the_profile_outlives_its_page(qtbot, qtlog) -> None:
+    widget = PreviewView(None)
+    show(qtbot, widget, "<p>x</p>")
+    gone: list[bool] = []
+    widget.destroyed.connect(lambda: gone.append(True))
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone))
+    assert not [r for r in qtlog.records if "Release of profile" in r.message]
+
+
+def test_preview_available_refuses_root_without_a_sandbox_override(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(preview_module.os, "geteuid", lambda: 0, raising=False)
+    monkeypatch.delenv("QTWEBENGINE_DISABLE_SANDBOX", raising=False)
+    monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
+    ok, why = preview_available()
+    assert not ok and "root" in why
+    monkeypatch.setenv("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    assert preview_available() == (True, "")
+    monkeypatch.setattr(preview_module.os, "geteuid", lambda: 1000, raising=False)
+    monkeypatch.delenv("QTWEBENGINE_DISABLE_SANDBOX")
+    assert preview_available() == (True, "")
+
+
+def test_the_module_imports_without_qtwebengine() -> None:
+    """PySide6-WebEngine is a separate wheel: the window must still get a sentence to show."""
+    code = (
+        "import sys; sys.modules['PySide6.QtWebEngineCore'] = None\n"
+        "from composer.gui.preview import preview_available, register_preview_scheme\n"
+        "ok, why = preview_available()\n"
+        "assert not ok and 'PySide6-WebEngine' in why and not register_preview_scheme()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

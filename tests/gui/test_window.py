@@ -1,0 +1,241 @@
+"""The compose window, used as a person would: type, paste, toggle, preview, send."""
+
+from __future__ import annotations
+
+import mailbox
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QPushButton, QTabWidget
+
+from composer.core.draft import BodyFormat, Draft, Recipient, loads_draft
+from composer.gui.main_window import MainWindow
+
+WAIT = 20_000  # ms: the first QtWebEngine start on a busy 2-core machine is slow
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    w = MainWindow()
+    # pytest-qt closes widgets before fixtures tear down: no "save changes?" prompt then
+    # (test_closing_with_unsaved_changes_asks covers the prompt itself).
+    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    assert QThreadPool.globalInstance().waitForDone(WAIT), "a preview task was left running"
+    assert w.sender.worker is None, "a send thread was left running"
+
+
+def preview_caught_up(w: MainWindow) -> bool:
+    return w.preview_generation == w.model.generation
+
+
+def type_into(qtbot, w: MainWindow, name: str, text: str) -> None:
+    field = w.findChild(QLineEdit, name)
+    assert field is not None, name
+    field.setFocus()
+    qtbot.keyClicks(field, text)
+
+
+def fill_basic(qtbot, w: MainWindow) -> None:
+    type_into(qtbot, w, "fromField", "Ann <ann@example.com>")
+    type_into(qtbot, w, "toField", "bob@example.com")
+    type_into(qtbot, w, "subjectField", "Spring sale")
+    w.body.body.setFocus()
+    for i, line in enumerate(["# Hello", "", "Visit https://example.com today."]):
+        if i:
+            qtbot.keyClick(w.body.body, Qt.Key.Key_Return)
+        if line:
+            qtbot.keyClicks(w.body.body, line)
+
+
+def test_the_named_widgets_exist(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    for name in [
+        "fromField",
+        "toField",
+        "subjectField",
+        "campaignField",
+        "ipPoolField",
+        "bodyEditor",
+        "preview",
+        "ccPanel",
+        "bccPanel",
+        "archivePanel",
+        "optionsPane",
+        "openTracking",
+        "clickTracking",
+        "transactional",
+        "sendButton",
+    ]:
+        widget = window.findChild(QWidget, name)
+        assert widget is not None, name
+        assert widget.accessibleName(), f"{name} has no accessible name"
+    assert window.findChild(QCheckBox, "openTracking").isTristate()
+
+
+def test_send_is_disabled_with_reasons_until_the_draft_is_valid(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: preview_caught_up(window), timeout=WAIT)
+    send = window.findChild(QPushButton, "sendButton")
+    assert not send.isEnabled()
+    assert "From" in send.toolTip() and "To" in send.toolTip()
+    type_into(qtbot, window, "toField", "bob@")
+    qtbot.waitUntil(
+        lambda: "something after the @" in window.header.problems["to"].text(), timeout=WAIT
+    )
+    assert window.header.problems["to"].isVisible()
+    window.findChild(QLineEdit, "toField").clear()
+    fill_basic(qtbot, window)
+    qtbot.waitUntil(lambda: send.isEnabled(), timeout=WAIT)
+
+
+def test_preview_shows_the_exact_bytes_and_each_copy(qtbot, window) -> None:
+    fill_basic(qtbot, window)
+    window.model.update(
+        cc=[Recipient("cy@example.com", "Cy")],
+        bcc=[Recipient("dee@example.com")],
+        campaign_id="spring",
+    )
+    qtbot.waitUntil(lambda: preview_caught_up(window), timeout=WAIT)
+    result = window.preview.result
+    assert result is not None and result.message is not None
+    window.preview.tabs.setCurrentWidget(window.preview.raw)
+    raw = window.preview.raw.toPlainText()
+    assert raw.startswith("MAIL FROM:<ann@example.com>\nRCPT TO:<bob@example.com>\nDATA")
+    assert "X-MSYS-API: " in raw and "\nCc:" not in raw
+    assert raw.endswith(result.message.data.decode().replace("\r\n", "\n"))
+    window.preview.tabs.setCurrentWidget(window.preview.copies)
+    copies = window.preview.copies.toPlainText()
+    assert "dee@example.com (bcc)" in copies and "Bcc: dee@example.com" in copies
+    assert "Generated" not in copies
+    assert "Visit https://example.com today." in window.body.plain.toPlainText()
+
+
+def test_stale_previews_are_dropped(qtbot, window) -> None:
+    fill_basic(qtbot, window)
+    for i in range(30):  # a burst of edits while renders are in flight
+        window.model.update(subject=f"Subject {i}")
+    qtbot.waitUntil(lambda: preview_caught_up(window), timeout=WAIT)
+    assert b"Subject: Subject 29" in window.preview.result.message.data
+
+
+def test_options_reach_the_header(qtbot, window) -> None:
+    fill_basic(qtbot, window)
+    window.findChild(QTabWidget, "extrasTabs").setCurrentWidget(window.options)
+    open_tracking = window.findChild(QCheckBox, "openTracking")
+    qtbot.mouseClick(open_tracking, Qt.MouseButton.LeftButton)
+    type_into(qtbot, window, "campaignField", "spring-2026")
+    type_into(qtbot, window, "ipPoolField", "sp_shared")
+    qtbot.waitUntil(
+        lambda: preview_caught_up(window) and window.preview.result.message is not None,
+        timeout=WAIT,
+    )
+    obj = window.preview.result.message.msys
+    assert obj["campaign_id"] == "spring-2026"
+    assert obj["options"]["ip_pool"] == "sp_shared"
+    assert "open_tracking" in obj["options"]
+
+
+def test_send_to_the_local_relay_lands_in_the_sandbox(qtbot, window, composer_home: Path) -> None:
+    fill_basic(qtbot, window)
+    window.findChild(QTabWidget, "extrasTabs").setCurrentWidget(window.recipients)
+    QApplication.clipboard().setText("cy@example.com, Dee <dee@example.com>")
+    window.recipients.findChild(QPushButton, "ccPaste").click()
+    send = window.findChild(QPushButton, "sendButton")
+    qtbot.waitUntil(lambda: send.isEnabled() and preview_caught_up(window), timeout=WAIT)
+    with qtbot.waitSignal(window.sender.finished, timeout=WAIT) as sent:
+        qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    report = sent.args[0]
+    assert report.count("sent") == 1
+    box = mailbox.Maildir(composer_home / "sandbox", create=False)
+    delivered = sorted(m["Delivered-To"] for m in box)
+    assert delivered == ["bob@example.com", "cy@example.com", "dee@example.com"]
+    assert "sent" in window.send_panel.label.text()
+
+
+def test_save_and_autosave(qtbot, window, tmp_path: Path, composer_home: Path) -> None:
+    fill_basic(qtbot, window)
+    target = tmp_path / "spring.json"
+    assert window._write(target)
+    assert loads_draft(target.read_text()).subject == "Spring sale"
+    assert not window.model.dirty and "spring.json" in window.windowTitle()
+    window.model.update(subject="Changed")
+    window.autosave()
+    drafts = composer_home / "drafts"
+    qtbot.waitUntil(lambda: any(drafts.glob("*.json")), timeout=WAIT)
+
+
+def test_hostile_body_makes_no_request_from_the_preview(qtbot, window) -> None:
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        hostile = (
+            f"<html><head><link rel=stylesheet href='{base}/x.css'>"
+            f"<style>@import url('{base}/i.css'); body{{background:url({base}/bg)}}"
+            f"</style><meta http-equiv=refresh content='0;url={base}/r'></head><body>"
+            f"<img src='{base}/pixel.gif'><iframe src='{base}/frame'></iframe>"
+            f"<script>fetch('{base}/js')</script></body></html>"
+        )
+        view = window.preview.web
+        with qtbot.waitSignal(view.rendered, timeout=WAIT):
+            window.model.replace_draft(
+                Draft(
+                    from_addr=Recipient("ann@example.com"),
+                    to=[Recipient("bob@example.com")],
+                    subject="x",
+                    body=hostile,
+                    body_format=BodyFormat.HTML,
+                )
+            )
+        qtbot.waitUntil(lambda: preview_caught_up(window), timeout=WAIT)
+        # One more document through the same view: anything late from the first is in by now.
+        with qtbot.waitSignal(view.rendered, timeout=WAIT):
+            view.show_html("<p>done</p>")
+        assert hits == []
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_closing_with_unsaved_changes_asks(qtbot) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.model.update(subject="not saved yet")
+    asked: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            box.button(QMessageBox.StandardButton.Cancel).click()
+        else:
+            QTimer.singleShot(20, answer)
+
+    QTimer.singleShot(0, answer)
+    assert not w.close()  # cancelled: the window stays
+    assert asked and "Save the changes" in asked[0]
+    w.model.mark_saved()
+    assert w.close()

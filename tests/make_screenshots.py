@@ -1,0 +1,107 @@
+"""Screenshots of the real window for the README, taken under Xvfb.
+
+    xvfb-run -a -s "-screen 0 1440x900x24" \
+        .venv/bin/python tests/make_screenshots.py resources/screenshots
+
+Fills a draft as a person would have it (a Markdown newsletter, cc and bcc, relay options),
+waits for the preview to catch up, and grabs the window from the X server (so the web view's
+pixels are included) with the Rendered, Raw message and Recipients tabs in front.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-shots-"))
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # screenshots only, run as root here
+
+from composer.gui.preview import register_preview_scheme
+
+register_preview_scheme()
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from composer.core.draft import Draft, Options, Recipient  # noqa: E402
+from composer.gui.main_window import MainWindow  # noqa: E402
+
+BODY = """# Spring sale: 30% off everything
+
+Hi there,
+
+Our **spring sale** starts today. Everything in the shop is 30% off until Sunday,
+and delivery is free on orders over €50.
+
+| Collection | Discount |
+|---|---|
+| Garden | 30% |
+| Kitchen | 30% |
+| Outdoor | 40% |
+
+[Shop the sale](https://shop.example.com/spring)
+
+Thanks for being with us,
+The Example team
+"""
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def wait_until(predicate, timeout_ms: int = 30_000) -> None:
+    waited = 0
+    while not predicate() and waited < timeout_ms:
+        wait(50)
+        waited += 50
+
+
+def main(out_dir: str) -> int:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    window = MainWindow(
+        Draft(
+            from_addr=Recipient("news@shop.example.com", "Example Shop"),
+            to=[Recipient("bob@example.com", "Bob")],
+            subject="Spring sale: 30% off everything",
+            body=BODY,
+            cc=[Recipient("cy@example.com", "Cy Lee"), Recipient("dee@example.com")],
+            bcc=[Recipient("audit@example.com")],
+            archive=[Recipient("archive@example.com")],
+            campaign_id="spring-sale-2026",
+            tags=["sale", "spring"],
+            metadata={"segment": "loyal", "customer_id": 42},
+            options=Options(open_tracking=True, click_tracking=True, ip_pool="sp_shared"),
+        )
+    )
+    window.resize(1400, 860)
+    window.show()
+    wait_until(lambda: window.preview_generation == window.model.generation)
+    shots = [
+        ("rendered", window.preview.web),
+        ("raw", window.preview.raw),
+        ("recipients", window.preview.copies),
+    ]
+    for name, tab in shots:
+        if tab is None:
+            continue
+        window.preview.tabs.setCurrentWidget(tab)
+        wait(1500)  # let the web view paint: nothing to wait on for pixels reaching X
+        screen = app.primaryScreen()
+        pixmap = screen.grabWindow(window.winId())
+        path = out / f"window-{name}.png"
+        pixmap.save(str(path))
+        print(path)
+    window.model.mark_saved()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "resources/screenshots"))
