@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self._periodic.timeout.connect(self.autosave)
         self._periodic.start()
         self.model.changed.connect(self._edited)
+        # Metadata rows that do not parse never reach the Draft: the pane reports them itself.
+        self.options.metadata.local_problems_changed.connect(lambda _p: self._render())
         self.model.problems_changed.connect(self._show_problems)
         self.model.dirty_changed.connect(lambda _d: self._update_title())
         self._build_menus()
@@ -189,7 +191,9 @@ class MainWindow(QMainWindow):
         self.preview.show_result(result)
         if result.rendered is not None:
             self.body.show_generated_text(result.rendered.text)
-        self.model.set_problems(result.problems + self._relay_problems)
+        self.model.set_problems(
+            result.problems + self.options.metadata.local_problems + self._relay_problems
+        )
         self._show_problems(self.model.problems)  # "Ready" depends on the preview too
 
     def _render_failed(self, exc: BaseException) -> None:
@@ -270,6 +274,26 @@ class MainWindow(QMainWindow):
 
     def _profile_chosen(self, name: str) -> None:
         self.profile_name = name or "local"
+        self._show_key_status()
+
+    def _show_key_status(self) -> None:
+        name = self.profile_name
+
+        def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
+            from composer.transport.credentials import key_status
+            from composer.transport.profiles import ProfileStore
+
+            profile = ProfileStore().get(name)
+            where = f"{profile.preset.label}, {profile.host}:{profile.port}"
+            if not profile.needs_key:
+                return f"{where}: no account needed"
+            return f"{where}: API key {key_status(name)}"
+
+        def show(text: str) -> None:
+            if name == self.profile_name:
+                self.header.key_status.setText(text)
+
+        run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 
     def _load_profiles(self) -> None:
         def load() -> tuple[list[str], str]:
@@ -282,6 +306,7 @@ class MainWindow(QMainWindow):
             names, default = value
             self.profile_name = default
             self.header.set_profiles(names, default)
+            self._show_key_status()
 
         run_task(load, loaded, lambda exc: self.preview.status.setText(str(exc)), owner=self)
 
@@ -407,9 +432,12 @@ class MainWindow(QMainWindow):
         HistoryDialog(self).show()
 
     def show_sandbox(self) -> None:
+        from composer.gui.copy_viewer import CopyViewer
         from composer.gui.dialogs import SandboxDialog
 
-        SandboxDialog(self).show()
+        dialog = SandboxDialog(self)
+        dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
+        dialog.show()
 
     def show_profiles(self) -> None:
         from composer.gui.dialogs import ProfilesDialog

@@ -75,10 +75,10 @@ class DraftModel(QObject):
         option_changes: dict[str, Any] = {}
         for key, value in changes.items():
             if key in _DRAFT_FIELDS:
-                if getattr(self._draft, key) != value:
+                if _differs(getattr(self._draft, key), value):
                     draft_changes[key] = value
             elif key in _OPTION_FIELDS:
-                if getattr(self._draft.options, key) != value:
+                if _differs(getattr(self._draft.options, key), value):
                     option_changes[key] = value
             else:
                 raise AttributeError(f"Draft has no field {key!r}")
@@ -114,3 +114,10 @@ class DraftModel(QObject):
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
+
+
+def _differs(old: Any, new: Any) -> bool:
+    """``!=`` with types: in Python ``True == 1``, but metadata ``true`` is not ``1``."""
+    if old is new:
+        return False
+    return old != new or repr(old) != repr(new)
