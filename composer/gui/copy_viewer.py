@@ -6,6 +6,7 @@ import email
 from email import policy
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from composer.gui.tasks import run_task
@@ -32,6 +33,8 @@ class CopyViewer(QDialog):
         from composer.gui.preview import PreviewView, preview_available
 
         self.setObjectName("copyViewer")
+        # Deleted on close: a web view left to interpreter exit can crash QtWebEngine.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Delivered copy — {path.name}")
         self.headers = QPlainTextEdit()
         self.headers.setReadOnly(True)

@@ -452,5 +452,8 @@ class MainWindow(QMainWindow):
             return
         self.sender.shutdown()
         self._periodic.stop()
+        self._render_timer.stop()
+        self._autosave_timer.stop()
         self.drafts.discard(self.draft_id)
+        self.preview.dispose()
         event.accept()

@@ -170,6 +170,17 @@ class PreviewPanel(QWidget):
                 view.set_remote_content_allowed(on)
         self.remote_content_toggled.emit(on)
 
+    def dispose(self) -> None:
+        """Delete the web views now, while Qt is fully alive. Left to interpreter exit, a
+        view's profile can be released before its page, and QtWebEngine then crashes."""
+        import shiboken6
+
+        for name in ("web", "web_no_style"):
+            view = getattr(self, name)
+            if view is not None and shiboken6.isValid(view):
+                shiboken6.delete(view)
+            setattr(self, name, None)
+
     def reset_remote_content(self) -> None:
         """A new message starts with remote content blocked again."""
         self.remote.setChecked(False)

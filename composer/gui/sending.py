@@ -30,28 +30,20 @@ def send_job(draft: Draft, profile_name: str, seeds: list[Recipient] | None):
     def job(worker: SendWorker) -> Any:
         from composer.core.build import build_messages
         from composer.store.history import History
-        from composer.transport.connect import choose_profile, open_endpoint
+        from composer.transport.connect import choose_profile, open_session
         from composer.transport.sender import Hooks, send_batch
 
         messages = build_messages(draft, seeds=seeds)
         profile = choose_profile(profile_name)
-        with History() as history, open_endpoint(profile) as endpoint:
-
+        with History() as history, open_session(profile) as (where, session):
             def on_result(result: Any) -> None:
-                history.record(
-                    profile=profile.name,
-                    host=f"{endpoint.host}:{endpoint.port}",
-                    subject=draft.subject,
-                    result=result,
-                )
+                history.record(profile=profile.name, host=where, subject=draft.subject,
+                               result=result)
                 worker.progress.emit(result)
 
-            hooks = Hooks(
-                on_result=on_result,
-                cancelled=worker.cancel_event.is_set,
-                wait=worker.cancel_event.wait,
-            )
-            return send_batch(messages, endpoint, hooks=hooks)
+            hooks = Hooks(on_result=on_result, cancelled=worker.cancel_event.is_set,
+                          wait=worker.cancel_event.wait)
+            return send_batch(messages, None, hooks=hooks, session=session)
 
     return job
 
@@ -97,6 +89,8 @@ class SendPanel(QWidget):
         who = ", ".join(result.rcpt_to)
         if result.status == "sent":
             text = f"✔ {who}: sent ({result.code} {result.reply})"
+            if getattr(result, "transmission_id", None):
+                text += f" — transmission {result.transmission_id}"
             if result.refused:
                 text += f" — {result.error}"
         elif result.status == "unknown":
