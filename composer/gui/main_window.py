@@ -413,16 +413,17 @@ class MainWindow(QMainWindow):
         from composer.gui.dialogs import RecoveryDialog
 
         def offer(found: list) -> None:
-            if not found:
+            if not found and not self.drafts.problems:
                 return
-            dialog = RecoveryDialog(self, found)
-            if dialog.exec() and dialog.chosen is not None:
-                r = dialog.chosen
-                self.draft_id = r.draft_id
+            recover, discard = RecoveryDialog.ask(self, found, self.drafts.problems)
+            if recover:
+                r = recover[0]
                 self._load(r.draft, Path(r.source_path) if r.source_path else None, dirty=True)
-                self.draft_id = r.draft_id
+                self.draft_id = r.draft_id  # keep autosaving into the recovered file
+            ids = [d.draft_id for d in discard]
+            run_task(lambda: [self.drafts.discard(i) for i in ids], _ignore, _ignore, owner=self)
 
-        run_task(self.drafts.recoverable, offer, lambda _e: None, owner=self)
+        run_task(self.drafts.recoverable, offer, _ignore, owner=self)
 
     # --- dialogs ----------------------------------------------------------------------------
 
@@ -457,3 +458,7 @@ class MainWindow(QMainWindow):
         self.drafts.discard(self.draft_id)
         self.preview.dispose()
         event.accept()
+
+
+def _ignore(_value: object) -> None:
+    """For background chores whose outcome needs no word (a stale autosave removed)."""

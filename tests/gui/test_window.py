@@ -239,3 +239,27 @@ def test_closing_with_unsaved_changes_asks(qtbot) -> None:
     assert asked and "Save the changes" in asked[0]
     w.model.mark_saved()
     assert w.close()
+
+
+def test_a_crashed_draft_is_offered_at_start(qtbot, monkeypatch) -> None:
+    from PySide6.QtCore import QTimer
+
+    from composer.store.drafts import DraftStore
+
+    lost = Draft(from_addr=Recipient("ann@example.com"), subject="Lost in a crash", body="x")
+    DraftStore().autosave("crashed1", lost, None)  # what a killed session leaves behind
+
+    def accept() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None and dialog.objectName() == "recoveryDialog":
+            dialog.findChild(QPushButton, "continueButton").click()
+        else:
+            QTimer.singleShot(20, accept)
+
+    QTimer.singleShot(0, accept)
+    w = MainWindow(recover=True)
+    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.model.draft.subject == "Lost in a crash", timeout=WAIT)
+    assert w.model.dirty and w.draft_id == "crashed1"
