@@ -284,9 +284,11 @@ class MainWindow(QMainWindow):
             from composer.transport.profiles import ProfileStore
 
             profile = ProfileStore().get(name)
+            if profile.provider.value == "local":
+                return "the built-in sandbox relay on this computer: no account needed"
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
-                return f"{where}: no account needed"
+                return f"{where}: no key needed"
             return f"{where}: API key {key_status(name)}"
 
         def show(text: str) -> None:
