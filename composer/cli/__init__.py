@@ -55,6 +55,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from composer.cli import history, profile, relay, send
+    from composer.cli import outbox as outbox_cli
 
     parser = _Parser(
         prog="composer",
@@ -63,11 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"composer {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation headless (send to the local relay, read it back) and exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     send.add_parser(sub)
     relay.add_parser(sub)
     profile.add_parser(sub)
     history.add_parser(sub)
+    outbox_cli.add_parser(sub)
     return parser
 
 
@@ -133,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.debug)
+    if args.self_test:
+        from composer.selftest import run_self_test
+
+        return run(run_self_test, args)
     if args.command is None:
         from composer.cli.window import open_window
 

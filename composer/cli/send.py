@@ -92,7 +92,13 @@ def add_parser(sub: Any) -> None:
         "--inline-locally",
         action="store_true",
         default=None,
-        help="inline CSS here with premailer before sending",
+        help="inline CSS here before sending (with --inline-engine)",
+    )
+    o.add_argument(
+        "--inline-engine",
+        choices=["premailer", "css-inline"],
+        default=None,
+        help="the CSS inliner for --inline-locally (default premailer; css-inline is faster)",
     )
 
     n = p.add_argument_group("relay connection (default: the default profile; `local` at first)")
@@ -250,6 +256,8 @@ def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | 
         changes["metadata"] = metadata
     if args.inline_locally is not None:
         changes["inline_locally"] = True
+    if args.inline_engine is not None:
+        changes["inline_engine"] = args.inline_engine
 
     opt: dict[str, Any] = {}
     for key in (
@@ -414,8 +422,11 @@ def _send_for_real(
         sendapi.transmissions(messages, subst)  # exit 2 before anything goes out
     if targets:  # the exact bytes, written before they go out
         _write_eml(targets, messages)
+    from composer.store.outbox import Outbox, outbox_hooks
+
     options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
     with (
+        Outbox() as outbox,
         History() as history,
         open_session(
             profile,
@@ -426,12 +437,17 @@ def _send_for_real(
         ) as (where, session),
     ):
 
+        # The exact bytes are durable, and "sending", before the session connects (lazily).
+        items = outbox.claim(outbox.enqueue(messages, profile.name, draft.subject))
+        awaiting, moved = outbox_hooks(outbox, items)
+
         def record(result: Any) -> None:
+            moved(result)
             history.record(profile=profile.name, host=where, subject=draft.subject, result=result)
             if not args.json:
                 _print_result(result, len(messages))
 
-        hooks = Hooks(on_result=record)
+        hooks = Hooks(on_result=record, before_final_reply=awaiting)
         report = send_batch(messages, None, options=options, hooks=hooks, session=session)
     if args.json:
         print(

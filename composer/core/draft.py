@@ -19,7 +19,8 @@ Draft file format (JSON, UTF-8), version 1::
       "options": {"open_tracking": null, "click_tracking": null, "transactional": null,
                   "sandbox": null, "skip_suppression": null, "ip_pool": "",
                   "inline_css": null},
-      "inline_locally": false
+      "inline_locally": false,
+      "inline_engine": "premailer"                        # premailer | css-inline
     }
 
 Every key is optional when reading (a missing key takes its default); a key of the wrong type
@@ -40,6 +41,8 @@ from composer.core.errors import DraftFormatError
 
 FORMAT_NAME = "composer-draft"
 FORMAT_VERSION = 1
+# CSS inliners for inline_locally and the preview of the relay's inlining (core/inline.py).
+INLINE_ENGINES = ("premailer", "css-inline")
 
 
 class BodyFormat(StrEnum):
@@ -102,6 +105,7 @@ class Draft:
     metadata: Any = field(default_factory=dict)
     options: Options = field(default_factory=Options)
     inline_locally: bool = False
+    inline_engine: str = "premailer"  # one of INLINE_ENGINES: the same for preview and send
 
 
 _ANGLE = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$", re.S)
@@ -182,6 +186,7 @@ def draft_to_json(draft: Draft) -> dict[str, Any]:
         "metadata": draft.metadata,
         "options": {f.name: getattr(draft.options, f.name) for f in fields(Options)},
         "inline_locally": draft.inline_locally,
+        "inline_engine": draft.inline_engine,
     }
 
 
@@ -299,6 +304,11 @@ def draft_from_json(doc: Any) -> Draft:
         ip_pool=orr.get("ip_pool", (str, None), "", "options.ip_pool") or "",
         inline_css=orr.get("inline_css", tri, None, "options.inline_css"),
     )
+    inline_engine = r.get("inline_engine", (str,), INLINE_ENGINES[0])
+    if inline_engine not in INLINE_ENGINES:
+        raise DraftFormatError(
+            "inline_engine", f"is {inline_engine!r}; use {' or '.join(INLINE_ENGINES)}"
+        )
     from_doc = doc.get("from", {"email": ""})
     return Draft(
         from_addr=_read_recipient(from_doc, "from"),
@@ -317,6 +327,7 @@ def draft_from_json(doc: Any) -> Draft:
         metadata=doc.get("metadata", {}),
         options=options,
         inline_locally=r.get("inline_locally", (bool,), False),
+        inline_engine=inline_engine,
     )
 
 

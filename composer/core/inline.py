@@ -13,9 +13,14 @@ import re
 import threading
 from typing import Any
 
+from composer.core.draft import INLINE_ENGINES
 from composer.core.errors import ComposerError
 
-__all__ = ["inline_css", "strip_css_imports"]
+__all__ = ["ENGINES", "inline_css", "strip_css_imports"]
+
+# The selectable inliners: premailer (the product's named engine, the default) and css-inline
+# (40-450x faster, and right where premailer is wrong on !important against inline styles).
+ENGINES = INLINE_ENGINES
 
 # premailer sizes its module-level cache from these variables when it is first imported. The
 # stock 128-entry LFU keeps the first template's entries forever and makes every later one slow;
@@ -187,7 +192,23 @@ def _premailer_options() -> dict[str, Any]:
     }
 
 
-def inline_css(html: str) -> str:
+def inline_css(html: str, engine: str = "premailer") -> str:
+    """Move the CSS of ``<head>`` style sheets into ``style`` attributes, as the relay does.
+
+    ``engine`` is ``"premailer"`` (the default) or ``"css-inline"``; both follow the same rules
+    (below) and never touch the network. Raises ComposerError for an unknown engine and when
+    the engine fails on hostile input.
+    """
+    if engine not in ENGINES:
+        raise ComposerError(f"body: unknown CSS inliner {engine!r}; use {' or '.join(ENGINES)}")
+    if not html.strip():
+        return html
+    if engine == "css-inline":
+        return _inline_css_inline(html)
+    return _inline_premailer(html)
+
+
+def _inline_premailer(html: str) -> str:
     """Move the CSS of ``<head>`` style sheets into ``style`` attributes, as the relay does.
 
     Like the relay's ``inline_css`` option, only rules in ``head > style`` are inlined: a
@@ -199,8 +220,6 @@ def inline_css(html: str) -> str:
     premailer is imported here, not at module level: importing it costs ~170 ms of start-up.
     Raises ComposerError when premailer or lxml fail on hostile input.
     """
-    if not html.strip():
-        return html
     from lxml import etree  # premailer's own dependency; lazy for the same reason
     from premailer import Premailer
 
@@ -230,3 +249,67 @@ def inline_css(html: str) -> str:
     except Exception as exc:
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ComposerError(f"body: CSS inlining failed: {detail}") from exc
+
+
+# --- css-inline ---------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_STYLE_BLOCK = re.compile(r"(<style\b[^>]*>)(.*?)(</style\b[^>]*>|$)", re.I | re.S)
+# Comments, raw-text elements (skipped whole) and start tags, in document order.
+_TOKEN = re.compile(
+    r"<!--.*?(?:-->|$)|<(style|script|title|noscript|template)\b[^>]*>.*?(?:</\1\s*>|$)"
+    r"|<([a-zA-Z][\w:-]*)",
+    re.I | re.S,
+)
+_HEAD_TAGS = frozenset("html head title meta link style base script noscript template".split())
+_INLINER: Any = None
+
+
+def _body_start(html: str) -> int:
+    """Index where the parser enters the body: ``<body``, or the first start tag of an element
+    that cannot be in ``<head>`` (comments and raw-text elements skipped)."""
+    for m in _TOKEN.finditer(html):
+        name = m.group(2)
+        if name is not None and name.lower() not in _HEAD_TAGS:
+            return m.start()
+    return len(html)
+
+
+def _inline_css_inline(html: str) -> str:
+    """css-inline with the relay's rules: only ``head > style`` is inlined (``@import`` removed
+    first), a ``<style>`` in the body is left exactly as it is, ``<link>`` is neither fetched
+    nor removed, and ``@media`` rules stay in a ``<style>`` (``keep_at_rules``)."""
+    global _INLINER
+    import css_inline  # ~15 ms import; lazy like premailer
+
+    if _INLINER is None:
+        _INLINER = css_inline.CSSInliner(
+            load_remote_stylesheets=False, keep_at_rules=True, keep_link_tags=True
+        )
+    boundary = _body_start(html)
+    kept: list[str] = []
+    nonce = os.urandom(6).hex()
+    masked = _COMMENT.sub(lambda m: " " * len(m.group()), html)
+
+    out: list[str] = []
+    pos = 0
+    for m in _STYLE_BLOCK.finditer(masked):
+        start, end = m.span()
+        out.append(html[pos:start])
+        if start < boundary:  # a head sheet: inlined, minus @import
+            open_tag, close_tag = html[start : m.end(1)], html[m.start(3) : end]
+            out.append(open_tag + _strip_imports_in_css(html[m.end(1) : m.start(3)]) + close_tag)
+        else:  # a body sheet: out of the inliner's sight, restored byte for byte afterwards
+            out.append(f"<!--composer-style-{nonce}-{len(kept)}-->")
+            kept.append(html[start:end])
+        pos = end
+    out.append(html[pos:])
+    try:
+        result = _INLINER.inline("".join(out))
+    except Exception as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ComposerError(f"body: CSS inlining failed: {detail}") from exc
+    if kept:
+        marker = re.compile(rf"<!--composer-style-{nonce}-(\d+)-->")
+        result = marker.sub(lambda m: kept[int(m.group(1))], result)
+    return result

@@ -109,7 +109,7 @@ def render(draft: Draft) -> Rendered:
     if html is not None:
         html = _lf(html)
         if draft.inline_locally:
-            html = _lf(inline_css(html))
+            html = _lf(inline_css(html, draft.inline_engine))
     if draft.plain_text is not None and draft.plain_text.strip():
         text = draft.plain_text
     elif html is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,16 @@ from composer.gui.preview_panel import PreviewPanel
 from composer.gui.sending import SendController, SendPanel
 from composer.gui.tasks import run_task
 
-PREVIEW_DEBOUNCE_MS = 200
+# No fixed delay: an edit renders on the next event-loop turn (coalescing that turn's edits),
+# and while a render runs, later edits wait for it and then get one render for all of them
+# (_render_busy/_render_again). A 200 ms debounce was most of the keystroke-to-preview time.
+PREVIEW_DEBOUNCE_MS = 0
+# The preview renders on a worker thread while the UI thread runs. Every Qt call releases the
+# GIL, and a busy worker then keeps it for up to the switch interval (5 ms by default) before
+# the UI thread gets it back: a handful of Qt calls per keystroke became 30-60 ms stalls while
+# typing (tests/bench/bench_preview.py, cProfile: QThreadPool.start 5 ms per call). 0.5 ms
+# bounds each wait; the worker loses little (its C parts - lxml, css-inline - run unaffected).
+GIL_SWITCH_INTERVAL_S = 0.0005
 AUTOSAVE_AFTER_MS = 3000
 AUTOSAVE_EVERY_MS = 60_000
 
@@ -41,6 +51,8 @@ AUTOSAVE_EVERY_MS = 60_000
 class MainWindow(QMainWindow):
     def __init__(self, draft: Draft | None = None, *, recover: bool = False) -> None:
         super().__init__()
+        if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
+            sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         from composer.gui.attachments import AttachmentsPanel
         from composer.gui.options import OptionsPane
         from composer.gui.recipients import RecipientsPane
@@ -164,6 +176,9 @@ class MainWindow(QMainWindow):
         v = bar.addMenu("&View")
         self._action(v, "Send &history", self.show_history)
         self._action(v, "Sandbox &mailbox", self.show_sandbox)
+        from composer.gui.outbox_view import OutboxDialog  # pending, failed, unknown
+
+        self._action(v, "&Outbox", lambda: OutboxDialog(self).show())
 
     # --- preview pipeline -------------------------------------------------------------------
 
@@ -412,11 +427,12 @@ class MainWindow(QMainWindow):
         return True
 
     def _offer_recovery(self) -> None:
-        from composer.gui.dialogs import RecoveryDialog
-
         def offer(found: list) -> None:
             if not found and not self.drafts.problems:
                 return
+            # Imported only when there is something to offer: ~120 ms of start-up otherwise.
+            from composer.gui.dialogs import RecoveryDialog
+
             recover, discard = RecoveryDialog.ask(self, found, self.drafts.problems)
             if recover:
                 r = recover[0]

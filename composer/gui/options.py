@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.draft import INLINE_ENGINES
 from composer.core.msys import encode_json
 from composer.core.validate import MAX_CAMPAIGN_BYTES, MAX_TAGS, METADATA_EVENT_BYTES, Problem
 from composer.gui import attachments as kit
@@ -40,7 +41,7 @@ _CHECKBOXES = (  # option, objectName, label
     ("sandbox", "sandbox", "Sandbox"),
     ("skip_suppression", "skipSuppression", "Skip suppression list"),
     ("inline_css", "inlineCss", "Relay inlines CSS"),
-    ("inline_locally", "inlineLocally", "Inline CSS locally (premailer)"),
+    ("inline_locally", "inlineLocally", "Inline CSS locally"),
 )
 IP_POOL_HELP = "Leave it empty for the account's default pool; sp_shared is the shared pool."
 _KIND_OF = ((str, "text"), (bool, "true-false"), (int | float, "number"), (object, "JSON"))
@@ -231,6 +232,11 @@ class OptionsPane(QWidget):
         self.tags_counter = named(QLabel(), "tagsCounter", "Number of tags")
         self.metadata = MetadataEditor(model)
         self.checks = {key: named(QCheckBox(text), obj, text) for key, obj, text in _CHECKBOXES}
+        self.inline_engine = named(QComboBox(), "inlineEngine", "CSS inliner")
+        self.inline_engine.addItems(list(INLINE_ENGINES))
+        self.inline_engine.setToolTip(
+            "Inlines CSS for 'Inline CSS locally' and previews the relay's inlining"
+        )
         self.ip_pool_field = named(QLineEdit(), "ipPoolField", "IP pool")
         self.ip_pool_field.setCompleter(QCompleter(["sp_shared"], self.ip_pool_field))
         self.ip_pool_field.setPlaceholderText("account default — or sp_shared, the shared pool")
@@ -250,7 +256,11 @@ class OptionsPane(QWidget):
         sending = (checks[k] for k in ("transactional", "sandbox", "skip_suppression"))
         form.addRow("Sending", box(*sending, None, row=True))
         form.addRow("IP pool", box(self.ip_pool_field, labels["options.ip_pool"]))
-        form.addRow("CSS", box(checks["inline_css"], checks["inline_locally"], None, row=True))
+        css = (checks["inline_css"], checks["inline_locally"], self.inline_engine, None)
+        form.addRow("CSS", box(*css, row=True))
+        self.inline_engine.currentTextChanged.connect(
+            lambda text: model.update(inline_engine=text)
+        )
         self.campaign_field.textEdited.connect(lambda text: model.update(campaign_id=text))
         self.tags_field.textEdited.connect(lambda text: model.update(tags=parse_tags(text)))
         # textChanged: a chosen completion arrives by setText, without textEdited.
@@ -287,6 +297,9 @@ class OptionsPane(QWidget):
                     check.setText(f"{check.accessibleName()} ({_TRI_WORD[value]})")
                 else:
                     check.setChecked(bool(value))
+        if self.inline_engine.currentText() != draft.inline_engine:
+            with QSignalBlocker(self.inline_engine):
+                self.inline_engine.setCurrentText(draft.inline_engine)
         size = len(draft.campaign_id.encode("utf-8"))
         self.campaign_counter.setText(f"{size} / {MAX_CAMPAIGN_BYTES} bytes")
         kit.tint(self.campaign_counter, kit.ERROR_COLOUR if size > MAX_CAMPAIGN_BYTES else None)

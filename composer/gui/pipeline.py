@@ -6,6 +6,7 @@ run on any worker thread: validate → render → build → the relay's fan-out 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -54,6 +55,12 @@ class PreviewResult:
         return "\n".join(lines) + self.message.data.decode("ascii", "replace").replace("\r\n", "\n")
 
 
+@functools.lru_cache(maxsize=4)
+def _inline_for_preview(html: str, engine: str) -> str:
+    """An edit that did not change the HTML (subject, recipients, tags) reuses the last result."""
+    return inline_css(html, engine)
+
+
 def strip_styles(html: str) -> str:
     return _STYLE.sub("", html)
 
@@ -67,7 +74,7 @@ def compute(draft: Draft, generation: int) -> PreviewResult:
     recipient_html = rendered.html
     if recipient_html is not None and draft.options.inline_css and not draft.inline_locally:
         try:  # the relay will inline: show what its recipients get
-            recipient_html = inline_css(recipient_html)
+            recipient_html = _inline_for_preview(recipient_html, draft.inline_engine)
         except ComposerError as exc:
             problems = [*problems, Problem("body", str(exc))]
     no_style = strip_styles(recipient_html) if recipient_html is not None else None

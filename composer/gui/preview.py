@@ -242,6 +242,7 @@ class PreviewView(QWebEngineView):
         self._generation = 0  # one URL per full load, so stale loads and jobs are recognisable
         self._write_token = 0  # the latest in-place replacement; older callbacks are dropped
         self._loading = False
+        self._write_pending = False  # an in-place replacement has not answered yet
         self._restore_scroll: tuple[float, float] | None = None
 
     @property
@@ -253,8 +254,11 @@ class PreviewView(QWebEngineView):
         """Show `html`. With keep_scroll (the same message re-rendered after an edit) a loaded
         document is replaced in place, keeping the scroll position; pass False for a new message.
         """
-        self._html = html
         shown = self.last_load_ok and not self._loading and self._page.url() == self._handler.url
+        if keep_scroll and shown and html == self._html and not self._write_pending:
+            self.rendered.emit()  # the edit did not change the document: nothing to redo
+            return
+        self._html = html
         if keep_scroll and shown:
             self._replace_in_place()
         else:
@@ -300,6 +304,7 @@ class PreviewView(QWebEngineView):
         self._restore_scroll = (position.x(), position.y()) if keep_scroll else None
         self._generation += 1
         self._write_token += 1  # a pending in-place replacement must not report this load
+        self._write_pending = False
         self._handler.url = QUrl(f"{SCHEME}:document/{self._generation}")
         self._handler.body = self._document().encode("utf-8", "replace")
         self._handler.csp = _csp(self._interceptor.remote_allowed)
@@ -313,6 +318,7 @@ class PreviewView(QWebEngineView):
         document = self._document()
         self._handler.body = document.encode("utf-8", "replace")  # a reload shows it too
         self._write_token += 1
+        self._write_pending = True
         token = self._write_token
         script = f"document.open();document.write({json.dumps(document)});document.close();{token}"
         self._page.runJavaScript(script, _APP_WORLD, lambda result: self._replaced(token, result))
@@ -320,6 +326,7 @@ class PreviewView(QWebEngineView):
     def _replaced(self, token: int, result: object) -> None:
         if token != self._write_token or not shiboken6.isValid(self):
             return  # a newer document superseded this one, or the view is gone
+        self._write_pending = False
         if result == token:
             self.last_load_ok = True
             self.rendered.emit()

@@ -49,6 +49,7 @@ def full_draft() -> Draft:
             inline_css=True,
         ),
         inline_locally=True,
+        inline_engine="css-inline",
     )
 
 
@@ -74,6 +75,8 @@ def test_wrong_types_name_the_field() -> None:
         '{"version": 99}': "version",
         '{"format": "other"}': "format",
         '{"inline_locally": 1}': "inline_locally",
+        '{"inline_engine": "juice"}': "inline_engine",
+        '{"inline_engine": 1}': "inline_engine",
     }
     for text, field in cases.items():
         with pytest.raises(DraftFormatError) as info:

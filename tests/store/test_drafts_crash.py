@@ -25,6 +25,8 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
+import pytest
+
 from composer.store.atomic import TMP_PREFIX, TMP_SUFFIX
 from composer.store.drafts import DraftStore
 
@@ -152,14 +154,36 @@ def _run_and_kill(folder: Path, mode: str, target: str) -> list[str]:
                 stream.close()
 
 
-def test_kill_minus_nine_never_loses_the_draft(tmp_path: Path) -> None:
+# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1; it is
+# skipped even when a CI's own -m replaces the default "not slow".
+@pytest.mark.parametrize(
+    "rounds",
+    [
+        ROUNDS,
+        pytest.param(
+            int(os.environ.get("CRASH_DRAFT_ROUNDS", "100")),
+            marks=[
+                pytest.mark.slow,
+                pytest.mark.skipif(
+                    not os.environ.get("COMPOSER_SLOW_TESTS"), reason="full size: run_all.py"
+                ),
+            ],
+        ),
+    ],
+)
+def test_kill_minus_nine_never_loses_the_draft(tmp_path: Path, rounds: int) -> None:
+    run_draft_crash_rounds(tmp_path, rounds)
+
+
+def run_draft_crash_rounds(tmp_path: Path, rounds: int) -> dict[str, object]:
+    """``rounds`` kills; the figures printed (and returned for tests/reliability/run_all.py)."""
     make_draft = _make_draft_func()
     # CRASH_TEST_SEED replays the kill points of a failed run (the timing of free runs varies)
     seed = int(os.environ.get("CRASH_TEST_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     recovered_ok = in_flight = strays = 0
     kills: Counter[str] = Counter()
-    for round_no in range(ROUNDS):
+    for round_no in range(rounds):
         folder = tmp_path / f"round{round_no}"
         mode = "free" if round_no % 2 == 0 else "lockstep"
         if mode == "free":
@@ -202,7 +226,8 @@ def test_kill_minus_nine_never_loses_the_draft(tmp_path: Path) -> None:
 
     where = ", ".join(f"{count} {name}" for name, count in sorted(kills.items()))
     print(
-        f"\n{recovered_ok}/{ROUNDS} recovered (seed {seed}; kills: {where}; "
+        f"\n{recovered_ok}/{rounds} recovered (seed {seed}; kills: {where}; "
         f"{in_flight} gave the autosave in flight; {strays} stray temp files cleaned)"
     )
-    assert recovered_ok == ROUNDS
+    assert recovered_ok == rounds
+    return {"rounds": rounds, "recovered": recovered_ok, "seed": seed, "in_flight": in_flight}

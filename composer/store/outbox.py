@@ -1,0 +1,315 @@
+"""The durable outbox: every message is written here, exact bytes and Message-ID, before any
+connection is opened, and moves through its send states in SQLite (WAL, synchronous=FULL).
+
+    queued -> sending -> awaiting -> sent
+                                  -> failed   (permanent refusal, with the server's reason)
+                                  -> queued   (transient: tried again later, same bytes)
+                                  -> unknown  (the final reply never came)
+
+"awaiting" (awaiting the final reply) is committed before the final "." goes out, so a crash
+at any moment leaves an honest record. ``recover_on_start`` puts an item left in "sending"
+back in the queue (the relay cannot have accepted it) and turns one left "awaiting" into
+"unknown": after the final "." the relay may have it (RFC 5321 §6.1), and it is never sent
+again unless the person asks (``resend``). A resend sends the very same bytes, Message-ID
+included, so a relay or a reader can tell a copy from a new message.
+
+The bytes of a sent message are dropped once the relay has it: the outbox is not an archive.
+Duck-typed on OutgoingMessage / MessageResult to stay below the transport layer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from composer.core.build import Envelope, OutgoingMessage
+from composer.store.paths import app_paths
+
+QUEUED, SENDING, AWAITING = "queued", "sending", "awaiting"
+SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
+STATES = (QUEUED, SENDING, AWAITING, SENT, FAILED, UNKNOWN)
+UNKNOWN_HINT = "may have been sent — check before resending"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created     TEXT NOT NULL,
+    updated     TEXT NOT NULL,
+    profile     TEXT NOT NULL,
+    subject     TEXT NOT NULL DEFAULT '',
+    message_id  TEXT NOT NULL,
+    mail_from   TEXT NOT NULL,
+    rcpt_to     TEXT NOT NULL,          -- JSON list
+    data        BLOB,                   -- exact DATA bytes; NULL once sent
+    msys        TEXT,                   -- JSON X-MSYS-API object (REST needs it) or NULL
+    state       TEXT NOT NULL,
+    reason      TEXT NOT NULL DEFAULT '',
+    attempts    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    created: str
+    updated: str
+    profile: str
+    subject: str
+    message_id: str
+    mail_from: str
+    rcpt_to: list[str]
+    state: str
+    reason: str
+    attempts: int
+    data: bytes | None = None
+    msys: dict[str, Any] | None = None
+
+    def message(self) -> OutgoingMessage:
+        if self.data is None:
+            raise ValueError(f"outbox item {self.id} holds no bytes (it was sent)")
+        return OutgoingMessage(
+            Envelope(self.mail_from, tuple(self.rcpt_to)), self.data, self.message_id, self.msys
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("data", "msys")}
+        d["size"] = len(self.data) if self.data is not None else None
+        if self.state == UNKNOWN:
+            d["hint"] = UNKNOWN_HINT
+        return d
+
+
+_COLUMNS = (
+    "id, created, updated, profile, subject, message_id, mail_from, rcpt_to, state, reason,"
+    " attempts, data, msys"
+)
+
+
+def _item(row: tuple[Any, ...]) -> OutboxItem:
+    return OutboxItem(
+        *row[:7],
+        json.loads(row[7]),
+        row[8],
+        row[9],
+        row[10],
+        bytes(row[11]) if row[11] is not None else None,
+        json.loads(row[12]) if row[12] else None,
+    )
+
+
+class Outbox:
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else app_paths().data / "outbox.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()  # the GUI reads on its thread while the worker writes
+        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    # --- writes: each is one committed transaction -------------------------------------------
+
+    def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
+        with self._lock, self._db:
+            return self._db.execute(sql, tuple(params)).rowcount
+
+    def enqueue(
+        self, messages: Iterable[OutgoingMessage], profile: str, subject: str = ""
+    ) -> list[int]:
+        """Write every message, exact bytes, in one transaction; return their ids in order."""
+        ids: list[int] = []
+        now = _now()
+        with self._lock, self._db:
+            for m in messages:
+                cur = self._db.execute(
+                    "INSERT INTO outbox (created, updated, profile, subject, message_id,"
+                    " mail_from, rcpt_to, data, msys, state) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        now,
+                        now,
+                        profile,
+                        subject,
+                        m.message_id,
+                        m.envelope.mail_from,
+                        json.dumps(list(m.envelope.rcpt_to)),
+                        bytes(m.data),
+                        json.dumps(m.msys) if m.msys is not None else None,
+                        QUEUED,
+                    ),
+                )
+                ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def claim(self, ids: Iterable[int]) -> list[OutboxItem]:
+        """queued -> sending for these ids (committed before any connection); the items
+        actually claimed, in id order (another process may have claimed some)."""
+        wanted = list(ids)
+        now = _now()
+        with self._lock, self._db:
+            for i in wanted:
+                self._db.execute(
+                    "UPDATE outbox SET state=?, updated=? WHERE id=? AND state=?",
+                    (SENDING, now, i, QUEUED),
+                )
+        got = [self.get(i) for i in wanted]
+        return [g for g in got if g is not None and g.state == SENDING]
+
+    def claim_next(self) -> OutboxItem | None:
+        """The oldest queued item, now "sending"; None when the queue is empty."""
+        while True:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT id FROM outbox WHERE state=? ORDER BY id LIMIT 1", (QUEUED,)
+                ).fetchone()
+            if row is None:
+                return None
+            claimed = self.claim([row[0]])
+            if claimed:
+                return claimed[0]
+
+    def mark_awaiting(self, item_id: int) -> None:
+        self._exec(
+            "UPDATE outbox SET state=?, updated=?, attempts=attempts+1 WHERE id=?",
+            (AWAITING, _now(), item_id),
+        )
+
+    def mark_sent(self, item_id: int, reason: str = "") -> None:
+        self._exec(
+            "UPDATE outbox SET state=?, updated=?, reason=?, data=NULL, msys=NULL WHERE id=?",
+            (SENT, _now(), reason, item_id),
+        )
+
+    def mark_failed(self, item_id: int, reason: str) -> None:
+        self._exec(
+            "UPDATE outbox SET state=?, updated=?, reason=? WHERE id=?",
+            (FAILED, _now(), reason, item_id),
+        )
+
+    def mark_transient(self, item_id: int, reason: str) -> None:
+        self._exec(
+            "UPDATE outbox SET state=?, updated=?, reason=? WHERE id=?",
+            (QUEUED, _now(), reason, item_id),
+        )
+
+    def mark_unknown(self, item_id: int, reason: str = "") -> None:
+        self._exec(
+            "UPDATE outbox SET state=?, updated=?, reason=? WHERE id=?",
+            (UNKNOWN, _now(), reason or f"the final reply never came: {UNKNOWN_HINT}", item_id),
+        )
+
+    def record(self, item_id: int, result: Any) -> str:
+        """Move an item by a MessageResult (composer.transport.sender); return the new state."""
+        status = result.status
+        if status == "sent":
+            self.mark_sent(item_id, f"{result.code or ''} {result.reply}".strip())
+            return SENT
+        if status == "unknown":
+            self.mark_unknown(item_id, result.error)
+            return UNKNOWN
+        reason = result.error or f"{result.code or ''} {result.reply}".strip()
+        if getattr(result, "exit_code", 4) == 3:  # a 5xx: permanent
+            self.mark_failed(item_id, reason)
+            return FAILED
+        self.mark_transient(item_id, reason)
+        return QUEUED
+
+    def recover_on_start(self) -> tuple[int, int]:
+        """After a crash: sending -> queued, awaiting -> unknown. (requeued, made unknown)."""
+        now = _now()
+        with self._lock, self._db:
+            requeued = self._db.execute(
+                "UPDATE outbox SET state=?, updated=? WHERE state=?", (QUEUED, now, SENDING)
+            ).rowcount
+            unknown = self._db.execute(
+                "UPDATE outbox SET state=?, updated=?, reason=? WHERE state=?",
+                (
+                    UNKNOWN,
+                    now,
+                    f"interrupted while awaiting the final reply: {UNKNOWN_HINT}",
+                    AWAITING,
+                ),
+            ).rowcount
+        return requeued, unknown
+
+    def resend(self, item_id: int) -> bool:
+        """Queue a failed or unknown item again, by the person's explicit request only."""
+        return (
+            self._exec(
+                "UPDATE outbox SET state=?, updated=?, reason=? WHERE id=? AND state IN (?,?)",
+                (QUEUED, _now(), "queued again by request", item_id, FAILED, UNKNOWN),
+            )
+            == 1
+        )
+
+    def discard(self, item_id: int) -> bool:
+        """Forget an item that is not being sent right now (its bytes go with it)."""
+        return (
+            self._exec(
+                "DELETE FROM outbox WHERE id=? AND state NOT IN (?,?)",
+                (item_id, SENDING, AWAITING),
+            )
+            == 1
+        )
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def get(self, item_id: int) -> OutboxItem | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE id=?", (item_id,)
+            ).fetchone()
+        return _item(row) if row else None
+
+    def items(self, *states: str) -> list[OutboxItem]:
+        marks = ",".join("?" * len(states))
+        where = f" WHERE state IN ({marks})" if states else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM outbox{where} ORDER BY id", states
+            ).fetchall()
+        return [_item(r) for r in rows]
+
+    def pending(self) -> list[OutboxItem]:
+        return self.items(QUEUED, SENDING, AWAITING)
+
+    def failed(self) -> list[OutboxItem]:
+        return self.items(FAILED)
+
+    def unknown(self) -> list[OutboxItem]:
+        return self.items(UNKNOWN)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def outbox_hooks(outbox: Outbox, items: list[OutboxItem]) -> tuple[Any, Any]:
+    """(before_final_reply, on_result) callables for sender.Hooks that move ``items`` (sent
+    in this order by send_batch) through their states."""
+    by_index = {i: item.id for i, item in enumerate(items)}
+    by_mid = {item.message_id: item.id for item in items}
+
+    def before_final_reply(message: Any) -> None:
+        outbox.mark_awaiting(by_mid[message.message_id])
+
+    def on_result(result: Any) -> None:
+        outbox.record(by_index[result.index], result)
+
+    return before_final_reply, on_result

@@ -1,0 +1,97 @@
+"""The css-inline engine: the same rules as premailer (head > style only, nothing fetched,
+@media kept), selectable for inline_locally and the relay-inlining preview."""
+
+from __future__ import annotations
+
+import pytest
+
+from composer.core.draft import BodyFormat, Draft, Options, Recipient
+from composer.core.errors import ComposerError
+from composer.core.inline import ENGINES, inline_css
+from composer.core.render import render
+from composer.gui.pipeline import compute
+
+PAGE = (
+    "<!DOCTYPE html><html><head>"
+    "<style>@import url(http://tracker.invalid/a.css); p { color: red !important; }"
+    " .x { font-weight: bold } @media (max-width: 600px) { p { color: blue !important } }</style>"
+    '<link rel="stylesheet" href="http://tracker.invalid/b.css">'
+    "</head><body>"
+    '<style>p { margin: 0 }</style><p class="x" style="color: green">Hi</p>'
+    "</body></html>"
+)
+
+
+def test_both_engines_are_offered() -> None:
+    assert ENGINES == ("premailer", "css-inline")
+
+
+def test_css_inline_inlines_head_rules() -> None:
+    out = inline_css(PAGE, "css-inline")
+    assert "font-weight: bold" in out
+    # !important in a sheet beats an inline declaration (premailer gets this wrong)
+    assert "color: red !important" in out
+
+
+def test_css_inline_leaves_body_style_exactly_as_it_is() -> None:
+    out = inline_css(PAGE, "css-inline")
+    assert "<style>p { margin: 0 }</style>" in out
+    assert "margin: 0;" not in out and "margin:0" not in out  # its rules are not inlined
+
+
+def test_css_inline_keeps_media_rules_and_links_and_drops_import() -> None:
+    out = inline_css(PAGE, "css-inline")
+    assert "@media (max-width: 600px)" in out
+    assert "@import" not in out
+    assert 'href="http://tracker.invalid/b.css"' in out
+
+
+def test_css_inline_ignores_a_body_tag_inside_a_head_comment() -> None:
+    html = "<html><head><!-- <body> --><style>p{color:red}</style></head><body><p>x</p></body></html>"
+    assert 'style="color: red' in inline_css(html, "css-inline")
+
+
+def test_a_document_without_body_tags_starts_its_body_at_the_first_body_element() -> None:
+    html = "<style>p{color:red}</style><p>x</p><style>b{color:blue}</style><b>y</b>"
+    out = inline_css(html, "css-inline")
+    assert 'style="color: red' in out
+    assert "<style>b{color:blue}</style>" in out
+    assert 'style="color: blue' not in out
+
+
+def test_blank_html_passes_through_and_unknown_engine_is_refused() -> None:
+    assert inline_css("  ", "css-inline") == "  "
+    with pytest.raises(ComposerError, match="unknown CSS inliner"):
+        inline_css(PAGE, "juice")
+
+
+def _draft(**kw: object) -> Draft:
+    return Draft(
+        from_addr=Recipient("ann@example.com"),
+        to=[Recipient("bob@example.com")],
+        subject="Hi",
+        body=PAGE,
+        body_format=BodyFormat.HTML,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_render_uses_the_draft_engine_for_inline_locally() -> None:
+    html = render(_draft(inline_locally=True, inline_engine="css-inline")).html
+    assert html is not None and "color: red !important" in html
+    html = render(_draft(inline_locally=True)).html  # premailer: inline wins (its known bug)
+    assert html is not None and "color:green" in html.replace(" ", "")
+
+
+def test_the_preview_of_the_relay_inlining_uses_the_same_engine() -> None:
+    result = compute(_draft(options=Options(inline_css=True), inline_engine="css-inline"), 1)
+    assert result.recipient_html is not None
+    assert "color: red !important" in result.recipient_html
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_real_templates_inline_with_both_engines(shared_templates, engine: str) -> None:
+    for path in sorted(shared_templates.glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        out = inline_css(html, engine)
+        assert out.count('style="') > html.count('style="'), path.name

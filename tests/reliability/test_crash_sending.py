@@ -1,0 +1,185 @@
+"""Kill -9 while sending: nothing lost, and no copy the person was not warned about.
+
+A child runs `composer send --seed-list` (50 messages) against a loopback sink that records
+every delivery. The parent SIGKILLs it at a random point chosen on a server-side event or the
+child's own output — never on a sleep:
+
+* held MAIL n: the server holds its reply to the n-th MAIL FROM; the child is mid-"sending";
+* held DATA n: the server has the whole n-th message and holds the final reply; the child is
+  "awaiting final reply";
+* after reply n: the kill follows the n-th final 250 as it goes out, racing the child's commit;
+* after line n: the kill follows the child's n-th result line;
+* at the final dot n: the server itself SIGKILLs the child the moment the n-th message is
+  complete, before any reply: the narrowest window between the "." and the child's commit.
+
+Then `composer outbox resume` (a fresh process: recovery runs at its start) finishes the queue.
+Per recipient (one message each): delivered 0 times and not reported unknown = lost;
+delivered twice = a duplicate, acceptable only if that item is reported unknown (aim 0).
+CRASH_SEND_ROUNDS sets the rounds (the full run uses 20); CRASH_TEST_SEED replays a run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from reliability_common import GatedServer, child_env, composer_command
+
+MESSAGES = 50
+KINDS = ("held MAIL", "held DATA", "after reply", "after line", "at the final dot")
+
+
+def _seed_files(tmp: Path) -> tuple[Path, Path]:
+    seeds = tmp / "seeds.txt"
+    seeds.write_text("".join(f"seed{i:02d}@example.com\n" for i in range(MESSAGES)))
+    body = tmp / "body.txt"
+    body.write_text("A line.\n.a line starting with a dot\n")
+    return seeds, body
+
+
+def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
+    seeds, body = _seed_files(tmp)
+    gate = {"held MAIL": ("MAIL", n), "held DATA": ("DATA", n)}.get(kind)
+    kill_at = ("DATA", n) if kind == "at the final dot" else None
+    with GatedServer(tmp, gate=gate, kill_at=kill_at) as server:
+        proc = subprocess.Popen(
+            [
+                *composer_command(),
+                "send",
+                "--from",
+                "ann@example.com",
+                "--seed-list",
+                str(seeds),
+                "--subject",
+                "crash test",
+                "--text",
+                str(body),
+                *server.connection_args(),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(home),
+        )
+        server.handler.victim = proc.pid
+        watchdog = threading.Timer(120, proc.kill)
+        watchdog.start()
+        try:
+            if kind == "after line":
+                assert proc.stdout is not None
+                for _ in range(n):
+                    if not proc.stdout.readline():
+                        break
+            else:
+                want = {"after reply": "REPLIED", "at the final dot": "KILLED DATA"}.get(
+                    kind, f"HELD {gate[0] if gate else ''}"
+                )
+                while True:
+                    event, k = server.handler.events.get(timeout=90)
+                    if event == want and k == n:
+                        break
+            proc.kill()  # SIGKILL
+            proc.wait(timeout=30)
+        finally:
+            watchdog.cancel()
+            server.handler.release.set()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.communicate()
+        resume = subprocess.run(
+            [*composer_command(), "outbox", "resume", *server.connection_args()],
+            capture_output=True,
+            text=True,
+            env=child_env(home),
+            timeout=120,
+        )
+        assert resume.returncode in (0, 4), resume.stderr
+        listing = subprocess.run(
+            [*composer_command(), "outbox", "--json"],
+            capture_output=True,
+            text=True,
+            env=child_env(home),
+            timeout=60,
+        )
+        state = json.loads(listing.stdout)
+        deliveries = server.deliveries()
+    unknown = {r for item in state["unknown"] for r in item["rcpt_to"]}
+    expected = [f"seed{i:02d}@example.com" for i in range(MESSAGES)]
+    lost = [r for r in expected if deliveries[r] == 0 and r not in unknown]
+    dups = [r for r in expected if deliveries[r] > 1]
+    return {
+        "lost": lost,
+        "duplicates": dups,
+        "unaccounted_duplicates": [r for r in dups if r not in unknown],
+        "unknown": len(unknown),
+        "unknown_delivered": sum(deliveries[r] >= 1 for r in unknown),
+        "pending": len(state["pending"]),
+        "failed": len(state["failed"]),
+        "delivered": sum(min(1, deliveries[r]) for r in expected),
+    }
+
+
+def run_crash_sending(tmp_path: Path, rounds: int) -> dict[str, object]:
+    seed = int(os.environ.get("CRASH_TEST_SEED") or random.randrange(1 << 30))
+    rng = random.Random(seed)
+    totals: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    problems: list[str] = []
+    for round_no in range(rounds):
+        kind = KINDS[round_no % len(KINDS)]
+        n = rng.randint(1, MESSAGES)
+        kinds[kind] += 1
+        folder = tmp_path / f"round{round_no}"
+        folder.mkdir()
+        r = _kill_round(folder, folder / "home", kind, n)
+        for key in ("lost", "duplicates", "unaccounted_duplicates"):
+            totals[key] += len(r[key])  # type: ignore[arg-type]
+        for key in ("unknown", "unknown_delivered", "pending", "failed", "delivered"):
+            totals[key] += r[key]  # type: ignore[operator]
+        if r["lost"] or r["unaccounted_duplicates"] or r["pending"] or r["failed"]:
+            problems.append(f"round {round_no} ({kind} {n}, seed {seed}): {r}")
+    figures = {
+        "rounds": rounds,
+        "messages": rounds * MESSAGES,
+        "seed": seed,
+        **totals,
+        "kills": dict(kinds),
+        "problems": problems,
+    }
+    print(
+        f"\ncrash while sending: {rounds} rounds x {MESSAGES} messages (seed {seed}): "
+        f"{totals['delivered']}/{rounds * MESSAGES} delivered, {totals['lost']} lost, "
+        f"{totals['duplicates']} duplicates ({totals['unaccounted_duplicates']} unaccounted), "
+        f"{totals['unknown']} reported unknown ({totals['unknown_delivered']} of them delivered)"
+    )
+    return figures
+
+
+# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1; it is
+# skipped even when a CI's own -m replaces the default "not slow".
+@pytest.mark.parametrize(
+    "rounds",
+    [
+        4,
+        pytest.param(
+            int(os.environ.get("CRASH_SEND_ROUNDS", "20")),
+            marks=[
+                pytest.mark.slow,
+                pytest.mark.skipif(
+                    not os.environ.get("COMPOSER_SLOW_TESTS"), reason="full size: run_all.py"
+                ),
+            ],
+        ),
+    ],
+)
+def test_kill_minus_nine_while_sending_loses_nothing(tmp_path: Path, rounds: int) -> None:
+    figures = run_crash_sending(tmp_path, rounds)
+    assert figures["problems"] == []
+    assert figures["lost"] == 0 and figures["unaccounted_duplicates"] == 0

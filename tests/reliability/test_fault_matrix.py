@@ -1,0 +1,142 @@
+"""The fault matrix, through the outbox: every case's messages go through send_batch with the
+outbox hooks against a misbehaving aiosmtpd on loopback (tests/smtp/faultserver.py). Each
+message must end sent, failed with a reason, queued again with a reason (transient), or
+unknown — never left "sending" or "awaiting" — and the server must hold no message twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from reliability_common import GOOD_KEY, USER, FaultServer
+
+from composer.core.build import build_messages
+from composer.core.draft import Draft, Recipient
+from composer.store.outbox import Outbox, outbox_hooks
+from composer.transport.sender import Hooks, SendOptions, send_batch
+from composer.transport.session import Endpoint, SmtpSession
+
+FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
+
+# name: (server kwargs, scripts [(phase, reply)], endpoint overrides, messages, first's end state)
+CASES: dict[str, tuple[dict[str, Any], list[tuple[str, str]], dict[str, Any], int, str]] = {
+    "421 at MAIL": ({}, [("MAIL", "421 4.3.2 shutting down")], {}, 3, "sent"),
+    "451 at MAIL": ({}, [("MAIL", "451 4.3.0 busy")], {}, 3, "sent"),
+    "421 at RCPT": ({}, [("RCPT", "421 4.3.2 shutting down")], {}, 3, "sent"),
+    "451 at RCPT": ({}, [("RCPT", "451 4.3.0 busy")], {}, 3, "sent"),
+    "421 at end of DATA": ({}, [("DATA", "421 4.3.2 shutting down")], {}, 3, "sent"),
+    "451 at end of DATA": ({}, [("DATA", "451 4.3.0 busy")], {}, 3, "sent"),
+    "451 every time": ({}, [("DATA", "451 4.3.0 busy")] * 20, {}, 3, "queued"),
+    "550 at MAIL": ({}, [("MAIL", "550 5.7.1 Unconfigured Sending Domain")], {}, 3, "failed"),
+    "550 at end of DATA": ({}, [("DATA", "550 5.6.0 bad X-MSYS-API")], {}, 3, "failed"),
+    "554 at end of DATA": ({}, [("DATA", "554 5.7.1 Message rejected")], {}, 3, "failed"),
+    "535 wrong key": ({}, [], {"password": "wrong"}, 3, "failed"),
+    "drop after the final dot": ({}, [("DATA", "drop")], {}, 3, "unknown"),
+    "reply slower than the timeout": (
+        {},
+        [("DATA", "slow:2")],
+        {"final_timeout": 0.3},
+        3,
+        "unknown",
+    ),
+    "idle drop": ({"idle_timeout": 0.5}, [], {}, 3, "sent"),
+    "STARTTLS refused (454)": ({"refuse": True}, [], {}, 3, "queued"),
+    "STARTTLS absent": ({"tls": False}, [], {}, 3, "queued"),
+    "self-signed certificate": ({}, [], {"ca_file": None}, 3, "queued"),
+    "wrong host name": ({"cert_hosts": ("wrong.example",)}, [], {}, 3, "queued"),
+    "101 messages in one batch": ({}, [], {}, 101, "sent"),
+}
+
+
+def _endpoint(server: FaultServer, **kw: Any) -> Endpoint:
+    base: dict[str, Any] = dict(
+        host=server.host,
+        port=server.port,
+        ca_file=str(server.ca_file),
+        username=USER,
+        password=GOOD_KEY,
+        timeout=5.0,
+        final_timeout=5.0,
+    )
+    base.update(kw)
+    return Endpoint(**base)
+
+
+def run_case(tmp: Path, ca: trustme.CA, name: str) -> dict[str, Any]:
+    server_kw, scripts, ep_kw, count, first_end = CASES[name]
+    server_kw = dict(server_kw)
+    refuse = server_kw.pop("refuse", False)
+    folder = tmp / name.replace(" ", "_").replace("(", "").replace(")", "")
+    folder.mkdir()
+    server = FaultServer(ca, folder, **server_kw).start()
+    server.refuse_starttls = refuse
+    for phase, reply in scripts:
+        server.script(phase, reply)
+    draft = Draft(from_addr=Recipient("ann@example.com"), subject=name, body="Hello")
+    msgs = build_messages(draft, seeds=[Recipient(f"s{i}@example.com") for i in range(count)])
+    try:
+        with Outbox(folder / "outbox.sqlite3") as outbox:
+            items = outbox.claim(outbox.enqueue(msgs, "matrix", name))
+            awaiting, moved = outbox_hooks(outbox, items)
+            hooks = Hooks(on_result=moved, before_final_reply=awaiting)
+            with SmtpSession(_endpoint(server, **ep_kw)) as session:
+                if name == "idle drop":
+                    send_batch(msgs[:1], None, options=FAST, hooks=hooks, session=session)
+                    assert server.closed.wait(10), "the server should drop the idle connection"
+                    rest = outbox_hooks(outbox, items[1:])
+                    send_batch(
+                        msgs[1:],
+                        None,
+                        options=FAST,
+                        session=session,
+                        hooks=Hooks(on_result=rest[1], before_final_reply=rest[0]),
+                    )
+                else:
+                    send_batch(msgs, None, options=FAST, hooks=hooks, session=session)
+            final = [outbox.get(i.id) for i in items]
+    finally:
+        server.stop()
+    states = [f.state for f in final if f is not None]
+    bad = [
+        f"{f.id} {f.state} {f.reason!r}"
+        for f in final
+        if f is not None
+        and (
+            f.state not in ("sent", "failed", "unknown", "queued")
+            or (f.state in ("failed", "queued", "unknown") and not f.reason)
+        )
+    ]
+    if states[0] != first_end:
+        bad.append(f"first message ended {states[0]}, expected {first_end}")
+    return {
+        "case": name,
+        "messages": count,
+        "states": states,
+        "duplicates": server.duplicates(),
+        "bad": bad,
+    }
+
+
+def run_matrix(tmp: Path) -> dict[str, Any]:
+    ca = trustme.CA()
+    rows = [run_case(tmp, ca, name) for name in CASES]
+    total = sum(r["messages"] for r in rows)
+    dups = sum(r["duplicates"] for r in rows)
+    bad = [f"{r['case']}: {b}" for r in rows for b in r["bad"]]
+    print(
+        f"\nfault matrix: {len(rows)} cases x messages = {total} messages, "
+        f"{dups} duplicates, {len(bad)} messages without an honest end state"
+    )
+    for r in rows:
+        ends = {s: r["states"].count(s) for s in dict.fromkeys(r["states"])}
+        print(f"  {r['case']:<32} {r['messages']:>4}  {ends}  dup {r['duplicates']}")
+    return {"cases": len(rows), "messages": total, "duplicates": dups, "bad": bad}
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_fault_matrix_every_message_ends_honestly(tmp_path: Path) -> None:
+    figures = run_matrix(tmp_path)
+    assert figures["duplicates"] == 0
+    assert figures["bad"] == []

@@ -1,0 +1,123 @@
+"""The outbox state machine, its command and its window."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from reliability_common import GatedServer, child_env, composer_command
+
+from composer.core.build import build_messages
+from composer.core.draft import Draft, Recipient
+from composer.store.outbox import Outbox
+
+
+def _messages(n: int = 2):
+    draft = Draft(from_addr=Recipient("ann@example.com"), subject="Test", body="Hello")
+    return build_messages(draft, seeds=[Recipient(f"s{i}@example.com") for i in range(n)])
+
+
+def test_states_recovery_and_resend_keep_the_same_bytes(tmp_path: Path) -> None:
+    msgs = _messages(3)
+    path = tmp_path / "o.sqlite3"
+    with Outbox(path) as box:
+        mode = box._db.execute("PRAGMA journal_mode").fetchone()[0]
+        sync = box._db.execute("PRAGMA synchronous").fetchone()[0]
+        assert (mode, sync) == ("wal", 2)  # WAL, FULL
+        ids = box.enqueue(msgs, "p", "Test")
+        assert [i.state for i in box.pending()] == ["queued"] * 3
+        first = box.claim_next()
+        assert first is not None and first.id == ids[0] and first.state == "sending"
+        assert first.message() == msgs[0]  # exact bytes, Message-ID and envelope
+        box.claim([ids[1]])
+        box.mark_awaiting(ids[1])
+    # a crash here: a fresh process opens the file
+    with Outbox(path) as box:
+        assert box.recover_on_start() == (1, 1)
+        assert box.get(ids[0]).state == "queued"
+        (unknown,) = box.unknown()
+        assert unknown.id == ids[1] and "may have been sent" in unknown.reason
+        assert box.claim_next().id == ids[0]  # the unknown one is never picked up again
+        box.mark_sent(ids[0], "250 ok")
+        assert box.get(ids[0]).data is None  # the outbox is not an archive
+        assert box.claim_next().id == ids[2]
+        box.mark_failed(ids[2], "550 5.7.1 no")
+        assert box.claim_next() is None
+        assert box.resend(ids[1]) and box.get(ids[1]).message() == msgs[1]
+        assert not box.resend(ids[0])  # sent: nothing to resend
+        assert box.discard(ids[2]) and box.get(ids[2]) is None
+        assert [i.id for i in box.failed()] == []
+
+
+def test_a_transient_result_queues_again_and_a_refusal_fails(tmp_path: Path) -> None:
+    class R:
+        def __init__(self, status: str, exit_code: int, error: str) -> None:
+            self.status, self.exit_code, self.error = status, exit_code, error
+            self.code, self.reply = None, ""
+
+    with Outbox(tmp_path / "o.sqlite3") as box:
+        a, b, c = box.enqueue(_messages(3), "p")
+        assert box.record(a, R("failed", 4, "451 busy (gave up after 4 attempts)")) == "queued"
+        assert box.record(b, R("failed", 3, "550 refused")) == "failed"
+        assert box.record(c, R("unknown", 4, "the connection ended")) == "unknown"
+        assert box.get(a).reason.startswith("451")
+
+
+def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    with Outbox(home / "outbox.sqlite3") as box:
+        a, b = box.enqueue(_messages(2), "custom", "Test")
+        box.claim([a, b])
+        box.mark_awaiting(a)
+        box.mark_failed(b, "550 5.7.1 refused")
+    env = child_env(home)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*composer_command(), "outbox", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    text = run().stdout
+    assert "may have been sent" in text and "550 5.7.1 refused" in text
+    state = json.loads(run("--json").stdout)
+    assert [i["id"] for i in state["unknown"]] == [a] and [i["id"] for i in state["failed"]] == [b]
+    assert run("discard", str(b)).returncode == 0
+    assert run("resend", "999").returncode == 2
+    assert run("resend", str(a)).returncode == 0
+    with GatedServer(tmp_path) as server:
+        r = run("resume", *server.connection_args())
+        assert r.returncode == 0, r.stderr
+        assert server.deliveries() == {"s0@example.com": 1}
+    got = json.loads(run("--json").stdout)
+    assert got == {"pending": [], "failed": [], "unknown": []}
+    with sqlite3.connect(home / "outbox.sqlite3") as db:  # the very same Message-ID went out
+        assert db.execute("SELECT state FROM outbox").fetchall() == [("sent",)]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
+    from composer.gui.outbox_view import OutboxDialog
+
+    path = tmp_path / "o.sqlite3"
+    with Outbox(path) as box:
+        a, b = box.enqueue(_messages(2), "p", "Test")
+        box.mark_unknown(a)
+        box.mark_failed(b, "550 5.7.1 refused")
+    dialog = OutboxDialog(None, path)
+    qtbot.addWidget(dialog)
+    texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert any("may have been sent — check before resending" in t for t in texts)
+    assert any("550 5.7.1 refused" in t for t in texts)
+    dialog.list.setCurrentRow(0)
+    assert dialog.resend_button.isEnabled()
+    assert dialog.discard_selected()
+    assert dialog.list.count() == 1
+    dialog.close()
