@@ -436,7 +436,6 @@ def _send_for_real(
             substitution_data=subst,
         ) as (where, session),
     ):
-
         # The exact bytes are durable, and "sending", before the session connects (lazily).
         items = outbox.claim(outbox.enqueue(messages, profile.name, draft.subject))
         awaiting, moved = outbox_hooks(outbox, items)

@@ -261,7 +261,9 @@ _TOKEN = re.compile(
     r"|<([a-zA-Z][\w:-]*)",
     re.I | re.S,
 )
-_HEAD_TAGS = frozenset("html head title meta link style base script noscript template".split())
+_HEAD_TAGS = frozenset(
+    ("html", "head", "title", "meta", "link", "style", "base", "script", "noscript", "template")
+)
 _INLINER: Any = None
 
 

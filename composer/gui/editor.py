@@ -6,7 +6,9 @@ layout), and the highlighter only restyles the blocks that changed.
 
 from __future__ import annotations
 
+import ctypes
 import re
+import sys
 
 from PySide6.QtGui import (
     QColor,
@@ -17,6 +19,21 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+
+def _lend_none_references() -> None:
+    """Work around a PySide6 6.12 reference-count bug on Python < 3.12.
+
+    QSyntaxHighlighter.setFormat() drops references to None that it never took; highlighting
+    a large template a few times then aborts the interpreter ("none_dealloc: deallocating
+    None"). Python 3.12+ makes None immortal, so the bug is harmless there; on 3.11 we lend
+    None 2**40 references once, which is what immortality amounts to. (A list holding extra
+    Nones would cost the cyclic GC a pass over it, a visible stall while typing.)"""
+    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
+        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+
+
+_lend_none_references()
 
 
 def _fmt(color: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:

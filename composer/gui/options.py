@@ -258,9 +258,7 @@ class OptionsPane(QWidget):
         form.addRow("IP pool", box(self.ip_pool_field, labels["options.ip_pool"]))
         css = (checks["inline_css"], checks["inline_locally"], self.inline_engine, None)
         form.addRow("CSS", box(*css, row=True))
-        self.inline_engine.currentTextChanged.connect(
-            lambda text: model.update(inline_engine=text)
-        )
+        self.inline_engine.currentTextChanged.connect(lambda text: model.update(inline_engine=text))
         self.campaign_field.textEdited.connect(lambda text: model.update(campaign_id=text))
         self.tags_field.textEdited.connect(lambda text: model.update(tags=parse_tags(text)))
         # textChanged: a chosen completion arrives by setText, without textEdited.

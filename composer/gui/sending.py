@@ -43,12 +43,17 @@ def send_job(draft: Draft, profile_name: str, seeds: list[Recipient] | None):
 
             def on_result(result: Any) -> None:
                 moved(result)
-                history.record(profile=profile.name, host=where, subject=draft.subject,
-                               result=result)
+                history.record(
+                    profile=profile.name, host=where, subject=draft.subject, result=result
+                )
                 worker.progress.emit(result)
 
-            hooks = Hooks(on_result=on_result, before_final_reply=awaiting,
-                          cancelled=worker.cancel_event.is_set, wait=worker.cancel_event.wait)
+            hooks = Hooks(
+                on_result=on_result,
+                before_final_reply=awaiting,
+                cancelled=worker.cancel_event.is_set,
+                wait=worker.cancel_event.wait,
+            )
             return send_batch(messages, None, hooks=hooks, session=session)
 
     return job

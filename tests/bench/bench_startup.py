@@ -7,9 +7,10 @@ way: each a fresh `python tests/bench/bench_startup.py --child MODE` process, he
 
 composer: the real `composer` entry point (composer.cli.main with no command). A hook on
 QApplication.exec (installed before anything of ours runs) watches for the first Paint event of
-the window's menu bar (the bare windows get a one-menu bar for the same milestone) and for the preview's first `rendered`. Memory: after the preview is ready with
-the largest template open (css-inline engine; the bare view loads the same final HTML), the
-parent sums PSS over the process and its descendants (QtWebEngineProcess, zygotes).
+the window's menu bar (the bare windows get a one-menu bar for the same milestone) and for the
+preview's first `rendered`. Memory: after the preview is ready with the largest template open
+(css-inline engine; the bare view loads the same final HTML), the parent sums PSS over the
+process and its descendants (QtWebEngineProcess, zygotes).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_common as bc  # noqa: E402
+import bench_common as bc
 
 MODES = ("bare-window", "bare-web", "composer")
 
@@ -45,7 +46,7 @@ def child(mode: str, template: str | None) -> None:
     state = {"painted": False}
 
     class Watch(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802
+        def eventFilter(self, obj, event):
             if not state["painted"] and event.type() == QEvent.Type.Paint:
                 state["painted"] = True
                 _emit("painted")
@@ -79,6 +80,7 @@ def child(mode: str, template: str | None) -> None:
             app = QApplication.instance()
             win = next(w for w in app.topLevelWidgets() if isinstance(w, QMainWindow))
             win.menuBar().installEventFilter(watch)  # first paint: the menu bar's
+            win._confirm_discard = lambda: True  # quitting must not ask to save the draft
             web = win.preview.web
             seen = {"first": False}
 
@@ -91,11 +93,18 @@ def child(mode: str, template: str | None) -> None:
                         return
                     from composer.core.draft import BodyFormat, Draft, Options, Recipient
 
-                    win._load(Draft(from_addr=Recipient("ann@example.com"),
-                                    to=[Recipient("bob@example.com")], subject="Bench",
-                                    body=html, body_format=BodyFormat.HTML,
-                                    options=Options(inline_css=True),
-                                    inline_engine="css-inline"), None)  # fmt: skip
+                    win._load(
+                        Draft(
+                            from_addr=Recipient("ann@example.com"),
+                            to=[Recipient("bob@example.com")],
+                            subject="Bench",
+                            body=html,
+                            body_format=BodyFormat.HTML,
+                            options=Options(inline_css=True),
+                            inline_engine="css-inline",
+                        ),
+                        None,
+                    )
                 elif win.preview_generation == win.model.generation and not seen.get("done"):
                     seen["done"] = True
                     ready()
@@ -133,8 +142,8 @@ def child(mode: str, template: str | None) -> None:
             ready()
 
         view.loadFinished.connect(loaded)
-        from composer.core.render import render
         from composer.core.draft import Draft
+        from composer.core.render import render
 
         view.setHtml(render(Draft()).html or "")  # what composer shows at start
     else:
@@ -151,8 +160,14 @@ def run_once(mode: str, template: str | None, home: str) -> dict:
         cmd += ["--template", template]
     env = {**os.environ, "COMPOSER_HOME": home}
     t0 = time.time()
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL, text=True, env=env)  # fmt: skip
+    p = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     marks: dict[str, float] = {}
     assert p.stdout is not None
     deadline = time.time() + 60
@@ -213,15 +228,23 @@ def main() -> None:
         vals = [r[key] for r in rows if key in r]
         if not vals:
             return None
-        return {"p50": round(statistics.median(vals), 1), "min": round(min(vals), 1),
-                "max": round(max(vals), 1), "n": len(vals)}  # fmt: skip
+        return {
+            "p50": round(statistics.median(vals), 1),
+            "min": round(min(vals), 1),
+            "max": round(max(vals), 1),
+            "n": len(vals),
+        }
 
     out = {
         "platform": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-        "startup": {m: {"painted_ms": med(start[m], "painted"),
-                        "preview_ms": med(start[m], "preview")} for m in MODES},  # fmt: skip
-        "memory": {m: {"pss_mb": med(memory[m], "pss_mb"),
-                       "processes": memory[m][-1]["processes"]} for m in memory},  # fmt: skip
+        "startup": {
+            m: {"painted_ms": med(start[m], "painted"), "preview_ms": med(start[m], "preview")}
+            for m in MODES
+        },
+        "memory": {
+            m: {"pss_mb": med(memory[m], "pss_mb"), "processes": memory[m][-1]["processes"]}
+            for m in memory
+        },
         "template": Path(largest).name,
         "runs": args.runs,
     }

@@ -5,7 +5,7 @@
 Each benchmark runs in its own process (start-up ones spawn one process per run). Repetitions
 are kept small so the suite ends in well under 15 minutes on 2 noisy cores: 12 timed
 keystrokes per template and engine, 6 per scale step, one 200-key burst per engine, 5 start-ups
-per configuration, 3 memory samples, 3 send runs of 500 and 1 run per send scale step.
+per configuration, 2 memory samples, 3 send runs of 500 and 1 run per send scale step.
 Headless: QT_QPA_PLATFORM=offscreen unless set (run under `xvfb-run -a` with
 QT_QPA_PLATFORM=xcb for X11 figures).
 """
@@ -31,7 +31,7 @@ def run(script: str, args: list[str], out: Path) -> dict:
     cmd = [PY, str(HERE / script), *args, "--json", str(out)]
     print("$", " ".join(cmd[1:]), flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         print("   ", line, flush=True)
     if proc.returncode != 0 or not out.exists():
@@ -56,8 +56,10 @@ def verdict(ok: bool) -> str:
 
 
 def table(report: dict) -> str:
-    rows = ["| # | measure | composer | baseline (same run) | ratio | budget | verdict |",
-            "|---|---|---:|---:|---:|---|---|"]  # fmt: skip
+    rows = [
+        "| # | measure | composer | baseline (same run) | ratio | budget | verdict |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
     p = report.get("preview", {})
     for r in p.get("latency", []):
         budget = 1.5 if r["engine"] == "premailer" else 1.1
@@ -79,15 +81,18 @@ def table(report: dict) -> str:
     s = report.get("startup", {})
     if "startup" in s:
         st = s["startup"]
-        for key, label, base in (("painted_ms", "first paint", "bare-window"),
-                                 ("preview_ms", "preview ready", "bare-web")):  # fmt: skip
+        for key, label, base in (
+            ("painted_ms", "first paint", "bare-window"),
+            ("preview_ms", "preview ready", "bare-web"),
+        ):
             c, b = st["composer"][key], st[base][key]
             if c and b:
                 ratio = round(c["p50"] / b["p50"], 2)
                 rows.append(
                     f"| 3 | start-up → {label} (p50 of {c['n']}) | {c['p50']:.0f} ms "
-                    f"[{c['min']:.0f}–{c['max']:.0f}] | {base.replace('-', ' ')}: {b['p50']:.0f} ms "
-                    f"[{b['min']:.0f}–{b['max']:.0f}] | {ratio}× | ≤ 1.2× | {verdict(ratio <= 1.2)} |"
+                    f"[{c['min']:.0f}–{c['max']:.0f}] | {base.replace('-', ' ')}: "
+                    f"{b['p50']:.0f} ms [{b['min']:.0f}–{b['max']:.0f}] | {ratio}× | ≤ 1.2× "
+                    f"| {verdict(ratio <= 1.2)} |"
                 )
         c, b = st["composer"]["painted_ms"], st["bare-web"]["painted_ms"]
         if c and b:
@@ -155,15 +160,23 @@ def main() -> None:
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     if "preview" in only:
-        pargs = ["--keys", "3" if q else "12", "--scale-keys", "2" if q else "6",
-                 "--burst", "50" if q else "200"]  # fmt: skip
+        pargs = [
+            "--keys",
+            "3" if q else "12",
+            "--scale-keys",
+            "2" if q else "6",
+            "--burst",
+            "50" if q else "200",
+        ]
         report["preview"] = run("bench_preview.py", pargs, tmp / "preview.json")
     if "startup" in only:
-        report["startup"] = run("bench_startup.py", ["--runs", "2" if q else "5"],
-                                tmp / "startup.json")  # fmt: skip
+        report["startup"] = run(
+            "bench_startup.py", ["--runs", "2" if q else "5"], tmp / "startup.json"
+        )
     if "send" in only:
-        report["send"] = run("bench_send.py", ["--seeds", "500", "--runs", "1" if q else "3"],
-                             tmp / "send.json")  # fmt: skip
+        report["send"] = run(
+            "bench_send.py", ["--seeds", "500", "--runs", "1" if q else "3"], tmp / "send.json"
+        )
         seeds = [500, 1000] if q else [500, 1000, 2000, 4000]
         phase, raw = [], []
         for n in seeds:
@@ -173,7 +186,11 @@ def main() -> None:
                 phase.append(r["rows"][1]["median_s"])
         if len(phase) == len(seeds):
             report.setdefault("growth", {})["send"] = {
-                "seeds": seeds, "phase_s": phase, "raw_s": raw, "slope": growth(seeds, phase)}
+                "seeds": seeds,
+                "phase_s": phase,
+                "raw_s": raw,
+                "slope": growth(seeds, phase),
+            }
     scaling = report.get("preview", {}).get("scaling", [])
     for engine in sorted({r["engine"] for r in scaling}):
         rs = sorted((r for r in scaling if r["engine"] == engine), key=lambda r: r["factor"])

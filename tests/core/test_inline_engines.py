@@ -47,7 +47,9 @@ def test_css_inline_keeps_media_rules_and_links_and_drops_import() -> None:
 
 
 def test_css_inline_ignores_a_body_tag_inside_a_head_comment() -> None:
-    html = "<html><head><!-- <body> --><style>p{color:red}</style></head><body><p>x</p></body></html>"
+    html = (
+        "<html><head><!-- <body> --><style>p{color:red}</style></head><body><p>x</p></body></html>"
+    )
     assert 'style="color: red' in inline_css(html, "css-inline")
 
 
@@ -95,3 +97,18 @@ def test_real_templates_inline_with_both_engines(shared_templates, engine: str) 
         html = path.read_text(encoding="utf-8")
         out = inline_css(html, engine)
         assert out.count('style="') > html.count('style="'), path.name
+
+
+def test_the_send_command_takes_the_engine(tmp_path) -> None:
+    from composer.cli import build_parser
+    from composer.cli.send import draft_from_args
+
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    argv = ["send", "--from", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi",
+            "--html", str(page), "--inline-locally", "--inline-engine", "css-inline",
+            "--dry-run"]  # fmt: skip
+    draft, _seeds = draft_from_args(build_parser().parse_args(argv))
+    assert draft.inline_engine == "css-inline" and draft.inline_locally
+    html = render(draft).html
+    assert html is not None and "color: red !important" in html

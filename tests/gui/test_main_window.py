@@ -18,6 +18,7 @@ def test_main_window_opens(qtbot) -> None:
 
 
 def test_python_dash_m_composer_runs() -> None:
-    out = subprocess.run([sys.executable, "-m", "composer", "--version"], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "composer", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and out.stdout.strip() == f"composer {__version__}"
