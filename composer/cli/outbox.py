@@ -129,6 +129,7 @@ def _resume(outbox: Any, args: argparse.Namespace) -> int:
     )
     options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
     with (
+        outbox.sending(),
         History() as history,
         open_session(
             profile, ca_file=args.ca_file, timeout=args.timeout, final_timeout=args.final_timeout

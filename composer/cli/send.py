@@ -425,8 +425,10 @@ def _send_for_real(
     from composer.store.outbox import Outbox, outbox_hooks
 
     options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
+    outbox = Outbox()
     with (
-        Outbox() as outbox,
+        outbox,
+        outbox.sending(),
         History() as history,
         open_session(
             profile,

@@ -442,6 +442,16 @@ class MainWindow(QMainWindow):
             run_task(lambda: [self.drafts.discard(i) for i in ids], _ignore, _ignore, owner=self)
 
         run_task(self.drafts.recoverable, offer, _ignore, owner=self)
+        run_task(_recover_outbox, self._outbox_recovered, _ignore, owner=self)
+
+    def _outbox_recovered(self, counts: tuple[int, int]) -> None:
+        queued, unknown = counts
+        if queued or unknown:
+            self.statusBar().showMessage(
+                f"From an earlier session: {queued} message(s) waiting to be sent, {unknown} "
+                "that may have been sent — see View → Outbox.",
+                30_000,
+            )
 
     # --- dialogs ----------------------------------------------------------------------------
 
@@ -480,3 +490,13 @@ class MainWindow(QMainWindow):
 
 def _ignore(_value: object) -> None:
     """For background chores whose outcome needs no word (a stale autosave removed)."""
+
+
+def _recover_outbox() -> tuple[int, int]:
+    """After a crash: the outbox's "sending" items go back to the queue and "awaiting" ones
+    become unknown — unless another process is still sending (the outbox's lock)."""
+    from composer.store.outbox import QUEUED, Outbox
+
+    with Outbox() as outbox:
+        _requeued, unknown = outbox.recover_on_start()
+        return len(outbox.items(QUEUED)), unknown

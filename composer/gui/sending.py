@@ -36,7 +36,11 @@ def send_job(draft: Draft, profile_name: str, seeds: list[Recipient] | None):
 
         messages = build_messages(draft, seeds=seeds)
         profile = choose_profile(profile_name)
-        with Outbox() as outbox, History() as history, open_session(profile) as (where, session):
+        outbox = Outbox()
+        with outbox, outbox.sending(), History() as history, open_session(profile) as (
+            where,
+            session,
+        ):
             # The exact bytes are durable, and "sending", before the session connects (lazily).
             items = outbox.claim(outbox.enqueue(messages, profile.name, draft.subject))
             awaiting, moved = outbox_hooks(outbox, items)

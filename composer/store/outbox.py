@@ -19,10 +19,11 @@ Duck-typed on OutgoingMessage / MessageResult to stay below the transport layer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +98,29 @@ _COLUMNS = (
 )
 
 
+def _flock(f: Any, *, shared: bool, block: bool) -> bool:
+    """POSIX advisory lock; True when taken. Elsewhere (Windows) always True: the guard against
+    a concurrent recovery is then only the person not running two Composers at once."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    flags = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if block else fcntl.LOCK_NB)
+    try:
+        fcntl.flock(f.fileno(), flags)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(f: Any) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 def _item(row: tuple[Any, ...]) -> OutboxItem:
     return OutboxItem(
         *row[:7],
@@ -118,6 +142,7 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
 
     # --- writes: each is one committed transaction -------------------------------------------
 
@@ -225,8 +250,32 @@ class Outbox:
         self.mark_transient(item_id, reason)
         return QUEUED
 
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[None]:
+        """Held by every process from enqueue/claim until its batch ends (a shared lock on
+        ``outbox.lock``). Recovery needs the lock exclusively, so it never touches items a
+        living process is still working on — a window opened during a `composer send` does
+        not re-queue that send's in-flight items."""
+        with open(self._lock_path, "a+b") as f:
+            _flock(f, shared=True, block=True)
+            try:
+                yield
+            finally:
+                _unlock(f)
+
     def recover_on_start(self) -> tuple[int, int]:
-        """After a crash: sending -> queued, awaiting -> unknown. (requeued, made unknown)."""
+        """After a crash: sending -> queued, awaiting -> unknown. (requeued, made unknown).
+
+        Does nothing, and says (0, 0), while another process is sending (see ``sending``)."""
+        with open(self._lock_path, "a+b") as f:
+            if not _flock(f, shared=False, block=False):
+                return 0, 0
+            try:
+                return self._recover()
+            finally:
+                _unlock(f)
+
+    def _recover(self) -> tuple[int, int]:
         now = _now()
         with self._lock, self._db:
             requeued = self._db.execute(
