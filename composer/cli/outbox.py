@@ -105,50 +105,31 @@ def _list(outbox: Any, as_json: bool) -> int:
 
 
 def _resume(outbox: Any, args: argparse.Namespace) -> int:
-    from composer.cli.send import _check_network_args, _print_result
-    from composer.store.history import History
-    from composer.store.outbox import QUEUED, outbox_hooks
-    from composer.transport.connect import choose_profile, open_session
-    from composer.transport.sender import Hooks, SendOptions, send_batch
+    from composer.cli.send import _check_network_args, _print_result, profile_from_args
+    from composer.store.outbox import QUEUED
+    from composer.transport.deliver import deliver
+    from composer.transport.sender import SendOptions
 
     _check_network_args(args)
     queued = outbox.items(QUEUED)
     if not queued:
         print("nothing queued", file=sys.stderr)
         return EXIT_OK
-    profile = choose_profile(
-        args.profile,
-        provider=args.provider,
-        host=args.host,
-        port=args.port,
-        subaccount=args.subaccount,
-        workspace=args.workspace,
-        no_tls=args.no_tls,
-        api=args.api,
-        api_url=args.api_url,
+
+    def show(result: Any) -> None:
+        if not args.json:
+            _print_result(result, len(queued))
+
+    report = deliver(
+        outbox,
+        profile_from_args(args),
+        queued_ids=[i.id for i in queued],
+        options=SendOptions(retries=args.retries, retry_delay=args.retry_delay),
+        on_result=show,
+        ca_file=args.ca_file,
+        timeout=args.timeout,
+        final_timeout=args.final_timeout,
     )
-    options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
-    with (
-        outbox.sending(),
-        History() as history,
-        open_session(
-            profile, ca_file=args.ca_file, timeout=args.timeout, final_timeout=args.final_timeout
-        ) as (where, session),
-    ):
-        items = outbox.claim(i.id for i in queued)
-        messages = [i.message() for i in items]
-        awaiting, moved = outbox_hooks(outbox, items)
-
-        def record(result: Any) -> None:
-            moved(result)
-            history.record(
-                profile=profile.name, host=where, subject=items[result.index].subject, result=result
-            )
-            if not args.json:
-                _print_result(result, len(messages))
-
-        hooks = Hooks(on_result=record, before_final_reply=awaiting)
-        report = send_batch(messages, None, options=options, hooks=hooks, session=session)
     if args.json:
         print(json.dumps({"messages": [r.as_json() for r in report.results]}, indent=2))
     print(

@@ -401,55 +401,35 @@ def _send_for_real(
     targets: list[Path] | None,
     subst: dict[str, Any] | None,
 ) -> int:
-    from composer.store.history import History
-    from composer.transport.connect import choose_profile, open_session
-    from composer.transport.sender import Hooks, SendOptions, send_batch
+    from composer.transport.sender import SendOptions
 
     _check_network_args(args)
-    profile = choose_profile(
-        args.profile,
-        provider=args.provider,
-        host=args.host,
-        port=args.port,
-        subaccount=args.subaccount,
-        workspace=args.workspace,
-        no_tls=args.no_tls,
-        api=args.api,
-        api_url=args.api_url,
-    )
+    profile = profile_from_args(args)
     sendapi.check_api_args(args, profile.api)
     if profile.api == "rest":
         sendapi.transmissions(messages, subst)  # exit 2 before anything goes out
     if targets:  # the exact bytes, written before they go out
         _write_eml(targets, messages)
-    from composer.store.outbox import Outbox, outbox_hooks
+    from composer.store.outbox import Outbox
+    from composer.transport.deliver import deliver
 
-    options = SendOptions(retries=args.retries, retry_delay=args.retry_delay)
-    outbox = Outbox()
-    with (
-        outbox,
-        outbox.sending(),
-        History() as history,
-        open_session(
+    def show(result: Any) -> None:
+        if not args.json:
+            _print_result(result, len(messages))
+
+    with Outbox() as outbox:
+        report = deliver(
+            outbox,
             profile,
+            new=messages,
+            subject=draft.subject,
+            options=SendOptions(retries=args.retries, retry_delay=args.retry_delay),
+            on_result=show,
             ca_file=args.ca_file,
             timeout=args.timeout,
             final_timeout=args.final_timeout,
             substitution_data=subst,
-        ) as (where, session),
-    ):
-        # The exact bytes are durable, and "sending", before the session connects (lazily).
-        items = outbox.claim(outbox.enqueue(messages, profile.name, draft.subject))
-        awaiting, moved = outbox_hooks(outbox, items)
-
-        def record(result: Any) -> None:
-            moved(result)
-            history.record(profile=profile.name, host=where, subject=draft.subject, result=result)
-            if not args.json:
-                _print_result(result, len(messages))
-
-        hooks = Hooks(on_result=record, before_final_reply=awaiting)
-        report = send_batch(messages, None, options=options, hooks=hooks, session=session)
+        )
     if args.json:
         print(
             json.dumps(
@@ -479,6 +459,23 @@ def _send_for_real(
 
             print(f"delivered into the sandbox: {app_paths().sandbox}", file=sys.stderr)
     return report.exit_code
+
+
+def profile_from_args(args: argparse.Namespace) -> Any:
+    """The profile the connection flags describe (shared by send and outbox resume)."""
+    from composer.transport.connect import choose_profile
+
+    return choose_profile(
+        args.profile,
+        provider=args.provider,
+        host=args.host,
+        port=args.port,
+        subaccount=args.subaccount,
+        workspace=args.workspace,
+        no_tls=args.no_tls,
+        api=args.api,
+        api_url=args.api_url,
+    )
 
 
 def _print_result(result: Any, total: int) -> None:

@@ -31,34 +31,21 @@ def resend_job(outbox_path: Path, item_id: int) -> Any:
     """The worker's job: claim the queued item and send it with its own profile."""
 
     def job(worker: SendWorker) -> Any:
-        from composer.store.history import History
-        from composer.store.outbox import outbox_hooks
-        from composer.transport.connect import choose_profile, open_session
-        from composer.transport.sender import Hooks, send_batch
+        from composer.transport.connect import choose_profile
+        from composer.transport.deliver import deliver
 
         with Outbox(outbox_path) as outbox:
             item = outbox.get(item_id)
             if item is None:
                 return None
-            profile = choose_profile(item.profile)
-            with History() as history, open_session(profile) as (where, session):
-                items = outbox.claim([item_id])
-                awaiting, moved = outbox_hooks(outbox, items)
-
-                def on_result(result: Any) -> None:
-                    moved(result)
-                    history.record(
-                        profile=profile.name, host=where, subject=item.subject, result=result
-                    )
-                    worker.progress.emit(result)
-
-                hooks = Hooks(
-                    on_result=on_result,
-                    before_final_reply=awaiting,
-                    cancelled=worker.cancel_event.is_set,
-                    wait=worker.cancel_event.wait,
-                )
-                return send_batch([i.message() for i in items], None, hooks=hooks, session=session)
+            # deliver() holds the outbox's sending lock, which this path used to skip.
+            return deliver(
+                outbox,
+                choose_profile(item.profile),
+                queued_ids=[item_id],
+                on_result=worker.progress.emit,
+                cancel=worker.cancel_event,
+            )
 
     return job
 

@@ -29,36 +29,20 @@ def send_job(draft: Draft, profile_name: str, seeds: list[Recipient] | None):
 
     def job(worker: SendWorker) -> Any:
         from composer.core.build import build_messages
-        from composer.store.history import History
-        from composer.store.outbox import Outbox, outbox_hooks
-        from composer.transport.connect import choose_profile, open_session
-        from composer.transport.sender import Hooks, send_batch
+        from composer.store.outbox import Outbox
+        from composer.transport.connect import choose_profile
+        from composer.transport.deliver import deliver
 
         messages = build_messages(draft, seeds=seeds)
-        profile = choose_profile(profile_name)
-        outbox = Outbox()
-        with outbox, outbox.sending(), History() as history, open_session(profile) as (
-            where,
-            session,
-        ):
-            # The exact bytes are durable, and "sending", before the session connects (lazily).
-            items = outbox.claim(outbox.enqueue(messages, profile.name, draft.subject))
-            awaiting, moved = outbox_hooks(outbox, items)
-
-            def on_result(result: Any) -> None:
-                moved(result)
-                history.record(
-                    profile=profile.name, host=where, subject=draft.subject, result=result
-                )
-                worker.progress.emit(result)
-
-            hooks = Hooks(
-                on_result=on_result,
-                before_final_reply=awaiting,
-                cancelled=worker.cancel_event.is_set,
-                wait=worker.cancel_event.wait,
+        with Outbox() as outbox:
+            return deliver(
+                outbox,
+                choose_profile(profile_name),
+                new=messages,
+                subject=draft.subject,
+                on_result=worker.progress.emit,
+                cancel=worker.cancel_event,
             )
-            return send_batch(messages, None, hooks=hooks, session=session)
 
     return job
 
