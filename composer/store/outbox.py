@@ -92,6 +92,8 @@ class OutboxItem:
         return d
 
 
+_SENT_SQL = "UPDATE outbox SET state=?, updated=?, reason=?, data=NULL, msys=NULL WHERE id=?"
+
 _COLUMNS = (
     "id, created, updated, profile, subject, message_id, mail_from, rcpt_to, state, reason,"
     " attempts, data, msys"
@@ -205,16 +207,23 @@ class Outbox:
                 return claimed[0]
 
     def mark_awaiting(self, item_id: int) -> None:
-        self._exec(
-            "UPDATE outbox SET state=?, updated=?, attempts=attempts+1 WHERE id=?",
-            (AWAITING, _now(), item_id),
-        )
+        self.advance(item_id, [])
+
+    def advance(self, awaiting: int | None, sent: list[tuple[int, str]]) -> None:
+        """In one transaction: the ``sent`` items (id, reply) are sent and ``awaiting`` (if
+        any) is awaiting its final reply. See OutboxMover for why these go together."""
+        now = _now()
+        with self._lock, self._db:
+            for item_id, reason in sent:
+                self._db.execute(_SENT_SQL, (SENT, now, reason, item_id))
+            if awaiting is not None:
+                self._db.execute(
+                    "UPDATE outbox SET state=?, updated=?, attempts=attempts+1 WHERE id=?",
+                    (AWAITING, now, awaiting),
+                )
 
     def mark_sent(self, item_id: int, reason: str = "") -> None:
-        self._exec(
-            "UPDATE outbox SET state=?, updated=?, reason=?, data=NULL, msys=NULL WHERE id=?",
-            (SENT, _now(), reason, item_id),
-        )
+        self._exec(_SENT_SQL, (SENT, _now(), reason, item_id))
 
     def mark_failed(self, item_id: int, reason: str) -> None:
         self._exec(
@@ -349,16 +358,42 @@ class Outbox:
         self.close()
 
 
-def outbox_hooks(outbox: Outbox, items: list[OutboxItem]) -> tuple[Any, Any]:
-    """(before_final_reply, on_result) callables for sender.Hooks that move ``items`` (sent
-    in this order by send_batch) through their states."""
-    by_index = {i: item.id for i, item in enumerate(items)}
-    by_mid = {item.message_id: item.id for item in items}
+class OutboxMover:
+    """Moves ``items`` (sent in this order by send_batch) through their states; its
+    ``before_final_reply`` and ``on_result`` go into sender.Hooks, and ``flush`` runs once the
+    batch ends, whatever happened.
 
-    def before_final_reply(message: Any) -> None:
-        outbox.mark_awaiting(by_mid[message.message_id])
+    One synchronous commit per message, not two: a "sent" is not written on its own but in the
+    same transaction as the next message's "awaiting" (or by ``flush``). The "awaiting" must be
+    on disk before the final "." — that is what keeps a crash from ever sending a message
+    twice; a "sent" may wait, because if the process dies before it is written the item is left
+    "awaiting" and recovery calls it "unknown": the honest, never-resent side. Other outcomes
+    (failed, unknown, queued again) are rare and written at once.
 
-    def on_result(result: Any) -> None:
-        outbox.record(by_index[result.index], result)
+    (Tried and measured: starting the "awaiting" commit on a helper thread so the disk's sync
+    overlaps MAIL/RCPT/DATA. It was slower — the GIL hand-offs cost more than the sync — so the
+    commit stays on the sending thread.)"""
 
-    return before_final_reply, on_result
+    def __init__(self, outbox: Outbox, items: list[OutboxItem]) -> None:
+        self._outbox = outbox
+        self._by_index = {i: item.id for i, item in enumerate(items)}
+        self._by_mid = {item.message_id: item.id for item in items}
+        self._sent: list[tuple[int, str]] = []
+
+    def before_final_reply(self, message: Any) -> None:
+        self._outbox.advance(self._by_mid[message.message_id], self._take())
+
+    def on_result(self, result: Any) -> None:
+        item_id = self._by_index[result.index]
+        if result.status == "sent":
+            self._sent.append((item_id, f"{result.code or ''} {result.reply}".strip()))
+        else:
+            self._outbox.record(item_id, result)
+
+    def flush(self) -> None:
+        if self._sent:
+            self._outbox.advance(None, self._take())
+
+    def _take(self) -> list[tuple[int, str]]:
+        sent, self._sent = self._sent, []
+        return sent

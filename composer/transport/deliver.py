@@ -14,7 +14,7 @@ from typing import Any
 
 from composer.core.build import OutgoingMessage
 from composer.store.history import History
-from composer.store.outbox import Outbox, outbox_hooks
+from composer.store.outbox import Outbox, OutboxMover
 from composer.transport.connect import open_session
 from composer.transport.profiles import Profile
 from composer.transport.sender import BatchReport, Hooks, MessageResult, SendOptions, send_batch
@@ -46,19 +46,22 @@ def deliver(
         # The exact bytes are durable, and "sending", before the session connects (lazily).
         ids = outbox.enqueue(new, profile.name, subject) if new is not None else queued_ids or []
         items = outbox.claim(ids)
-        awaiting, moved = outbox_hooks(outbox, items)
+        mover = OutboxMover(outbox, items)
 
         def record(result: MessageResult) -> None:
-            moved(result)
+            mover.on_result(result)
             history.record(
                 profile=profile.name, host=where, subject=items[result.index].subject, result=result
             )
             if on_result is not None:
                 on_result(result)
 
-        hooks = Hooks(on_result=record, before_final_reply=awaiting)
+        hooks = Hooks(on_result=record, before_final_reply=mover.before_final_reply)
         if cancel is not None:
             hooks.cancelled, hooks.wait = cancel.is_set, cancel.wait
-        return send_batch(
-            [i.message() for i in items], None, options=options, hooks=hooks, session=sess
-        )
+        try:
+            return send_batch(
+                [i.message() for i in items], None, options=options, hooks=hooks, session=sess
+            )
+        finally:
+            mover.flush()

@@ -14,7 +14,7 @@ from reliability_common import GOOD_KEY, USER, FaultServer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
-from composer.store.outbox import Outbox, outbox_hooks
+from composer.store.outbox import Outbox, OutboxMover
 from composer.transport.sender import Hooks, SendOptions, send_batch
 from composer.transport.session import Endpoint, SmtpSession
 
@@ -79,22 +79,30 @@ def run_case(tmp: Path, ca: trustme.CA, name: str) -> dict[str, Any]:
     try:
         with Outbox(folder / "outbox.sqlite3") as outbox:
             items = outbox.claim(outbox.enqueue(msgs, "matrix", name))
-            awaiting, moved = outbox_hooks(outbox, items)
-            hooks = Hooks(on_result=moved, before_final_reply=awaiting)
+            mover = OutboxMover(outbox, items)
+            hooks = Hooks(
+                on_result=mover.on_result,
+                before_final_reply=mover.before_final_reply,
+            )
             with SmtpSession(_endpoint(server, **ep_kw)) as session:
                 if name == "idle drop":
                     send_batch(msgs[:1], None, options=FAST, hooks=hooks, session=session)
                     assert server.closed.wait(10), "the server should drop the idle connection"
-                    rest = outbox_hooks(outbox, items[1:])
+                    mover.flush()
+                    mover = OutboxMover(outbox, items[1:])
                     send_batch(
                         msgs[1:],
                         None,
                         options=FAST,
                         session=session,
-                        hooks=Hooks(on_result=rest[1], before_final_reply=rest[0]),
+                        hooks=Hooks(
+                            on_result=mover.on_result,
+                            before_final_reply=mover.before_final_reply,
+                        ),
                     )
                 else:
                     send_batch(msgs, None, options=FAST, hooks=hooks, session=session)
+                mover.flush()
             final = [outbox.get(i.id) for i in items]
     finally:
         server.stop()

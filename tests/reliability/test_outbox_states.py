@@ -121,3 +121,52 @@ def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
     assert dialog.discard_selected()
     assert dialog.list.count() == 1
     dialog.close()
+
+
+def test_the_mover_writes_sent_with_the_next_awaiting_and_a_crash_errs_to_unknown(
+    tmp_path: Path,
+) -> None:
+    """One synchronous commit per message: a "sent" rides on the next "awaiting". Each
+    "awaiting" is on disk when before_final_reply returns (a second connection, standing in
+    for a process started after a crash, sees it), and a "sent" not yet written is left
+    "awaiting", so recovery says "unknown", never "queued"."""
+    from types import SimpleNamespace
+
+    from composer.store.outbox import OutboxMover
+
+    msgs = _messages(3)
+    path = tmp_path / "o.sqlite3"
+
+    def state(item_id: int) -> str:
+        db = sqlite3.connect(path)
+        try:
+            return db.execute("SELECT state FROM outbox WHERE id=?", (item_id,)).fetchone()[0]
+        finally:
+            db.close()
+
+    def sent(index: int) -> SimpleNamespace:
+        return SimpleNamespace(index=index, status="sent", code=250, reply="ok")
+
+    with Outbox(path) as box:
+        items = box.claim(box.enqueue(msgs, "p", "Test"))
+        ids = [i.id for i in items]
+        mover = OutboxMover(box, items)
+        mover.before_final_reply(msgs[0])
+        assert state(ids[0]) == "awaiting"
+        mover.on_result(sent(0))
+        assert state(ids[0]) == "awaiting"  # not written on its own
+        mover.before_final_reply(msgs[1])
+        assert (state(ids[0]), state(ids[1])) == ("sent", "awaiting")
+        assert box.get(ids[0]).data is None
+        mover.on_result(sent(1))
+        # the process dies here, before flush: message 2 was sent but is recorded "awaiting"
+    with Outbox(path) as box:
+        assert box.recover_on_start() == (1, 1)
+        assert [box.get(i).state for i in ids] == ["sent", "unknown", "queued"]
+    with Outbox(path) as box:
+        items = box.claim([ids[2]])
+        mover = OutboxMover(box, items)
+        mover.before_final_reply(msgs[2])
+        mover.on_result(SimpleNamespace(index=0, status="sent", code=250, reply="ok"))
+        mover.flush()
+        assert box.get(ids[2]).state == "sent" and box.get(ids[2]).reason == "250 ok"
