@@ -53,10 +53,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from composer.cli import history, profile, relay, send
-    from composer.cli import outbox as outbox_cli
-
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; without ``commands`` only the options of plain ``composer`` (the
+    window), which spares it importing every command's module (and the transport layer)."""
     parser = _Parser(
         prog="composer",
         description="Compose, preview and send mail through the SparkPost / Bird relay. "
@@ -69,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check this installation headless (send to the local relay, read it back) and exit",
     )
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    from composer.cli import history, profile, relay, send
+    from composer.cli import outbox as outbox_cli
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     send.add_parser(sub)
     relay.add_parser(sub)
@@ -137,8 +142,11 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # Plain `composer` opens the window: its start-up does not wait for the commands' parsers.
+    window_only = all(a.startswith("-") for a in argv) and not {"-h", "--help"} & set(argv)
+    args, unknown = build_parser(commands=not window_only).parse_known_args(argv)
+    if unknown:  # the full parser says what is wrong, with every command in its usage
+        args = build_parser().parse_args(argv)
     _setup_logging(args.debug)
     if args.self_test:
         from composer.selftest import run_self_test

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from composer.core.addresses import (
@@ -22,6 +20,14 @@ from composer.core.addresses import (
 )
 from composer.core.draft import Draft, Recipient
 from composer.core.msys import MAX_FOLDABLE_TOKEN, encode_json
+from composer.core.problems import (
+    MAX_CAMPAIGN_BYTES,
+    MAX_LIST_RECIPIENTS,
+    MAX_TAGS,
+    METADATA_EVENT_BYTES,
+    Problem,
+    Severity,
+)
 
 __all__ = [
     "MAX_CAMPAIGN_BYTES",
@@ -33,60 +39,6 @@ __all__ = [
     "errors_of",
     "validate",
 ]
-
-MAX_CAMPAIGN_BYTES = 64
-MAX_TAGS = 10
-MAX_LIST_RECIPIENTS = 1000  # cc + bcc + archive together
-METADATA_EVENT_BYTES = 1000  # click/open events carry at most this much metadata
-GMAIL_CLIP_BYTES = 102 * 1024
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-_LABELS = {
-    "from": "From",
-    "to": "To",
-    "cc": "Cc",
-    "bcc": "Bcc",
-    "archive": "Archive",
-    "subject": "Subject",
-    "body": "Body",
-    "plain_text": "Plain text",
-    "amp_html": "AMP",
-    "attachments": "Attachment",
-    "campaign_id": "Campaign ID",
-    "tags": "Tag",
-    "metadata": "Metadata",
-    "options.ip_pool": "IP pool",
-}
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str  # "to[0]", "cc", "metadata", "options.ip_pool", ...
-    message: str
-    severity: Severity = Severity.ERROR
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
-
-    @property
-    def label(self) -> str:
-        """``cc[2]`` -> ``Cc #3``; ``subject`` -> ``Subject``."""
-        base, _, rest = self.field.partition("[")
-        word = _LABELS.get(base, base)
-        if rest:
-            index = rest.split("]", 1)[0]
-            if index.isdigit():
-                return f"{word} #{int(index) + 1}"
-        return word
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.message}"
 
 
 def errors_of(problems: list[Problem]) -> list[Problem]:

@@ -8,11 +8,13 @@ from composer import __version__
 
 
 def run_app(argv: list[str]) -> int:
-    # The preview's URL scheme must be registered before the QApplication exists.
-    from composer.gui.preview import register_preview_scheme
-
-    register_preview_scheme()
+    # QtWebEngine is imported only once the window is on screen (PreviewPanel.start_views,
+    # which also registers the preview's URL scheme before the first web view): imported after
+    # the QApplication exists, it needs shared GL contexts set before.
+    from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
     from composer.gui.main_window import MainWindow
 

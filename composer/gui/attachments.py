@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.draft import Attachment
-from composer.core.validate import Problem
+from composer.core.problems import Problem
 from composer.gui.model import DraftModel
 
 ERROR_COLOUR = QColor("#c62828")

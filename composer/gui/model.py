@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from composer.core.draft import Draft, Options
-from composer.core.validate import Problem, Severity
+from composer.core.problems import Problem, Severity
 
 _DRAFT_FIELDS = {f.name for f in dataclasses.fields(Draft)}
 _OPTION_FIELDS = {f.name for f in dataclasses.fields(Options)}

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from composer.core.draft import INLINE_ENGINES
 from composer.core.msys import encode_json
-from composer.core.validate import MAX_CAMPAIGN_BYTES, MAX_TAGS, METADATA_EVENT_BYTES, Problem
+from composer.core.problems import MAX_CAMPAIGN_BYTES, MAX_TAGS, METADATA_EVENT_BYTES, Problem
 from composer.gui import attachments as kit
 from composer.gui.model import DraftModel
 

@@ -14,11 +14,11 @@ from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft
 from composer.core.errors import ComposerError
 from composer.core.inline import inline_css
+from composer.core.problems import GMAIL_CLIP_BYTES
 from composer.core.render import Rendered, render
 from composer.core.validate import Problem, errors_of, validate
 from composer.relay.fanout import Copy, MsysRejection, fan_out
 
-GMAIL_CLIP_BYTES = 102 * 1024
 _STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
 
 

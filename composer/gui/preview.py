@@ -24,6 +24,8 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
+from composer.gui.preview_scheme import SCHEME, register_preview_scheme
+
 try:
     from PySide6.QtWebEngineCore import (
         QWebEngineLoadingInfo,
@@ -52,7 +54,6 @@ __all__ = ["MOBILE_WIDTH", "SCHEME", "PreviewView", "preview_available", "regist
 
 log = logging.getLogger(__name__)
 
-SCHEME = "composer-preview"
 MOBILE_WIDTH = 375  # CSS px: the iPhone width most e-mail templates design for
 _NO_MAX_WIDTH = 16777215  # QWIDGETSIZE_MAX
 # Attributes switched off on the page. getattr() skips any a Qt version lacks (all exist in 6.12).
@@ -87,21 +88,6 @@ def preview_available() -> tuple[bool, str]:
             "browser engine refuses to run as root. Run Composer as a normal user."
         )
     return True, ""
-
-
-def register_preview_scheme() -> bool:
-    """Register `composer-preview:`; call once before the QApplication is created."""
-    if _IMPORT_ERROR:
-        return False
-    if QWebEngineUrlScheme.schemeByName(SCHEME.encode()).name():
-        return True  # already registered (the app and a test hook may both call this)
-    scheme = QWebEngineUrlScheme(SCHEME.encode())
-    # Path syntax: no host, so one origin for every document. No LocalScheme flag (it would
-    # make LocalContentCanAccessRemoteUrls=False block remote content even when allowed) and no
-    # SecureScheme (Chromium would then auto-upgrade or block http images as mixed content).
-    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Path)
-    QWebEngineUrlScheme.registerScheme(scheme)
-    return True
 
 
 def _csp(remote: bool) -> str:

@@ -4,11 +4,17 @@ Tabs: Rendered, Without <style> (clients that drop it), HTML source, Plain text,
 (envelope + exact bytes) and Recipients (each copy's headers, as the relay delivers them).
 Only the visible tab is refreshed on each result; the others catch up when shown, so typing
 pays for one web view, not two.
+
+The web views are not made with the panel: the window calls ``start_views`` after its first
+paint (a QtWebEngine view and its private profile cost ~100 ms each, and the window should be
+usable before that), and the "Without <style>" view is made the first time its tab is opened.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSignalBlocker, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,7 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.pipeline import GMAIL_CLIP_BYTES, PreviewResult
+from composer.core.problems import GMAIL_CLIP_BYTES
+
+if TYPE_CHECKING:
+    from composer.gui.pipeline import PreviewResult
+    from composer.gui.preview import PreviewView
 
 MOBILE_WIDTH = 375
 
@@ -41,35 +51,29 @@ def _size(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
 
 
+def _note(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setObjectName("previewNote")
+    return label
+
+
 class PreviewPanel(QWidget):
     remote_content_toggled = Signal(bool)
+    views_ready = Signal()  # the Rendered web view exists (start_views)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.result: PreviewResult | None = None
         self._shown: dict[int, int] = {}  # tab index -> generation painted there
-        from composer.gui.preview import PreviewView, preview_available
-
-        ok, why = preview_available()
         self.web: PreviewView | None = None
         self.web_no_style: PreviewView | None = None
+        self._views_started = False
         self.tabs = QTabWidget()
         self.tabs.setObjectName("previewTabs")
-        if ok:
-            self.web = PreviewView(self)
-            self.web.setObjectName("preview")
-            self.web.setAccessibleName("Rendered preview")
-            self.web_no_style = PreviewView(self)
-            self.web_no_style.setObjectName("previewNoStyle")
-            self.web_no_style.setAccessibleName("Preview without style elements")
-            for view in (self.web, self.web_no_style):
-                view.link_clicked.connect(self._ask_open_link)
-            self.tabs.addTab(self.web, "Rendered")
-            self.tabs.addTab(self.web_no_style, "Without <style>")
-        else:
-            note = QLabel(f"The rendered preview is not available here: {why}")
-            note.setWordWrap(True)
-            self.tabs.addTab(note, "Rendered")
+        self.tabs.addTab(_note("Starting the preview…"), "Rendered")
+        self.tabs.addTab(_note("Starting the preview…"), "Without <style>")
         self.source = _text_view("htmlSource")
         self.plain = _text_view("plainTextPreview")
         self.plain.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -79,7 +83,7 @@ class PreviewPanel(QWidget):
         self.tabs.addTab(self.plain, "Plain text")
         self.tabs.addTab(self.raw, "Raw message")
         self.tabs.addTab(self.copies, "Recipients")
-        self.tabs.currentChanged.connect(lambda _i: self._paint_current())
+        self.tabs.currentChanged.connect(self._tab_changed)
 
         self.width_switch = QComboBox()
         self.width_switch.addItems(["Desktop", "Mobile (375 px)"])
@@ -108,6 +112,66 @@ class PreviewPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
+
+    # --- the web views, made after the window is up ------------------------------------------
+
+    def start_views(self) -> None:
+        """Make the Rendered view (once); emits ``views_ready`` when it exists. Where
+        QtWebEngine cannot run, both web tabs say why instead."""
+        if self._views_started:
+            return
+        self._views_started = True
+        from composer.gui.preview import preview_available
+        from composer.gui.preview_scheme import register_preview_scheme
+
+        # Before the first web view (and so Chromium) exists; the QApplication may already.
+        register_preview_scheme()
+        ok, why = preview_available()
+        if not ok:
+            for index in (0, 1):
+                self._swap_tab(index, _note(f"The rendered preview is not available here: {why}"))
+            return
+        self.web = self._make_view("preview", "Rendered preview")
+        self._swap_tab(0, self.web)
+        self.views_ready.emit()
+        if self.tabs.currentIndex() == 1:
+            self._ensure_no_style_view()
+        self._paint_current()
+
+    def _ensure_no_style_view(self) -> None:
+        if self.web_no_style is None and self.web is not None:
+            self.web_no_style = self._make_view("previewNoStyle", "Preview without style elements")
+            self._swap_tab(1, self.web_no_style)
+
+    def _make_view(self, name: str, accessible: str) -> PreviewView:
+        from composer.gui.preview import PreviewView
+
+        view = PreviewView(self)
+        view.setObjectName(name)
+        view.setAccessibleName(accessible)
+        view.link_clicked.connect(self._ask_open_link)
+        # A view made late starts with the settings the person already chose.
+        view.set_width(MOBILE_WIDTH if self.width_switch.currentIndex() == 1 else None)
+        view.set_dark_mode(self.dark.isChecked())
+        view.set_remote_content_allowed(self.remote.isChecked())
+        return view
+
+    def _swap_tab(self, index: int, widget: QWidget) -> None:
+        current = self.tabs.currentIndex()
+        label = self.tabs.tabText(index)
+        old = self.tabs.widget(index)
+        with QSignalBlocker(self.tabs):
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, widget, label)
+            self.tabs.setCurrentIndex(current)
+        self._shown.pop(index, None)
+        if old is not None:
+            old.deleteLater()
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1 and self._views_started:
+            self._ensure_no_style_view()
+        self._paint_current()
 
     # --- results ----------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.draft import Recipient, parse_recipient, read_address_lines, split_recipients
-from composer.core.validate import MAX_LIST_RECIPIENTS, Problem
+from composer.core.problems import MAX_LIST_RECIPIENTS, Problem
 from composer.gui import attachments as kit
 from composer.gui.model import DraftModel
 

@@ -92,6 +92,8 @@ class Bench:
         self.bare_loaded = False
         self.bare.loadFinished.connect(lambda _ok: setattr(self, "bare_loaded", True))
         self._pending: dict | None = None
+        # The window makes its web view after its first paint.
+        assert wait(lambda: self.w.preview.web is not None, 60), "no web view"
         self.web = self.w.preview.web
         assert self.web is not None, "the rendered preview is not available"
         self.web.rendered.connect(self._on_rendered)

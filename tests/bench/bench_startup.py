@@ -81,7 +81,6 @@ def child(mode: str, template: str | None) -> None:
             win = next(w for w in app.topLevelWidgets() if isinstance(w, QMainWindow))
             win.menuBar().installEventFilter(watch)  # first paint: the menu bar's
             win._confirm_discard = lambda: True  # quitting must not ask to save the draft
-            web = win.preview.web
             seen = {"first": False}
 
             def rendered() -> None:
@@ -109,7 +108,8 @@ def child(mode: str, template: str | None) -> None:
                     seen["done"] = True
                     ready()
 
-            web.rendered.connect(rendered)
+            # The window makes its web view after its first paint.
+            win.preview.views_ready.connect(lambda: win.preview.web.rendered.connect(rendered))
             return original_exec()
 
         QApplication.exec = hooked_exec  # type: ignore[method-assign]
@@ -165,7 +165,9 @@ def run_once(mode: str, template: str | None, home: str) -> dict:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
-        text=True,
+        # Unbuffered bytes: select() watches the pipe itself, so no line may sit unseen in a
+        # Python buffer ("preview" and "ready" often arrive in one read).
+        bufsize=0,
         env=env,
     )
     marks: dict[str, float] = {}
@@ -180,7 +182,7 @@ def run_once(mode: str, template: str | None, home: str) -> dict:
         line = p.stdout.readline()
         if not line:
             break
-        name, _, stamp = line.strip().partition(" ")
+        name, _, stamp = line.decode().strip().partition(" ")
         if name in ("painted", "preview", "ready"):
             marks[name] = (float(stamp) - t0) * 1000
             if name == "ready":
@@ -188,7 +190,7 @@ def run_once(mode: str, template: str | None, home: str) -> dict:
     time.sleep(1.5)  # let the renderer settle before measuring memory
     pss, procs = bc.pss_tree_kb(p.pid)
     assert p.stdin is not None
-    p.stdin.close()
+    p.stdin.close()  # the child quits when it sees its stdin close
     try:
         p.wait(timeout=30)
     except subprocess.TimeoutExpired:

@@ -54,8 +54,11 @@ def fill_basic(qtbot, w: MainWindow) -> None:
             qtbot.keyClicks(w.body.body, line)
 
 
-def test_the_named_widgets_exist(window: MainWindow) -> None:
+def test_the_named_widgets_exist(qtbot, window: MainWindow) -> None:
     from PySide6.QtWidgets import QWidget
+
+    # The rendered preview ("preview") is made after the window's first paint.
+    qtbot.waitUntil(lambda: window.preview.web is not None, timeout=WAIT)
 
     for name in [
         "fromField",
@@ -114,6 +117,7 @@ def test_preview_shows_the_exact_bytes_and_each_copy(qtbot, window) -> None:
     copies = window.preview.copies.toPlainText()
     assert "dee@example.com (bcc)" in copies and "Bcc: dee@example.com" in copies
     assert "Generated" not in copies
+    window.body.setCurrentIndex(2)  # the Plain text tab fills in when it is opened
     assert "Visit https://example.com today." in window.body.plain.toPlainText()
 
 
@@ -195,6 +199,7 @@ def test_hostile_body_makes_no_request_from_the_preview(qtbot, window) -> None:
             f"<img src='{base}/pixel.gif'><iframe src='{base}/frame'></iframe>"
             f"<script>fetch('{base}/js')</script></body></html>"
         )
+        qtbot.waitUntil(lambda: window.preview.web is not None, timeout=WAIT)
         view = window.preview.web
         with qtbot.waitSignal(view.rendered, timeout=WAIT):
             window.model.replace_draft(
