@@ -245,14 +245,17 @@ class MainWindow(QMainWindow):
         self._render_busy = False
         if self._render_again or result.generation != self.model.generation:
             self._render_again = False
-            self._render()  # behind the latest edit: render that one next
+            self._render()  # an edit came in meanwhile: render the latest next
+        if result.generation != self.model.generation:
             shown = self.preview.result
-            behind = time.monotonic() - self._shown_at
-            if (shown is not None and shown.generation >= result.generation) or (
-                behind < STALE_PREVIEW_AT_MOST_S
-            ):
+            recent = time.monotonic() - self._shown_at < STALE_PREVIEW_AT_MOST_S
+            if recent or (shown is not None and shown.generation >= result.generation):
                 return
-            # ...but a screen more than a second old shows this newer one meanwhile.
+            # ...but a screen more than a second old shows this newer one meanwhile (the
+            # preview only: its problems are already out of date, the next result brings them).
+            self._shown_at = time.monotonic()
+            self.preview.show_result(result)
+            return
         if len(sys.modules) != self._modules_at_freeze:
             self._modules_at_freeze = len(sys.modules)
             gc.freeze()  # see the note at AUTOSAVE_AFTER_MS
