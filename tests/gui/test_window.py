@@ -268,3 +268,23 @@ def test_a_crashed_draft_is_offered_at_start(qtbot, monkeypatch) -> None:
     w.show()
     qtbot.waitUntil(lambda: w.model.draft.subject == "Lost in a crash", timeout=WAIT)
     assert w.model.dirty and w.draft_id == "crashed1"
+
+
+def test_web_views_come_after_the_first_paint_and_the_second_when_its_tab_opens(
+    qtbot, window
+) -> None:
+    """The window is usable before QtWebEngine starts: the Rendered view is made after its
+    first paint, the "Without <style>" view only when that tab is first opened, and both
+    show the current message."""
+    qtbot.waitUntil(lambda: window.preview.web is not None, timeout=WAIT)
+    assert window.preview.web_no_style is None
+    fill_basic(qtbot, window)
+    qtbot.waitUntil(lambda: preview_caught_up(window), timeout=WAIT)
+    tabs = window.preview.tabs
+    assert tabs.widget(0) is window.preview.web
+    tabs.setCurrentIndex(1)
+    view = window.preview.web_no_style
+    assert view is not None and tabs.widget(1) is view and tabs.currentIndex() == 1
+    qtbot.waitUntil(lambda: view.last_load_ok, timeout=WAIT)
+    html = window.preview.result.no_style_html
+    assert html is not None and "<style" not in html.lower()
