@@ -49,15 +49,11 @@ PREVIEW_DEBOUNCE_MS = 0
 # bounds each wait; the worker loses little (its C parts - lxml, css-inline - run unaffected).
 GIL_SWITCH_INTERVAL_S = 0.0005
 # A result already behind the latest edit is dropped (the next render is for that edit): each
-# repaint of the web view costs the UI thread 20-40 ms in software rendering, so showing every
-# intermediate result while someone types faster than the renderer made typing stutter
-# (tests/bench: 93 gaps over 16 ms in a 200-key burst, against 2). The preview is never left
-# more than this far behind, though: during a long burst it still moves once a second.
+# shown result costs the UI thread 3-12 ms (the document handed to the page, the panes told of
+# its problems), so showing every intermediate result while someone types faster than the
+# renderer made typing stutter (tests/bench: 93 gaps over 16 ms in a 200-key burst, against 2).
+# The preview is never left more than this far behind: in a long burst it moves once a second.
 STALE_PREVIEW_AT_MOST_S = 1.0
-# A full garbage collection walks every object the process holds (~20 ms for 40 000; Qt,
-# premailer and cssutils bring far more) with the GIL held, so whichever thread triggers it
-# stalls the UI thread. Objects alive after start-up and after a new engine's first import
-# live as long as the window: gc.freeze() moves them out of the collector's sight.
 AUTOSAVE_AFTER_MS = 3000
 AUTOSAVE_EVERY_MS = 60_000
 
@@ -256,9 +252,7 @@ class MainWindow(QMainWindow):
             self._shown_at = time.monotonic()
             self.preview.show_result(result)
             return
-        if len(sys.modules) != self._modules_at_freeze:
-            self._modules_at_freeze = len(sys.modules)
-            gc.freeze()  # see the note at AUTOSAVE_AFTER_MS
+        self._freeze_long_lived()
         self._shown_at = time.monotonic()
         self.preview.show_result(result)
         if result.rendered is not None:
@@ -267,6 +261,16 @@ class MainWindow(QMainWindow):
             result.problems + self.options.metadata.local_problems + self._relay_problems
         )
         self._show_problems(self.model.problems)  # "Ready" depends on the preview too
+
+    def _freeze_long_lived(self) -> None:
+        """A full garbage collection walks every object the process holds (~20 ms per 40 000;
+        Qt, premailer and cssutils bring far more) with the GIL held, so whichever thread
+        triggers it stalls the UI thread. What is alive after start-up, and after an engine's
+        first import, lives as long as the window: gc.freeze() takes it out of the collector's
+        sight. Checked per result because the first render is what imports the engines."""
+        if len(sys.modules) != self._modules_at_freeze:
+            self._modules_at_freeze = len(sys.modules)
+            gc.freeze()
 
     def _render_failed(self, exc: BaseException) -> None:
         self._render_busy = False
