@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from composer import __version__
 from composer.core.draft import Draft, Recipient, load_draft, read_address_lines
 from composer.core.problems import Problem
+from composer.gui.attachments import keep_outside_attachments
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
 from composer.gui.preview_panel import PreviewPanel
@@ -448,8 +449,9 @@ class MainWindow(QMainWindow):
             )
 
     def _opened(self, draft: Draft, path: Path) -> None:
+        kept = keep_outside_attachments(self, draft, str(path))
         self.drafts.discard(self.draft_id)
-        self._load(draft, path)
+        self._load(kept, path, dirty=kept is not draft)
         run_task(
             lambda: self.drafts.add_recent(str(path)), lambda _r: None, lambda _e: None, owner=self
         )
