@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from composer import __version__
 from composer.core.draft import Draft, Recipient, load_draft, read_address_lines
 from composer.core.problems import Problem
-from composer.gui.attachments import keep_outside_attachments
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
 from composer.gui.preview_panel import PreviewPanel
@@ -449,6 +448,8 @@ class MainWindow(QMainWindow):
             )
 
     def _opened(self, draft: Draft, path: Path) -> None:
+        from composer.gui.attachments import keep_outside_attachments
+
         kept = keep_outside_attachments(self, draft, str(path))
         self.drafts.discard(self.draft_id)
         self._load(kept, path, dirty=kept is not draft)
