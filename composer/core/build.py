@@ -28,7 +28,6 @@ from composer.core.addresses import ValidAddress, check_address
 from composer.core.attachfiles import (
     AttachmentFileError,
     AttachmentTooLarge,
-    encoded_size,
     read_attachment,
 )
 from composer.core.draft import Draft, Recipient
@@ -129,7 +128,7 @@ def _mime_body(rendered: Rendered, draft: Draft) -> MIMEPart:
             raise InvalidDraft([_too_big(f"attachments[{i}]")]) from None
         except AttachmentFileError as exc:
             raise InvalidDraft([Problem(f"attachments[{i}]", str(exc))]) from None
-        budget -= encoded_size(len(content))
+        budget -= 4 * -(-len(content) // 3)  # base64 without line breaks: the exact check is later
         if budget < 0:
             raise InvalidDraft([_too_big(f"attachments[{i}]")])
         ctype = att.content_type or mimetypes.guess_type(att.display_name)[0]
