@@ -178,3 +178,11 @@ def test_outside_places(tmp_path: Path) -> None:
 
 def test_a_home_or_draft_folder_of_root_counts_for_nothing() -> None:
     assert outside_places(["/etc/passwd"], "/draft.json", home="/") == [0]
+
+
+def test_a_pseudo_file_reached_another_way_is_still_refused(monkeypatch) -> None:
+    """/proc bind-mounted elsewhere (a container's /host/proc) escapes the path check; its files
+    say size 0 and then give bytes, which the reader refuses."""
+    monkeypatch.setattr(attachfiles, "SYSTEM_ROOTS", ())
+    with pytest.raises(AttachmentFileError, match="changed while it was read"):
+        read_attachment("/proc/self/environ")
