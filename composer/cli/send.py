@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from composer.cli import EXIT_INVALID, EXIT_OK, UsageError, sendapi
+from composer.core.attachfiles import outside_places
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import (
     Attachment,
@@ -62,6 +63,11 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--amp", metavar="FILE", help="AMPHTML part")
     g.add_argument("--plain-text", metavar="FILE", help="plain-text part (default: generated)")
     g.add_argument("--attach", action="append", metavar="FILE", default=None)
+    g.add_argument(
+        "--allow-attachments-anywhere",
+        action="store_true",
+        help="let --draft attach files outside its own folder and your home folder",
+    )
 
     r = p.add_argument_group("cc, bcc and archive (sent in X-MSYS-API, never in the envelope)")
     for name in ("cc", "bcc", "archive"):
@@ -194,10 +200,23 @@ def _parse_meta(items: list[str]) -> dict[str, Any]:
     return meta
 
 
+def _check_draft_attachments(draft: Draft, draft_file: str) -> None:
+    """A draft file from elsewhere must not mail out files the person never chose."""
+    outside = outside_places([a.path for a in draft.attachments], draft_file)
+    if outside:
+        i = outside[0]
+        raise UsageError(
+            f"attachments[{i}].path: {draft.attachments[i].path} is outside the draft's folder "
+            "and your home folder; check it, then use --allow-attachments-anywhere"
+        )
+
+
 def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | None]:
     """The draft the flags describe, and the seed list if one was given."""
     if args.draft:
         draft = load_draft(args.draft)
+        if args.attach is None and not args.allow_attachments_anywhere:
+            _check_draft_attachments(draft, args.draft)
     else:
         if not (args.html or args.markdown or args.text):
             raise UsageError("a body is required: --html, --markdown or --text (or --draft)")

@@ -448,8 +448,11 @@ class MainWindow(QMainWindow):
             )
 
     def _opened(self, draft: Draft, path: Path) -> None:
+        from composer.gui.attachments import keep_outside_attachments
+
+        kept = keep_outside_attachments(self, draft, str(path))
         self.drafts.discard(self.draft_id)
-        self._load(draft, path)
+        self._load(kept, path, dirty=kept is not draft)
         run_task(
             lambda: self.drafts.add_recent(str(path)), lambda _r: None, lambda _e: None, owner=self
         )
