@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -47,10 +48,15 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_BUG
 
 
+# argparse quotes the value it refuses; a 4400-digit number would make a 4400-character line
+_LONG_QUOTED = re.compile(r"'([^'\n]{40})[^'\n]{20,}'")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+        # One line, as for every other bad input; the usage of `send` alone is 30 lines.
+        message = _LONG_QUOTED.sub(r"'\1…'", message)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -156,4 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from composer.cli.window import open_window
 
         return run(open_window, args)
-    return run(args.handler, args)
+    parser = build_parser()
+
+    def checked(args: argparse.Namespace) -> int:
+        from composer.cli.args import check_args
+
+        check_args(parser, args)  # every command's input, before its handler writes anything
+        return int(args.handler(args))
+
+    return run(checked, args)

@@ -44,10 +44,9 @@ def add_api_arguments(options: Any, connection: Any) -> None:
 def substitution_data(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.substitution_data is None:
         return None
-    try:
-        value = json.loads(args.substitution_data)
-    except ValueError as exc:
-        raise UsageError(f"--substitution-data: not valid JSON: {exc}") from None
+    from composer.cli.args import read_json
+
+    value = read_json("--substitution-data", args.substitution_data)  # strict: sendable JSON
     if not isinstance(value, dict):
         raise UsageError('--substitution-data: must be a JSON object, like {"name": "Ann"}')
     return value
