@@ -19,6 +19,7 @@ from typing import Any
 
 from composer.cli import EXIT_INVALID, EXIT_OK, UsageError, sendapi
 from composer.cli import args as cli_args
+from composer.core import jsonin
 from composer.core.attachfiles import outside_places
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import (
@@ -170,6 +171,19 @@ def _read_text(flag: str, path: str) -> str:
     return cli_args.read_text(flag, path)  # regular files (or '-'), size-capped, strict UTF-8
 
 
+def _attachment(path: str) -> Attachment:
+    """A path may be any bytes, but the file's own name is what recipients see (a MIME
+    parameter): that part must be text."""
+    try:
+        jsonin.check_text(Path(path).name)
+    except jsonin.InputError:
+        raise UsageError(
+            f"--attach: {shown(path)}: the file's name is not valid UTF-8 and recipients would "
+            "see it as the attachment's name; rename the file"
+        ) from None
+    return Attachment(path=str(Path(path).resolve()))
+
+
 def _load_draft(path: str) -> Draft:
     """The --draft file, every error naming the flag, the file and the field."""
     try:
@@ -244,7 +258,7 @@ def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | 
     if args.plain_text is not None:
         changes["plain_text"] = _read_text("--plain-text", args.plain_text)
     if args.attach is not None:
-        changes["attachments"] = [Attachment(path=str(Path(a).resolve())) for a in args.attach]
+        changes["attachments"] = [_attachment(a) for a in args.attach]
     for name in ("cc", "bcc", "archive"):
         flagged = getattr(args, name)
         listed = getattr(args, f"{name}_file")

@@ -244,6 +244,14 @@ def cases() -> list[Case]:
         Case("draft-fifo", _draft_args(), "--draft", files=_fifo),
         Case("draft-json-mode-bad", ["send", "--draft", "d.json", "--dry-run", "--json"],
              "subject", files=_draft_with(subject=None)),
+        Case("draft-stdin-pipe", ["send", "--draft", "/dev/stdin", "--dry-run"], "--draft",
+             stdin=json.dumps(GOOD_DRAFT).encode()),
+        Case("stdin-twice", send("--html", "-", "--plain-text", "-", body=False),
+             "--plain-text", stdin=b"<p>hi</p>"),
+        Case("attach-name-ff", send("--attach", f"a{FF}.pdf"), "--attach",
+             files=_write(f"a{FF}.pdf", b"%PDF-1.4\n")),
+        Case("command-ff", [f"s{FF}nd"], "COMMAND"),
+        Case("meta-key-ff", send("--meta", f"k{FF}=1"), "--meta"),
         Case("html-dev-zero", send("--html", "/dev/zero", body=False), "--html"),
         Case("html-fifo", send("--html", "d.json", body=False), "--html", files=_fifo),
         Case("seed-list-dev-zero", send("--seed-list", "/dev/zero")[:3] + send(
@@ -327,7 +335,15 @@ def test_undecodable_path_is_read(run_composer, tmp_path: Path) -> None:
     r = run_composer(*send("--html", os.fsdecode(os.fsencode(tmp_path) + b"/gone\xff"),
                            body=False))
     assert r.code == 2 and "Traceback" not in r.err
-    assert r.err.startswith("error: --html: ") and r.err.rstrip().endswith("gone\\xff: file not found")
+    (tmp_path / "body.txt").write_text("hello\n", encoding="utf-8")
+    folder = os.fsencode(tmp_path) + b"/in\xff"
+    os.mkdir(folder)
+    with open(folder + b"/report.txt", "wb") as f:
+        f.write(b"attached from a byte-named folder\n")
+    r2 = run_composer(*send("--attach", os.fsdecode(folder + b"/report.txt"), mode="json"))
+    assert r2.code == 0, r2.err
+    assert r.err.startswith("error: --html: ")
+    assert r.err.rstrip().endswith("gone\\xff: file not found")
 
 
 def test_stdin_body_is_capped(run_composer, tmp_path: Path) -> None:
