@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import stat
 import sys
 from typing import Any
 
@@ -50,6 +51,9 @@ _INT_RANGES = {
     "limit": (1, 100_000),
     "id": (1, 2**63 - 1),
 }
+# Files handed to the ssl module, which opens and reads them itself: a FIFO there would block
+# the open, /dev/zero would never end. Checked before anything starts.
+_LIBRARY_FILES = ("ca_file", "tls_cert", "tls_key")
 _KEY_VAR = "COMPOSER_API_KEY"  # credentials.ENV_VAR; not imported, to keep start-up light
 
 
@@ -86,6 +90,10 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Non
                 low, high = _INT_RANGES[dest]
                 if not low <= item <= high:
                     raise UsageError(f"{flag}: give a number from {low} to {high}")
+    for dest in _LIBRARY_FILES:
+        path = getattr(args, dest, None)
+        if path is not None:
+            _check_regular_file(names.get(dest, dest), path)
     for dest in DURATIONS:
         value = getattr(args, dest, None)
         if value is not None:
@@ -106,6 +114,17 @@ def _check_text(flag: str, value: str) -> None:
         jsonin.check_text(value)
     except jsonin.InputError as exc:
         raise UsageError(f"{flag}: {exc}") from None
+
+
+def _check_regular_file(flag: str, path: str) -> None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise UsageError(f"{flag}: {jsonin.shown(path)}: file not found") from None
+    except OSError as exc:
+        raise UsageError(f"{flag}: {jsonin.shown(path)}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{flag}: {jsonin.shown(path)}: not a regular file; give a PEM file")
 
 
 def _check_duration(flag: str, value: float) -> None:

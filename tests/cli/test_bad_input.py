@@ -252,6 +252,13 @@ def cases() -> list[Case]:
              files=_write(f"a{FF}.pdf", b"%PDF-1.4\n")),
         Case("command-ff", [f"s{FF}nd"], "COMMAND"),
         Case("meta-key-ff", send("--meta", f"k{FF}=1"), "--meta"),
+        Case("profile-test-ca-fifo", ["profile", "test", "local", "--ca-file", "d.json"],
+             "--ca-file", files=_fifo),
+        Case("resume-ca-dev-zero", ["outbox", "resume", "--ca-file", "/dev/zero"], "--ca-file"),
+        Case("relay-tls-cert-fifo",
+             ["relay", "--port", "0", "--tls-cert", "d.json", "--tls-key", "d.json"],
+             "--tls-cert", files=_fifo),
+        Case("send-ca-fifo", send("--ca-file", "d.json", mode="send"), "--ca-file", files=_fifo),
         Case("html-dev-zero", send("--html", "/dev/zero", body=False), "--html"),
         Case("html-fifo", send("--html", "d.json", body=False), "--html", files=_fifo),
         Case("seed-list-dev-zero", send("--seed-list", "/dev/zero")[:3] + send(
