@@ -8,7 +8,9 @@ Exit codes are part of the contract (scripts rely on them):
     3  refused by the relay (a 5xx, including authentication)
     4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
 
-No traceback reaches a person unless they ask for it with ``--debug``.
+No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
+line on stderr naming the flag, file or field; what every command's input must be (UTF-8 text,
+finite positive durations, regular files of bounded size, sendable JSON) is in ``args.py``.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ PREV_SUFFIX = ".prev"
 # Our own files, but read as untrusted (a disk that lied, a hand edit): bounded, and far above
 # any draft that could be sent (MAX_DRAFT_FILE_BYTES) so that no typed text is ever refused.
 MAX_AUTOSAVE_BYTES = 80_000_000
+MAX_RECENT_BYTES = 1_000_000  # ten paths
 
 # File names on every platform: no separators, no leading dot (our temp files start with one).
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -264,8 +265,9 @@ class DraftStore:
 
     def _read_recent(self) -> list[str]:
         try:
-            doc = json.loads(self.recent_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = jsonin.read_regular_file(self.recent_path, MAX_RECENT_BYTES)
+            doc = jsonin.loads(jsonin.decode_utf8(data))
+        except jsonin.InputError:  # missing, not a file, too big, nested 1000 deep, not JSON
             return []  # a lost recent list is not worth an error
         files = doc.get("files") if isinstance(doc, dict) else None
         if not isinstance(files, list):

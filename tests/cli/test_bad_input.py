@@ -302,6 +302,7 @@ def test_bad_input_is_refused_in_one_line(
     assert len(lines) == 1, f"want one line, got: {r.err!r}"
     assert case.field in lines[0], f"{case.field!r} not named in {lines[0]!r}"
     assert "internal problem" not in lines[0]
+    assert r.out == "", "a refusal prints no (half) report on stdout"
     assert "SECRETKEY" not in r.err + r.out
     assert_nothing_written(composer_home, tmp_path)
 

@@ -257,3 +257,17 @@ def test_an_autosave_that_is_a_fifo_does_not_block(store: DraftStore) -> None:
     t.join(5)
     assert not t.is_alive(), "recovery blocked on a FIFO"
     assert [r.subject for r in found[0]] == ["good"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"files": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        b'{"files": ["\\ud800"]}',
+        b"\xff\xfe",
+    ],
+)
+def test_a_hostile_recent_list_is_forgotten_not_raised(store: DraftStore, content: bytes) -> None:
+    store.folder.mkdir(parents=True)
+    store.recent_path.write_bytes(content)
+    assert store.recent() == []
