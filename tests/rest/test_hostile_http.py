@@ -4,6 +4,7 @@ either a clear result or "unknown" — never a second POST."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -139,3 +140,35 @@ def test_a_key_with_a_line_break_is_never_written(rest_ca: trustme.CA, ca_file: 
         with pytest.raises(ConnectError, match="line break"), RestSession(ep) as s:
             s.request("GET", "/account")
         assert peer.requests == []
+
+
+# --- the real command ------------------------------------------------------------------------
+
+CLI_CASES = ["drip_status", "endless_body", "garbage", "drop", "status_999", "html_200",
+             "only_1xx", "length_lie_long"]  # fmt: skip
+
+
+@pytest.mark.parametrize("behaviour", CLI_CASES)
+def test_composer_send_against_a_hostile_api_ends_in_bounded_time(
+    run_composer, rest_ca: trustme.CA, ca_file: str, tmp_path, behaviour: str
+) -> None:
+    body = tmp_path / "body.md"
+    body.write_text("Hello\n", encoding="utf-8")
+    env = {"COMPOSER_API_KEY": GOOD_KEY,
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
+    with HostilePeer(behaviour, ca=rest_ca, lifetime=30) as peer:
+        start = time.monotonic()
+        r = run_composer(
+            "send", "--from", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi",
+            "--markdown", str(body), "--api", "rest", "--provider", "custom",
+            "--api-url", peer.url(), "--ca-file", ca_file, "--timeout", "3",
+            "--final-timeout", "3", "--json", env=env, timeout=30,
+        )  # fmt: skip
+        took = time.monotonic() - start
+        posts = peer.posts()
+    assert took < 8, f"{behaviour}: {took:.1f} s"
+    assert r.code == 4, r.err
+    (m,) = json.loads(r.out)["messages"]
+    assert m["status"] == "unknown" and "may have been created" in m["error"]
+    assert "Traceback" not in r.err and GOOD_KEY not in r.out + r.err
+    assert len(posts) == 1 and posts[0].headers["authorization"] == GOOD_KEY
