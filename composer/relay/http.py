@@ -334,8 +334,10 @@ class LocalHttpRelay:
         except MsysRejection as rejection:
             log.info("transmission refused: %s", rejection.reply)
             return 422, error_body("invalid data format/type", rejection.reply[4:], "1300")
-        except Exception:
-            log.exception("a transmission could not be handled")
+        except Exception as exc:
+            # a bug, not the client's fault: one line, the traceback only with --debug
+            log.error("a transmission could not be handled: %r", exc,
+                      exc_info=log.isEnabledFor(logging.DEBUG))  # fmt: skip
             return 500, error_body("Internal Server Error", "local relay error")
         results = {
             "total_rejected_recipients": 0,
