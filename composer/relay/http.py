@@ -139,6 +139,8 @@ class _Server6(_Server):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API
     server_version = "ComposerLocalRelay"
+    # never HTTP/0.9: its answers have no status line, which a client cannot read as an error
+    default_request_version = "HTTP/1.1"
     server: _Server
     rfile: _Rfile
 
