@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -378,3 +382,65 @@ def test_endless_data_is_dropped_with_bounded_memory(smtp_relay: LocalRelay) -> 
     assert time.monotonic() - start < BOUND + 1
     assert sent > 64 * 1024  # it was past the limit, and was still only dropped at the timeout
     c.close()
+
+
+# --- the real command --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_composer_relay_survives_hostile_clients_without_a_traceback(tmp_path: Path) -> None:
+    smtp_port, http_port = free_port(), free_port()
+    script = shutil.which("composer", path=str(Path(sys.executable).parent))
+    cmd = [script] if script else [sys.executable, "-m", "composer"]
+    proc = subprocess.Popen(
+        [*cmd, "relay", "--port", str(smtp_port), "--http-port", str(http_port),
+         "--maildir", str(tmp_path / "box")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", http_port), timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "composer relay did not listen"
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=0.05)  # paces the loop and notices an early exit
+                assert proc.returncode is None, proc.stderr.read() if proc.stderr else ""
+        for raw, _, _ in [m[1:] for m in MALFORMED]:
+            with connect(http_port) as s:
+                s.sendall(raw)
+                read_all(s, within=5)
+        with connect(http_port) as s:  # gone mid-answer
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.sendall(b"GET /api/v1/account HTTP/1.1\r\nAuthorization: k\r\n\r\n" * 200)
+        c = Client(smtp_port)
+        c.envelope()
+        c.s.sendall(b"Subject: a\x00b\r\n\r\nx\r\n")
+        assert c.cmd(b".").startswith(b"550")
+        c.s.sendall(b"\xff\xfe\x00 garbage\r\n")
+        c.close()
+        status, _, _ = ask_port(http_port, b"GET /api/v1/account HTTP/1.1\r\n"
+                                           b"Authorization: k\r\nConnection: close\r\n\r\n")
+        assert status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    text = err.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    assert "Traceback" not in text and "Exception occurred" not in text, text
+
+
+def ask_port(port: int, raw: bytes) -> tuple[int, dict, float]:
+    start = time.monotonic()
+    with connect(port) as s:
+        s.sendall(raw)
+        status, doc = http_answer(read_all(s))
+    return status, doc, time.monotonic() - start
