@@ -181,6 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("http %s", format % args)
 
     def _answer(self, status: int, body: bytes) -> None:
+        # the socket's timeout is what was left of a read deadline; an answer gets its own
+        self.connection.settimeout(10)
         self.send_response(status)
         if self.close_connection:
             self.send_header("Connection", "close")

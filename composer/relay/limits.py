@@ -27,4 +27,4 @@ MAX_HTTP_BODY = 2 * MAX_MESSAGE
 MAX_HEAD = 64 * 1024  # an HTTP request line and headers
 IDLE_TIMEOUT = 60.0  # seconds a connection may say nothing (seeds/000: 1 minute)
 REQUEST_TIMEOUT = 60.0  # seconds for one HTTP request's headers and body, once it has begun
-MAX_CONNECTIONS = 8  # HTTP requests served at once; each may hold one body in memory
+MAX_CONNECTIONS = 8  # SMTP sessions, and HTTP requests, at once: each may hold one message

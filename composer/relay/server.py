@@ -8,7 +8,8 @@ answered 535 (``handled=False``: with ``True`` aiosmtpd sends no reply and the c
 
 What a client may cost it (limits.py): a message of at most 20 MB (``SIZE`` in EHLO, 552 past
 it), one minute of silence (the documented idle drop), and the DATA phase as a whole within the
-same minute however slowly it drips (aiosmtpd resets its timer on commands only). DATA is
+same minute however slowly it drips (aiosmtpd resets its timer on commands only), and 8
+sessions at once (421 to the next). DATA is
 gathered in one buffer: aiosmtpd keeps each line as its own object, so 8 MB of empty lines
 took 690 MB.
 """
@@ -22,6 +23,7 @@ import logging
 import socket
 import ssl
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -74,7 +76,30 @@ def _authenticate(
     return AuthResult(success=ok, handled=False, auth_data=None)
 
 
+@dataclass
+class _Slots:
+    """Sessions served at once; touched only on the server's event loop, so no lock."""
+
+    limit: int
+    active: int = 0
+
+
 class _RelaySMTP(SMTP):
+    slots: _Slots
+
+    async def _handle_client(self) -> None:
+        # each session may hold a message of up to 20 MB in memory: so many and no more
+        if self.slots.active >= self.slots.limit:
+            await self.push("421 4.3.2 the local relay is serving too many connections; try again")
+            if self.transport is not None:
+                self.transport.close()
+            return
+        self.slots.active += 1
+        try:
+            await super()._handle_client()
+        finally:
+            self.slots.active -= 1
+
     async def smtp_DATA(self, arg: str) -> None:
         """aiosmtpd's DATA, with the message gathered into one bytearray (its own keeps a
         bytearray per line, ~60 bytes of overhead each) and the same replies: 552 past the
@@ -132,12 +157,17 @@ class _Controller(Controller):
     """Serves on a socket we bound ourselves: the port is known (and held) before the
     thread starts, so port 0 has no bind-close-rebind race and "in use" fails at once."""
 
-    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: Any, sock: socket.socket, max_connections: int, **kwargs: Any
+    ) -> None:
         super().__init__(handler, **kwargs)
         self._sock = sock
+        self.slots = _Slots(max_connections)
 
     def factory(self) -> SMTP:
-        return _RelaySMTP(self.handler, **self.SMTP_kwargs)
+        server = _RelaySMTP(self.handler, **self.SMTP_kwargs)
+        server.slots = self.slots
+        return server
 
     def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
         return self.loop.create_server(self._factory_invoker, sock=self._sock)
@@ -201,6 +231,7 @@ class LocalRelay:
         sandbox_limit: int = 5,
         idle_timeout: float = limits.IDLE_TIMEOUT,
         max_message: int = limits.MAX_MESSAGE,
+        max_connections: int = limits.MAX_CONNECTIONS,
         sink: Sink | None = None,  # shared with the HTTP endpoint of the same Maildir
     ) -> None:
         if not allow_remote and not _loopback(host):
@@ -219,6 +250,7 @@ class LocalRelay:
         self.require_auth = require_auth
         self.idle_timeout = idle_timeout
         self.max_message = max_message
+        self.max_connections = max_connections
         self._tls: ssl.SSLContext | None = None
         if tls_cert is not None and tls_key is not None:
             # Loaded now so that a bad file is reported before anything listens.
@@ -250,6 +282,7 @@ class LocalRelay:
             controller = _Controller(
                 _Handler(self),
                 sock,
+                self.max_connections,
                 hostname=self.host,
                 port=self.port,
                 server_hostname="localhost",

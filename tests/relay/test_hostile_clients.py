@@ -444,3 +444,23 @@ def ask_port(port: int, raw: bytes) -> tuple[int, dict, float]:
         s.sendall(raw)
         status, doc = http_answer(read_all(s))
     return status, doc, time.monotonic() - start
+
+
+def test_smtp_sessions_beyond_the_cap_get_a_421_at_once(tmp_path: Path) -> None:
+    with LocalRelay(tmp_path / "Maildir", idle_timeout=30, max_connections=2) as relay:
+        held = [Client(relay.port) for _ in range(2)]
+        assert all(c.greeting.startswith(b"220") for c in held)
+        start = time.monotonic()
+        extra = Client(relay.port)
+        assert extra.greeting.startswith(b"421 4.3.2") and time.monotonic() - start < BOUND
+        assert extra.f.read() == b""  # and it hangs up
+        extra.close()
+        held.pop().close()
+        deadline = time.monotonic() + BOUND
+        while (again := Client(relay.port)).greeting.startswith(b"421"):
+            again.close()  # the slot comes back once the relay has seen the close
+            assert time.monotonic() < deadline, "the slot never came back"
+        assert again.cmd(b"EHLO test").startswith(b"250")
+        again.close()
+        for c in held:
+            c.close()
