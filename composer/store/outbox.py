@@ -337,10 +337,28 @@ class Outbox:
             if "duplicate column" not in str(exc):  # another process added it just now
                 raise
 
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Damage found while working (a page that no longer reads) is OutboxDamaged, which
+        names the file and the way out, not a bare "database disk image is malformed"."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise OutboxDamaged(self.path, str(exc)) from exc
+            raise
+
+    def check(self) -> None:
+        """Raise OutboxDamaged unless SQLite's own quick check finds the whole file sound."""
+        with self._guard(), self._lock:
+            found = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if found != "ok":
+            raise OutboxDamaged(self.path, found)
+
     # --- writes: each is one committed transaction -------------------------------------------
 
     def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
-        with self._lock, self._db:
+        with self._guard(), self._lock, self._db:
             return self._db.execute(sql, tuple(params)).rowcount
 
     def enqueue(
@@ -358,7 +376,10 @@ class Outbox:
         ids: list[int] = []
         now = _now()
         todo = [(m, send_fingerprint(m)) for m in messages]
-        with self._lock, self._db:
+        # New items go only into a sound file: a damaged part may hide held copies of them
+        # or items whose outcome is unknown. (A few ms for an outbox of thousands of rows.)
+        self.check()
+        with self._guard(), self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")  # the check and the insert are one step
             if not new_copies:
                 held = self._held([f for _m, f in todo])
@@ -403,7 +424,7 @@ class Outbox:
 
     def held_copies(self, messages: Iterable[OutgoingMessage]) -> list[OutboxItem]:
         """The items still held (queued, being sent, unknown) that are copies of these."""
-        with self._lock:
+        with self._guard(), self._lock:
             return self._held([send_fingerprint(m) for m in messages])
 
     def claim(self, ids: Iterable[int]) -> list[OutboxItem]:
@@ -411,7 +432,7 @@ class Outbox:
         actually claimed, in id order (another process may have claimed some)."""
         wanted = list(ids)
         now = _now()
-        with self._lock, self._db:
+        with self._guard(), self._lock, self._db:
             for i in wanted:
                 self._db.execute(
                     "UPDATE outbox SET state=?, updated=? WHERE id=? AND state=?",
@@ -420,7 +441,7 @@ class Outbox:
         got = [g for g in (self.get(i) for i in wanted) if g is not None and g.state == SENDING]
         damaged = [g.id for g in got if g.problem]
         if damaged:  # claimed by the UPDATE above, but it cannot be sent: leave it as it was
-            with self._lock, self._db:
+            with self._guard(), self._lock, self._db:
                 self._db.executemany(
                     "UPDATE outbox SET state=? WHERE id=?", [(QUEUED, i) for i in damaged]
                 )
@@ -430,7 +451,7 @@ class Outbox:
         """The oldest queued item, now "sending"; None when the queue is empty."""
         after = 0
         while True:
-            with self._lock:
+            with self._guard(), self._lock:
                 row = self._db.execute(
                     "SELECT id FROM outbox WHERE state=? AND id>? ORDER BY id LIMIT 1",
                     (QUEUED, after),
@@ -449,7 +470,7 @@ class Outbox:
         """In one transaction: the ``sent`` items (id, reply) are sent and ``awaiting`` (if
         any) is awaiting its final reply. See OutboxMover for why these go together."""
         now = _now()
-        with self._lock, self._db:
+        with self._guard(), self._lock, self._db:
             for item_id, reason in sent:
                 self._db.execute(_SENT_SQL, (SENT, now, reason, item_id))
             if awaiting is not None:
@@ -523,7 +544,7 @@ class Outbox:
 
     def _recover(self) -> tuple[int, int]:
         now = _now()
-        with self._lock, self._db:
+        with self._guard(), self._lock, self._db:
             requeued = self._db.execute(
                 "UPDATE outbox SET state=?, updated=? WHERE state=?", (QUEUED, now, SENDING)
             ).rowcount
@@ -561,7 +582,7 @@ class Outbox:
     # --- reads ------------------------------------------------------------------------------
 
     def get(self, item_id: int) -> OutboxItem | None:
-        with self._lock:
+        with self._guard(), self._lock:
             row = self._db.execute(
                 f"SELECT {_COLUMNS} FROM outbox WHERE id=?", (item_id,)
             ).fetchone()
@@ -570,7 +591,7 @@ class Outbox:
     def items(self, *states: str) -> list[OutboxItem]:
         marks = ",".join("?" * len(states))
         where = f" WHERE state IN ({marks})" if states else ""
-        with self._lock:
+        with self._guard(), self._lock:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM outbox{where} ORDER BY id", states
             ).fetchall()
@@ -712,15 +733,11 @@ def _salvage_locked(path: Path) -> SalvageReport:
     if not path.exists():
         return SalvageReport(detail="there is no outbox yet")
     try:
-        with Outbox(path) as box, box._lock:
-            check = box._db.execute("PRAGMA quick_check").fetchone()[0]
-        if check == "ok":
-            return SalvageReport(detail="the outbox is readable; nothing to salvage")
+        with Outbox(path) as box:
+            box.check()
+        return SalvageReport(detail="the outbox is readable; nothing to salvage")
     except OutboxDamaged:
         pass
-    except sqlite3.DatabaseError as exc:
-        if not is_damage(exc):
-            raise
     rows, complete, stopped = _read_rows(path)
     fresh = path.with_name(path.name + ".salvage")
     for leftover in (fresh, *(fresh.with_name(fresh.name + s) for s in ("-wal", "-shm"))):
