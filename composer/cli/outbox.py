@@ -66,6 +66,9 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--json", action="store_true", help="print a JSON report")
 
 
+_MAX_IDS = 100_000  # a typo like 1-999999999 must not keep the command busy for minutes
+
+
 def _parse_ids(values: list[str]) -> list[int]:
     ids: list[int] = []
     for v in values:
@@ -74,9 +77,11 @@ def _parse_ids(values: list[str]) -> list[int]:
             lo, hi = int(first), int(last) if sep else int(first)
         except ValueError:
             raise UsageError(f"ID: {v!r} is not an item number or a range like 7-12") from None
-        if lo < 1 or hi < lo or hi - lo > 1_000_000:
+        if lo < 1 or hi < lo:
             raise UsageError(f"ID: {v!r} is not a range of item numbers")
-        ids += range(lo, hi + 1)
+        ids += range(lo, min(hi, lo + _MAX_IDS) + 1)
+        if len(ids) > _MAX_IDS:
+            raise UsageError(f"ID: at most {_MAX_IDS} items at once")
     return ids
 
 
@@ -130,7 +135,7 @@ def _discard(outbox: Any, ids: list[int]) -> int:
     if missing and len(ids) == 1:
         raise UsageError(f"no outbox item {ids[0]} (composer outbox list)")
     if missing:
-        print(f"no such item(s): {id_ranges(missing)}", file=sys.stderr)
+        print(f"error: no such item(s): {id_ranges(missing)}", file=sys.stderr)
     return EXIT_OK if done and not busy else EXIT_INVALID
 
 

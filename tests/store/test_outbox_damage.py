@@ -189,3 +189,19 @@ def test_one_bad_row_leaves_the_outbox_usable(tmp_path: Path) -> None:
     assert json.loads(_run(home, "outbox", "--json").stdout)["damaged"] == []
     bad_arg = _run(home, "outbox", "discard", "3-x")
     assert bad_arg.returncode == 2 and "ID" in bad_arg.stderr
+
+
+@pytest.mark.parametrize(
+    ("arg", "says"),
+    [
+        ("0", "not a range"),
+        ("5-3", "not a range"),
+        ("x", "not an item number"),
+        ("1-99999999999", "at most 100000"),
+        ("7", "no outbox item 7"),
+    ],
+)
+def test_discard_refuses_bad_ids_with_one_line(tmp_path: Path, arg: str, says: str) -> None:
+    r = _run(tmp_path / "home", "outbox", "discard", "--", arg)
+    assert r.returncode == 2 and says in r.stderr and len(r.stderr.splitlines()) == 1
+    _clean(r)
