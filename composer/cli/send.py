@@ -159,6 +159,11 @@ def add_parser(sub: Any) -> None:
         help="write the exact DATA bytes: a file, or a folder for several messages",
     )
     out.add_argument("--json", action="store_true", help="print a JSON report")
+    out.add_argument(
+        "--new-copies",
+        action="store_true",
+        help="send even though copies of these messages are still in the outbox",
+    )
 
 
 # --- reading inputs ---------------------------------------------------------------------------
@@ -437,10 +442,19 @@ def _send_for_real(
             _print_result(result, len(messages))
 
     with Outbox() as outbox:
+        outbox.recover_on_start()  # a crashed run's items count in their honest states
+        held = [] if args.new_copies else outbox.held_copies(messages)
+        if held:  # a rerun after a crash: never a second copy unless asked (--new-copies)
+            from composer.store.outbox import StillInOutbox
+
+            refusal = StillInOutbox(held)
+            print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)
+            return EXIT_INVALID
         report = deliver(
             outbox,
             profile,
             new=messages,
+            new_copies=args.new_copies,
             subject=draft.subject,
             options=SendOptions(retries=args.retries, retry_delay=args.retry_delay),
             on_result=show,

@@ -275,7 +275,8 @@ def test_the_key_never_leaks(run_composer, api: FaultApi, body: Path, composer_h
     run("--debug", *to_api(api, body))
     api.script("drop")
     run(*to_api(api, body, "--json"))
-    run(*to_api(api, body))
+    # the dropped copy is "unknown", so still held: sending it again is an explicit decision
+    run(*to_api(api, body, "--new-copies"))
     run("history")
     run("history", "--json")
     run("profile", "add", "ent", "--provider", "custom", "--api", "rest", "--api-url", api.url)
