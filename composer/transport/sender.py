@@ -12,7 +12,8 @@ The session is SMTP (session.py) or REST (rest.py): both have the same ``send`` 
 
 One message's failure never hides the others: every message gets a result. Only failures that
 would repeat identically for every message (a refused key, untrusted TLS, an unreachable host
-after its retries) stop the batch, and the messages not tried say so.
+after its retries, a server that breaks the protocol) stop the batch, and the messages not
+tried say so.
 """
 
 from __future__ import annotations
@@ -270,6 +271,11 @@ def _send_one(
                 result.error, result.exit_code = "not sent: cancelled", 4
                 return result
             continue
+        except TransportError as exc:
+            # Anything else (a server that breaks the protocol, offers no AUTH LOGIN...) would
+            # meet every later message the same way. Never escapes: every message gets a result
+            # and the caller its report (issue 12: no --json report was printed).
+            raise _Abort(str(exc), exc.exit_code) from exc
         delivered_to += d.accepted
         result.code, result.reply = d.code, d.reply
         result.transmission_id = getattr(d, "transmission_id", None)
