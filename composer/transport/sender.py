@@ -36,7 +36,7 @@ from composer.transport.errors import (
     TransientError,
     TransportError,
 )
-from composer.transport.session import Delivery, Endpoint, SmtpSession
+from composer.transport.session import Delivery, Endpoint, SetupFailed, SmtpSession
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ def _send_one(
             asked = getattr(exc, "retry_after", None) or 0.0
             too_long = asked > options.max_retry_after
             if not retry_left or too_long:
-                if isinstance(exc, ConnectError) and not delivered_to:
+                if isinstance(exc, (ConnectError, SetupFailed)) and not delivered_to:
                     raise _Abort(f"{exc} (after {result.attempts} attempts)", 4) from exc
                 result.status = "sent" if delivered_to else "failed"
                 why = f"gave up after {result.attempts} attempts"

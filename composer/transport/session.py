@@ -214,6 +214,8 @@ class SmtpSession:
                 if i == len(ports) - 1:
                     raise
                 log.info("port %s unreachable, trying %s", port, ports[i + 1])
+            except TransientError as exc:
+                raise SetupFailed.of(exc) from exc
         assert smtp is not None
         if self._announce is not None and self._announced != self.port_used:
             moved = self.port_used != ep.port
@@ -224,6 +226,8 @@ class SmtpSession:
             self._handshake(smtp)
         except BaseException as exc:
             _quietly_close(smtp, polite=not isinstance(exc, PeerProtocolError))
+            if type(exc) is TransientError:
+                raise SetupFailed.of(exc) from exc
             raise
         self._smtp = smtp
         self._sent_on_connection = 0
@@ -499,6 +503,19 @@ class SmtpSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SetupFailed(TransientError):
+    """A transient failure while opening the connection (no greeting, silence or a drop during
+    EHLO, STARTTLS or AUTH, a 4xx there). Retried like any transient failure; once the retries
+    are spent it stops the batch like an unreachable host, for every later message would wait
+    out the same timeouts."""
+
+    @classmethod
+    def of(cls, exc: TransientError) -> SetupFailed:
+        new = cls(str(exc), exc.code, exc.reply)
+        new.retry_after = exc.retry_after
+        return new
 
 
 class _StaleConnection(Exception):

@@ -7,6 +7,7 @@ crashed it (exit 1) or ended it without the --json report.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -38,7 +39,22 @@ def args_for(peer: HostilePeer, body: Path, *extra: str, ca_file: Path | None = 
 def run(run_composer, args: list[str]):
     started = time.monotonic()
     r = run_composer(*args, env=ENV, timeout=60)
-    return r, time.monotonic() - started
+    elapsed = time.monotonic() - started
+    assert not leaks(r.out_bytes + r.err.encode())
+    return r, elapsed
+
+
+def leaks(data: bytes) -> list[bytes]:
+    """The key, or its AUTH LOGIN form, in what the command printed."""
+    return [k for k in (KEY.encode(), base64.b64encode(KEY.encode())) if k in data]
+
+
+@pytest.fixture(autouse=True)
+def no_key_on_disk(composer_home: Path):
+    yield
+    for f in composer_home.rglob("*"):
+        if f.is_file():
+            assert not leaks(f.read_bytes()), f"the key is in {f}"
 
 
 def outbox_states(run_composer) -> dict[str, int]:

@@ -222,3 +222,15 @@ def test_wrong_key_535_stops_the_batch(hostile) -> None:
     report = send(peer, 2)
     assert [r.status for r in report.results] == ["failed", "failed"]
     assert report.exit_code == 3 and "API key" in report.results[0].error
+
+
+@pytest.mark.parametrize("phase", ["GREETING", "EHLO", "AUTH_PASS"])
+def test_silent_set_up_stops_the_batch_after_its_retries(hostile, phase: str) -> None:
+    # 300 messages must not each wait out (retries + 1) timeouts at a relay that never answers.
+    peer = hostile({phase: SILENT})
+    started = time.monotonic()
+    report = send(peer, 3, timeout=0.5, options=SendOptions(retries=1, retry_delay=0.01))
+    assert [r.status for r in report.results] == ["failed"] * 3
+    assert "not sent" in report.results[2].error
+    assert peer.connections == 2  # one try and one retry, for the whole batch
+    assert time.monotonic() - started < 2 * 0.5 + 2.0
