@@ -210,7 +210,12 @@ class HostilePeer:
 
     def _send(self, conn: _Conn, data: bytes) -> None:
         try:
+            # A client busy elsewhere for a moment must not look like one that went away:
+            # a longer timeout for writing than for the 0.2 s read polls (stop() still ends
+            # a blocked write at once, by shutting the socket).
+            conn.sock.settimeout(5)
             conn.sock.sendall(data)
+            conn.sock.settimeout(0.2)
         except OSError as exc:
             raise _Closed() from exc
 
