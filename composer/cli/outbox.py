@@ -25,6 +25,8 @@ __all__ = ["add_parser"]
 
 
 def add_parser(sub: Any) -> None:
+    from composer.cli.send import add_fallback_port_argument
+
     p = sub.add_parser(
         "outbox",
         help="list, resume, resend or discard outbox items",
@@ -53,6 +55,7 @@ def add_parser(sub: Any) -> None:
     )
     r.add_argument("--host", metavar="HOST")
     r.add_argument("--port", metavar="N", type=int)
+    add_fallback_port_argument(r)
     r.add_argument("--subaccount", metavar="ID")
     r.add_argument("--workspace", metavar="ID")
     r.add_argument("--ca-file", metavar="FILE")
@@ -195,7 +198,7 @@ def _list(outbox: Any, as_json: bool) -> int:
 
 
 def _resume(outbox: Any, args: argparse.Namespace) -> int:
-    from composer.cli.send import _check_network_args, _print_result, profile_from_args
+    from composer.cli.send import _check_network_args, _print_result, announce, profile_from_args
     from composer.store.outbox import QUEUED, id_ranges
     from composer.transport.deliver import deliver
     from composer.transport.sender import SendOptions
@@ -226,6 +229,7 @@ def _resume(outbox: Any, args: argparse.Namespace) -> int:
         ca_file=args.ca_file,
         timeout=args.timeout,
         final_timeout=args.final_timeout,
+        announce=announce,
     )
     if args.json:
         print(json.dumps({"messages": [r.as_json() for r in report.results]}, indent=2))
