@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from composer.store.paths import app_paths
+from composer.store.paths import app_paths, prepare_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
@@ -72,7 +72,7 @@ class HistoryEntry:
 class History:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else app_paths().history_db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite(self.path)  # 0600 before SQLite makes it (and its -wal, -shm) 0644
         # One connection per History; the send path records from its own thread, so the
         # GUI and the CLI each make their own History there.
         self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
