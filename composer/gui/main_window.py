@@ -33,7 +33,7 @@ from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
 from composer.gui.preview_panel import PreviewPanel
 from composer.gui.sending import SendController, SendPanel
-from composer.gui.tasks import run_task
+from composer.gui.tasks import cancel_tasks, run_task
 
 if TYPE_CHECKING:
     from composer.gui.pipeline import PreviewResult
@@ -554,6 +554,10 @@ class MainWindow(QMainWindow):
         self._periodic.stop()
         self._render_timer.stop()
         self._autosave_timer.stop()
+        # Renders and key-status probes still running finish on the pool; their results must
+        # not reach a closed window (its web views are gone below). Shown again, it starts over.
+        cancel_tasks(self)
+        self._render_busy = self._render_again = False
         self.drafts.discard(self.draft_id)
         self.preview.dispose()
         event.accept()
