@@ -21,6 +21,8 @@ import re
 
 from lxml import etree
 
+from composer.core.inline import _has_doctype  # the inliner's check: linear, no regex
+
 __all__ = ["strip_for_preview"]
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,6 @@ _DROPPED = frozenset(
 )  # fmt: skip
 _FOREIGN_ROOTS = frozenset({"svg", "math"})
 _ASCII_SPACE = re.compile(r"[\t\n\f\r ]+")
-_DOCTYPE = re.compile(r"\s*(?:<!--.*?-->\s*)*<!doctype", re.IGNORECASE | re.DOTALL)
 _UNSHOWABLE = (
     "<p style='font-family:sans-serif'>The preview cannot show this message safely. "
     "Its HTML is in the HTML source tab.</p>"
@@ -112,7 +113,7 @@ def strip_for_preview(html: str) -> str:
         _clean(root)
         # lxml invents an HTML 4 doctype for a document without one, which would switch
         # Chromium out of quirks mode: keep only a doctype the message has.
-        node = root.getroottree() if _DOCTYPE.match(html) else root
+        node = root.getroottree() if _has_doctype(html) else root
         return etree.tostring(node, method="html", encoding="unicode")
     except Exception:  # lxml's own errors, recursion on absurd nesting, anything
         log.warning("preview: the document could not be parsed; showing a note", exc_info=True)

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -502,3 +503,11 @@ def test_a_document_lxml_cannot_read_is_replaced_by_a_note(monkeypatch) -> None:
     monkeypatch.setattr(preview_module_strip.etree, "fromstring", broken)
     out = preview_module.strip_for_preview('<link rel="preconnect" href="http://h/">')
     assert "preconnect" not in out and "cannot show this message" in out
+
+
+def test_many_comments_before_the_document_do_not_stall_the_stripping() -> None:
+    """The doctype check is a loop, not `(?:<!--.*?-->\\s*)*` (exponential backtracking)."""
+    started = time.monotonic()
+    out = preview_module.strip_for_preview("<!-- a -->" * 20_000 + "<p>x</p>")
+    assert time.monotonic() - started < 2.0
+    assert "<!--" not in out and "<p>x</p>" in out
