@@ -80,12 +80,17 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture
-def view(qtbot) -> PreviewView:
+def view(qtbot) -> Iterator[PreviewView]:
     widget = PreviewView(None)
-    qtbot.addWidget(widget)
     widget.resize(800, 600)
     widget.show()
-    return widget
+    yield widget
+    # Deleted now, page before profile: left to interpreter exit, QtWebEngine warns "Release
+    # of profile requested but WebEnginePage still not deleted. Expect troubles !"
+    gone: list[bool] = []
+    widget.destroyed.connect(lambda: gone.append(True))
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone), timeout=LOAD_TIMEOUT)
 
 
 def show(qtbot, view: PreviewView, html: str, *, keep_scroll: bool = False) -> None:
@@ -511,3 +516,19 @@ def test_many_comments_before_the_document_do_not_stall_the_stripping() -> None:
     out = preview_module.strip_for_preview("<!-- a -->" * 20_000 + "<p>x</p>")
     assert time.monotonic() - started < 2.0
     assert "<!--" not in out and "<p>x</p>" in out
+
+
+def test_hovering_and_clicking_a_link_opens_no_connection(
+    qtbot, view: PreviewView, listener: Listener
+) -> None:
+    """Browsers preconnect on hover or mouse-down; the preview hands the click to the window
+    and must not have touched the link's host meanwhile."""
+    origin = f"http://127.0.0.1:{listener.port}"
+    style = "display:block;position:absolute;left:0;top:0;width:400px;height:300px"
+    show(qtbot, view, f"<a href='{origin}/offer' style='{style}'>offer</a>")
+    QTest.mouseMove(view.focusProxy(), QPoint(100, 100))
+    with qtbot.waitSignal(view.link_clicked, timeout=10_000) as clicked:
+        QTest.mouseClick(view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    assert clicked.args == [QUrl(f"{origin}/offer")]
+    quiet_window(qtbot, view)
+    assert listener.accepted == []
