@@ -113,10 +113,16 @@ def tighten(path: str | Path) -> bool:
 def make_private_file(path: str | Path) -> Path:
     """Create ``path`` empty and 0600 if it is missing (never truncating); tighten it if not."""
     path = Path(path)
+    if os.path.lexists(path):  # never opened for writing here: it may be read-only, or a link
+        tighten(path)
+        return path
     make_private_dirs(path.parent)
-    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-    os.close(os.open(path, flags, PRIVATE_FILE))
-    tighten(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        os.close(os.open(path, flags, PRIVATE_FILE))
+    except FileExistsError:  # another process made it a moment ago
+        return path
+    tighten(path)  # O_CREAT's mode went through the umask
     return path
 
 
