@@ -396,3 +396,29 @@ def test_closing_a_sandbox_copy_while_it_is_read_leaves_no_traceback(
         QApplication.processEvents()
     err = capfd.readouterr().err
     assert "Traceback" not in err and "RuntimeError" not in err, err
+
+
+def test_closing_while_the_preview_loads_leaves_no_traceback(qtbot, capfd, monkeypatch) -> None:
+    """The web view is disposed of on close, here in the middle of loading a 3 MB document."""
+    w = MainWindow()
+    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    w.show()
+    qtbot.waitUntil(lambda: w.preview.web is not None, timeout=WAIT)
+    view = w.preview.web
+    started: list[bool] = []
+    view.loadStarted.connect(lambda: started.append(True))
+    capfd.readouterr()
+    view.show_html("<p>" + "x" * 3_000_000 + "</p>", keep_scroll=False)
+    qtbot.waitUntil(lambda: bool(started), timeout=WAIT)
+    assert w.close()
+    assert w.preview.web is None
+    gone: list[bool] = []
+    w.destroyed.connect(lambda: gone.append(True))
+    w.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)
+    assert QThreadPool.globalInstance().waitForDone(WAIT)
+    for _ in range(2):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "RuntimeError" not in err, err
