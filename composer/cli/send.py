@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from composer.cli import EXIT_INVALID, EXIT_OK, UsageError, sendapi
+from composer.core.attachfiles import outside_places
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import (
     Attachment,
@@ -62,6 +63,11 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--amp", metavar="FILE", help="AMPHTML part")
     g.add_argument("--plain-text", metavar="FILE", help="plain-text part (default: generated)")
     g.add_argument("--attach", action="append", metavar="FILE", default=None)
+    g.add_argument(
+        "--allow-attachments-anywhere",
+        action="store_true",
+        help="let --draft attach files outside its own folder and your home folder",
+    )
 
     r = p.add_argument_group("cc, bcc and archive (sent in X-MSYS-API, never in the envelope)")
     for name in ("cc", "bcc", "archive"):
@@ -153,6 +159,11 @@ def add_parser(sub: Any) -> None:
         help="write the exact DATA bytes: a file, or a folder for several messages",
     )
     out.add_argument("--json", action="store_true", help="print a JSON report")
+    out.add_argument(
+        "--new-copies",
+        action="store_true",
+        help="send even though copies of these messages are still in the outbox",
+    )
 
 
 # --- reading inputs ---------------------------------------------------------------------------
@@ -194,10 +205,23 @@ def _parse_meta(items: list[str]) -> dict[str, Any]:
     return meta
 
 
+def _check_draft_attachments(draft: Draft, draft_file: str) -> None:
+    """A draft file from elsewhere must not mail out files the person never chose."""
+    outside = outside_places([a.path for a in draft.attachments], draft_file)
+    if outside:
+        i = outside[0]
+        raise UsageError(
+            f"attachments[{i}].path: {draft.attachments[i].path} is outside the draft's folder "
+            "and your home folder; check it, then use --allow-attachments-anywhere"
+        )
+
+
 def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | None]:
     """The draft the flags describe, and the seed list if one was given."""
     if args.draft:
         draft = load_draft(args.draft)
+        if args.attach is None and not args.allow_attachments_anywhere:
+            _check_draft_attachments(draft, args.draft)
     else:
         if not (args.html or args.markdown or args.text):
             raise UsageError("a body is required: --html, --markdown or --text (or --draft)")
@@ -418,10 +442,19 @@ def _send_for_real(
             _print_result(result, len(messages))
 
     with Outbox() as outbox:
+        outbox.recover_on_start()  # a crashed run's items count in their honest states
+        held = [] if args.new_copies else outbox.held_copies(messages)
+        if held:  # a rerun after a crash: never a second copy unless asked (--new-copies)
+            from composer.store.outbox import StillInOutbox
+
+            refusal = StillInOutbox(held)
+            print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)
+            return EXIT_INVALID
         report = deliver(
             outbox,
             profile,
             new=messages,
+            new_copies=args.new_copies,
             subject=draft.subject,
             options=SendOptions(retries=args.retries, retry_delay=args.retry_delay),
             on_result=show,

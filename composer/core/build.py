@@ -21,11 +21,15 @@ from email.generator import BytesGenerator
 from email.message import MIMEPart
 from email.utils import format_datetime, make_msgid
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 from composer.core import msys
 from composer.core.addresses import ValidAddress, check_address
+from composer.core.attachfiles import (
+    AttachmentFileError,
+    AttachmentTooLarge,
+    read_attachment,
+)
 from composer.core.draft import Draft, Recipient
 from composer.core.errors import HeaderError, InvalidDraft
 from composer.core.headers import (
@@ -34,6 +38,12 @@ from composer.core.headers import (
     encode_text,
     format_mailbox,
     header_line,
+)
+from composer.core.problems import (
+    MAX_HEADER_BYTES,
+    MAX_MESSAGE_BYTES,
+    MESSAGE_LIMIT_SOURCE,
+    Problem,
 )
 from composer.core.render import Rendered, render
 from composer.core.validate import errors_of, validate
@@ -108,12 +118,32 @@ def _mime_body(rendered: Rendered, draft: Draft) -> MIMEPart:
         root.add_alternative(rendered.amp, subtype="x-amp-html", charset="utf-8")
     if rendered.html is not None:
         root.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    for att in draft.attachments:
-        content = Path(att.path).read_bytes()
+    # Each file is checked (attachfiles.py) and counted before it is read: a file that would
+    # take the message over the limit is never read whole into memory.
+    budget = MAX_MESSAGE_BYTES
+    for i, att in enumerate(draft.attachments):
+        try:
+            content = read_attachment(att.path, limit=max(budget, 0) * 3 // 4)
+        except AttachmentTooLarge:
+            raise InvalidDraft([_too_big(f"attachments[{i}]")]) from None
+        except AttachmentFileError as exc:
+            raise InvalidDraft([Problem(f"attachments[{i}]", str(exc))]) from None
+        budget -= 4 * -(-len(content) // 3)  # base64 without line breaks: the exact check is later
+        if budget < 0:
+            raise InvalidDraft([_too_big(f"attachments[{i}]")])
         ctype = att.content_type or mimetypes.guess_type(att.display_name)[0]
         maintype, _, subtype = (ctype or "application/octet-stream").partition("/")
         root.add_attachment(content, maintype=maintype, subtype=subtype, filename=att.display_name)
     return root
+
+
+def _too_big(field: str, size: int | None = None) -> Problem:
+    what = f"is {size / 1e6:.1f} MB" if size is not None else "would be over the limit"
+    return Problem(
+        field,
+        f"the message {what} once encoded for email; the limit is "
+        f"{MAX_MESSAGE_BYTES / 1e6:.1f} MB ({MESSAGE_LIMIT_SOURCE})",
+    )
 
 
 _BARE_EOL = re.compile(rb"(?<!\r)\n|\r(?!\n)")
@@ -201,6 +231,18 @@ class _Builder:
             lines.append(self.msys_line)
             names.append(msys.HEADER_NAME)
         block = ("\r\n".join(lines) + "\r\n").encode("ascii")
+        if len(block) > MAX_HEADER_BYTES:
+            raise InvalidDraft(
+                [
+                    Problem(
+                        "metadata" if self.msys_line is not None else "to",
+                        f"the message headers are {len(block) // 1000} KB; they can be at "
+                        f"most {MAX_HEADER_BYTES // 1000} KB",
+                    )
+                ]
+            )
+        if len(block) + len(self.body_entity) > MAX_MESSAGE_BYTES:
+            raise InvalidDraft([_too_big("attachments", len(block) + len(self.body_entity))])
         check_header_block(block, names)
         return OutgoingMessage(
             envelope=Envelope(self.sender.addr_spec, tuple(r.addr_spec for r in recipients)),

@@ -23,6 +23,12 @@ Draft file format (JSON, UTF-8), version 1::
       "inline_engine": "premailer"                        # premailer | css-inline
     }
 
+Attachment names: the name recipients see is the file's own (the last part of ``path``). A
+``filename`` read from a draft file is checked for its type and then not used, since a file
+from elsewhere could call ``~/.ssh/id_rsa`` "report.pdf"; only a name given in this session
+(``Attachment.filename`` in memory, and the app's own autosaves of it, read with
+``trust_names=True``) is kept. Which paths a draft file may name is ``attachfiles.py``'s rule.
+
 Every key is optional when reading (a missing key takes its default); a key of the wrong type
 is a ``DraftFormatError`` naming it. ``null`` in a tri-state option means "account default"
 (the key is left out of ``X-MSYS-API``).
@@ -254,7 +260,8 @@ def _read_recipients(reader: _Reader, key: str) -> list[Recipient]:
     return [_read_recipient(v, f"{key}[{i}]") for i, v in enumerate(items)]
 
 
-def draft_from_json(doc: Any) -> Draft:
+def draft_from_json(doc: Any, *, trust_names: bool = False) -> Draft:
+    """``trust_names``: keep attachment ``filename`` values (the app's own autosaves only)."""
     if not isinstance(doc, dict):
         raise DraftFormatError("", "a draft file must hold a JSON object")
     if doc.get("format", FORMAT_NAME) != FORMAT_NAME:
@@ -281,10 +288,11 @@ def draft_from_json(doc: Any) -> Draft:
         if not isinstance(a, dict):
             raise DraftFormatError(where, "must be an object with a path")
         ar = _Reader(a)
+        filename = ar.get("filename", (str, None), None, f"{where}.filename")
         attachments.append(
             Attachment(
                 path=ar.get("path", (str,), "", f"{where}.path"),
-                filename=ar.get("filename", (str, None), None, f"{where}.filename"),
+                filename=filename if trust_names else None,
                 content_type=ar.get("content_type", (str, None), None, f"{where}.content_type"),
             )
         )

@@ -8,22 +8,29 @@ that the window maps to widgets; ``Problem.label`` is what a person reads.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from composer.core.addresses import (
     AddressError,
     address_key,
     check_address,
+    describe_bidi,
     describe_control_chars,
     has_control_chars,
 )
+from composer.core.attachfiles import AttachmentFileError, check_attachment_file
 from composer.core.draft import Draft, Recipient
+from composer.core.errors import HeaderError
+from composer.core.headers import encode_text
 from composer.core.msys import MAX_FOLDABLE_TOKEN, encode_json
 from composer.core.problems import (
     MAX_CAMPAIGN_BYTES,
+    MAX_HEADER_BYTES,
     MAX_LIST_RECIPIENTS,
+    MAX_MESSAGE_BYTES,
+    MAX_SUBJECT_OCTETS,
     MAX_TAGS,
+    MESSAGE_LIMIT_SOURCE,
     METADATA_EVENT_BYTES,
     Problem,
     Severity,
@@ -52,6 +59,20 @@ def _single_line(problems: list[Problem], field: str, value: str) -> None:
         )
 
 
+def _bidi_warning(problems: list[Problem], field: str, value: str, what: str = "") -> None:
+    """Display text may hold direction controls (right-to-left languages), but they can also
+    make text read as something else: a warning, never a refusal."""
+    bidi = describe_bidi(value)
+    if bidi:
+        problems.append(
+            Problem(
+                field,
+                f"{what}contains {bidi}, which can make it read differently from what is sent",
+                Severity.WARNING,
+            )
+        )
+
+
 def _check_list(
     problems: list[Problem],
     field: str,
@@ -65,6 +86,7 @@ def _check_list(
         except AddressError as exc:
             problems.append(Problem(where, str(exc)))
             continue
+        _bidi_warning(problems, where, r.name, "the name ")
         key = address_key(addr.addr_spec)
         if key in seen:
             other = seen[key]
@@ -99,6 +121,20 @@ def _long_strings(obj: Any, path: str) -> list[tuple[str, int]]:
     return found
 
 
+def _strings(obj: Any, depth: int = 0) -> list[str]:
+    """Every key and string value (bounded depth: the draft reader caps nesting anyway)."""
+    if isinstance(obj, str):
+        return [obj]
+    if depth > 100:
+        return []
+    if isinstance(obj, dict):
+        pairs = obj.items()
+        return [s for k, v in pairs for s in (*_strings(k, depth + 1), *_strings(v, depth + 1))]
+    if isinstance(obj, list):
+        return [s for v in obj for s in _strings(v, depth + 1)]
+    return []
+
+
 def _check_metadata(problems: list[Problem], metadata: Any) -> None:
     if not isinstance(metadata, dict):
         kind = {list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
@@ -122,6 +158,10 @@ def _check_metadata(problems: list[Problem], metadata: Any) -> None:
                 Severity.WARNING,
             )
         )
+    for text in _strings(metadata):
+        if describe_bidi(text):
+            _bidi_warning(problems, "metadata", text, "a key or value ")
+            break
     for path, n in _long_strings(metadata, "metadata"):
         problems.append(
             Problem(
@@ -137,6 +177,84 @@ def _check_text_part(problems: list[Problem], field: str, text: str | None) -> N
         problems.append(Problem(field, "contains a NUL character, which email cannot carry"))
 
 
+def _check_subject_size(problems: list[Problem], subject: str) -> None:
+    # Encoding never makes text shorter: a subject over the limit in characters is refused
+    # without encoding megabytes of it.
+    if len(subject) > MAX_SUBJECT_OCTETS:
+        problems.append(
+            Problem(
+                "subject",
+                f"is {len(subject)} characters; a subject can be at most {MAX_SUBJECT_OCTETS} "
+                "octets once encoded for email",
+            )
+        )
+        return
+    try:
+        tokens = encode_text(subject)
+    except HeaderError:
+        return  # a control character: reported by _single_line
+    size = sum(len(t) for t in tokens) + max(len(tokens) - 1, 0)
+    if size > MAX_SUBJECT_OCTETS:
+        problems.append(
+            Problem(
+                "subject",
+                f"is {size} octets once encoded for email (accented letters and emoji take "
+                f"several); a subject can be at most {MAX_SUBJECT_OCTETS}",
+            )
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def _check_message_size(problems: list[Problem], draft: Draft, attachments: int) -> None:
+    """A lower bound of the encoded size from file sizes (stat only, nothing read): the build
+    checks the exact size again before anything is sent."""
+    text = sum(len(t) for t in (draft.body, draft.plain_text, draft.amp_html) if t)
+    total = attachments + text
+    if total > MAX_MESSAGE_BYTES:
+        field = "attachments" if attachments >= text else "body"
+        problems.append(
+            Problem(
+                field,
+                f"the message would be at least {_mb(total)} once encoded for email; the limit "
+                f"is {_mb(MAX_MESSAGE_BYTES)} ({MESSAGE_LIMIT_SOURCE})",
+            )
+        )
+
+
+def _json_size(value: Any) -> int:
+    try:
+        return len(encode_json(value))
+    except (TypeError, ValueError, RecursionError):
+        return 0  # reported as metadata that cannot be written as JSON
+
+
+def _check_header_size(problems: list[Problem], draft: Draft) -> None:
+    """The X-MSYS-API value and the To, measured part by part (the header is about their sum),
+    charged to the field that makes most of it. The Subject has its own, smaller limit."""
+    parts: dict[str, int] = {
+        "campaign_id": _json_size(draft.campaign_id),
+        "metadata": _json_size(draft.metadata),
+        "tags": _json_size(draft.tags),
+        "options.ip_pool": _json_size(draft.options.ip_pool),
+    }
+    for name in ("to", "cc", "bcc", "archive"):
+        recipients: list[Recipient] = getattr(draft, name)
+        parts[name] = _json_size([{"email": r.email, "name": r.name} for r in recipients])
+    total = sum(parts.values())
+    if total > MAX_HEADER_BYTES:
+        field = max(parts, key=lambda k: parts[k])
+        problems.append(
+            Problem(
+                field,
+                f"makes the message headers about {total // 1000} KB; they can be at most "
+                f"{MAX_HEADER_BYTES // 1000} KB (the relay option values go in one header)",
+            )
+        )
+
+
 def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
     """Every problem with the draft, errors first in field order, then warnings."""
     p: list[Problem] = []
@@ -148,6 +266,8 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
             check_address(draft.from_addr)
         except AddressError as exc:
             p.append(Problem("from", str(exc)))
+        else:
+            _bidi_warning(p, "from", draft.from_addr.name, "the name ")
 
     if not draft.to:
         p.append(Problem("to", "add at least one recipient"))
@@ -165,6 +285,8 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
         )
 
     _single_line(p, "subject", draft.subject)
+    _check_subject_size(p, draft.subject)
+    _bidi_warning(p, "subject", draft.subject)
     if not draft.subject.strip():
         p.append(Problem("subject", "is empty", Severity.WARNING))
 
@@ -184,18 +306,24 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
                 )
             )
 
+    encoded = 0
     for i, a in enumerate(draft.attachments):
         where = f"attachments[{i}]"
         _single_line(p, where, a.display_name)
+        bidi = describe_bidi(a.display_name)
+        if bidi:
+            p.append(Problem(where, f"the name contains {bidi}, which can disguise the file type"))
         if a.content_type is not None and (
             has_control_chars(a.content_type) or a.content_type.count("/") != 1
         ):
             p.append(Problem(where, f"content type {a.content_type!r} is not like type/subtype"))
         if check_files:
-            if not os.path.isfile(a.path):
-                p.append(Problem(where, f"file not found: {a.path}"))
-            elif not os.access(a.path, os.R_OK):
-                p.append(Problem(where, f"file cannot be read: {a.path}"))
+            try:
+                # base64 without its line breaks: a lower bound whatever the line length
+                encoded += 4 * -(-check_attachment_file(a.path)[1].st_size // 3)
+            except AttachmentFileError as exc:
+                p.append(Problem(where, str(exc)))
+    _check_message_size(p, draft, encoded)
 
     campaign_bytes = len(draft.campaign_id.encode("utf-8"))
     if campaign_bytes > MAX_CAMPAIGN_BYTES:
@@ -207,6 +335,7 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
             )
         )
     _single_line(p, "campaign_id", draft.campaign_id)
+    _bidi_warning(p, "campaign_id", draft.campaign_id)
 
     if len(draft.tags) > MAX_TAGS:
         p.append(Problem("tags", f"{len(draft.tags)} tags; the relay allows at most {MAX_TAGS}"))
@@ -214,6 +343,7 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
         if not tag.strip():
             p.append(Problem(f"tags[{i}]", "is empty"))
         _single_line(p, f"tags[{i}]", tag)
+        _bidi_warning(p, f"tags[{i}]", tag)
         if len(encode_json(tag)) > MAX_FOLDABLE_TOKEN:
             p.append(Problem(f"tags[{i}]", "is too long to fit the X-MSYS-API header"))
 
@@ -221,10 +351,13 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
 
     pool = draft.options.ip_pool
     _single_line(p, "options.ip_pool", pool)
+    _bidi_warning(p, "options.ip_pool", pool)
     if pool.strip() != pool or " " in pool:
         p.append(Problem("options.ip_pool", "must not contain spaces"))
     if len(encode_json(pool)) > MAX_FOLDABLE_TOKEN:
         p.append(Problem("options.ip_pool", "is too long to fit the X-MSYS-API header"))
+
+    _check_header_size(p, draft)
 
     errors = [x for x in p if x.is_error]
     warnings = [x for x in p if not x.is_error]

@@ -7,11 +7,11 @@ This module also holds the small helpers the three editing panels share (it is t
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QStyle,
     QTableWidget,
@@ -31,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.core.draft import Attachment
+from composer.core.attachfiles import encoded_size, outside_places
+from composer.core.draft import Attachment, Draft
 from composer.core.problems import Problem
 from composer.gui.model import DraftModel
 
@@ -150,10 +152,28 @@ def human_size(n: int) -> str:
     raise AssertionError("unreachable")
 
 
-def encoded_size(n: int) -> int:
-    """Bytes of base64 with CRLF after every 76 characters, as MIME writes a file."""
-    chars = 4 * math.ceil(n / 3)
-    return chars + 2 * math.ceil(chars / 76)
+def keep_outside_attachments(parent: QWidget | None, draft: Draft, path: str) -> Draft:
+    """A draft opened from ``path`` that attaches files outside its folder and the home folder
+    asks first (it may have come from someone else): Yes keeps them, No opens it without them.
+    Mirrors ``composer send --allow-attachments-anywhere``."""
+    outside = outside_places([a.path for a in draft.attachments], path)
+    if not outside:
+        return draft
+    listed = "\n".join(draft.attachments[i].path for i in outside[:10])
+    more = f"\n…and {len(outside) - 10} more" if len(outside) > 10 else ""
+    answer = QMessageBox.question(
+        parent,
+        "Attachments outside the draft's folder",
+        "This draft attaches files that are neither in its own folder nor in your home "
+        f"folder:\n\n{listed}{more}\n\nAttach these files? (No opens the draft without them.)",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    if answer == QMessageBox.StandardButton.Yes:
+        return draft
+    drop = set(outside)
+    keep = [a for i, a in enumerate(draft.attachments) if i not in drop]
+    return replace(draft, attachments=keep)
 
 
 def file_size(path: str) -> int | None:
@@ -168,6 +188,7 @@ class AttachmentsPanel(QWidget):
         super().__init__(parent)
         self._model = model
         self._marks: dict[Key, list[Problem]] = {}
+        self._whole: list[Problem] = []  # of the whole list: the message size limit
         named(self, "attachmentsPanel", "Attachments")
         self.setAcceptDrops(True)  # the list takes no drops, so they reach the panel
 
@@ -251,7 +272,7 @@ class AttachmentsPanel(QWidget):
 
     def _on_problems(self, problems: list[Problem]) -> None:
         keys = occurrences([a.path for a in self._model.draft.attachments])
-        self._marks = entry_marks("attachments", problems, keys)[0]
+        self._marks, self._whole = entry_marks("attachments", problems, keys)
         self._redraw()
 
     def _on_changed(self, names: list[str]) -> None:
@@ -283,5 +304,8 @@ class AttachmentsPanel(QWidget):
         large = encoded > LARGE_MESSAGE_BYTES
         if large:
             text += " (large: many mail servers refuse messages over 10–25 MB)"
+        if self._whole:
+            text = " ".join([text, *(p.message for p in self._whole)])
         self.total_label.setText(text if attachments else "No attachments")
-        tint(self.total_label, WARNING_COLOUR if large else None)
+        error = any(p.is_error for p in self._whole)
+        tint(self.total_label, ERROR_COLOUR if error else WARNING_COLOUR if large else None)

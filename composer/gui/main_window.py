@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.sender.progress.connect(self.send_panel.add_result)
         self.sender.finished.connect(self._send_finished)
         self.sender.failed.connect(self._send_failed)
+        self.sender.copies_held.connect(self._ask_new_copies)
         self.send_panel.cancel_requested.connect(self.sender.cancel)
         self.header.profile_chosen.connect(self._profile_chosen)
 
@@ -350,11 +351,51 @@ class MainWindow(QMainWindow):
         if self._relay_problems:
             self.model.set_problems(self.model.problems + self._relay_problems)
         self._show_problems(self.model.problems)
+        self._show_history_notices()
 
     def _send_failed(self, exc: BaseException) -> None:
         self.send_panel.finish("Not sent.")
         self._show_problems(self.model.problems)
         QMessageBox.warning(self, "Not sent", str(exc))
+        self._show_history_notices()
+
+    def _ask_new_copies(self, held: Any) -> None:
+        """Copies of this send are still in the outbox (a send cut short): nothing went out.
+        A second copy reaches people only if the person says so here."""
+        self.send_panel.finish("Not sent: copies of this send are still in the outbox.")
+        self._show_problems(self.model.problems)
+        unknown = sum(i.state == "unknown" for i in held.held)
+        box = QMessageBox(self)
+        box.setObjectName("copiesHeldBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Already in the outbox")
+        box.setText(
+            f"{len(held.held)} message(s) of this send are still in the outbox"
+            + (f", {unknown} of them may have been sent" if unknown else "")
+            + ". Sending now gives those recipients a second copy."
+        )
+        box.setInformativeText(
+            "Open the outbox to send the waiting ones or discard them, or send new copies."
+        )
+        again = box.addButton("Send new copies", QMessageBox.ButtonRole.AcceptRole)
+        again.setObjectName("sendNewCopies")
+        outbox = box.addButton("Open Outbox", QMessageBox.ButtonRole.ActionRole)
+        outbox.setObjectName("openOutbox")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is again and self.sender.send_new_copies():
+            self.send_panel.start(self.send_panel.bar.maximum() or 1)
+            self.send_button.setEnabled(False)
+            self._problems_shown = ()
+        elif box.clickedButton() is outbox:
+            self.show_outbox()
+
+    def _show_history_notices(self) -> None:
+        from composer.store.history import take_notices
+
+        for notice in take_notices():
+            QMessageBox.warning(self, "Send history", notice)
 
     def _profile_chosen(self, name: str) -> None:
         self.profile_name = name or "local"
@@ -451,8 +492,11 @@ class MainWindow(QMainWindow):
             )
 
     def _opened(self, draft: Draft, path: Path) -> None:
+        from composer.gui.attachments import keep_outside_attachments
+
+        kept = keep_outside_attachments(self, draft, str(path))
         self.drafts.discard(self.draft_id)
-        self._load(draft, path)
+        self._load(kept, path, dirty=kept is not draft)
         run_task(
             lambda: self.drafts.add_recent(str(path)), lambda _r: None, lambda _e: None, owner=self
         )
@@ -511,7 +555,7 @@ class MainWindow(QMainWindow):
             run_task(lambda: [self.drafts.discard(i) for i in ids], _ignore, _ignore, owner=self)
 
         run_task(self.drafts.recoverable, offer, _ignore, owner=self)
-        run_task(_recover_outbox, self._outbox_recovered, _ignore, owner=self)
+        run_task(_recover_outbox, self._outbox_recovered, self._outbox_unreadable, owner=self)
 
     def _outbox_recovered(self, counts: tuple[int, int]) -> None:
         queued, unknown = counts
@@ -522,6 +566,12 @@ class MainWindow(QMainWindow):
                 30_000,
             )
 
+    def _outbox_unreadable(self, exc: BaseException) -> None:
+        from composer.store.outbox import OutboxDamaged
+
+        if isinstance(exc, OutboxDamaged):  # every send will refuse: say why now
+            QMessageBox.warning(self, "Outbox damaged", str(exc))
+
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
@@ -531,8 +581,12 @@ class MainWindow(QMainWindow):
 
     def show_outbox(self) -> None:
         from composer.gui.outbox_view import OutboxDialog  # pending, failed, unknown
+        from composer.store.outbox import OutboxDamaged
 
-        OutboxDialog(self).show()
+        try:
+            OutboxDialog(self).show()
+        except OutboxDamaged as exc:
+            QMessageBox.warning(self, "Outbox damaged", str(exc))
 
     def show_sandbox(self) -> None:
         from composer.gui.copy_viewer import CopyViewer

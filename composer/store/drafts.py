@@ -306,7 +306,8 @@ def _read_autosave(
         raise DraftFormatError("source_path", "must be text or null")
     if "draft" not in doc:
         raise DraftFormatError("draft", "is missing")
-    draft = draft_from_json(doc["draft"])
+    # Our own file, in our private folder: a name the person gave an attachment is theirs.
+    draft = draft_from_json(doc["draft"], trust_names=True)
     return RecoveredDraft(
         draft_id=draft_id,
         saved_at=_parse_time(doc.get("saved_at"), mtime),

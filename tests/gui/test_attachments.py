@@ -139,3 +139,115 @@ def test_replace_draft_redraws_without_writing_back(panel, model, tmp_path) -> N
     assert not model.dirty and model.generation == generation + 1
     model.replace_draft(Draft())
     assert shown(panel) == [] and panel.total_label.text() == "No attachments"
+
+
+def test_over_the_size_limit_is_an_error_beside_the_total(panel, model, tmp_path) -> None:
+    model.update(attachments=[Attachment(str(make_file(tmp_path, "video.mp4", 50_000_000)))])
+    model.set_problems(validate(model.draft))
+    text = panel.total_label.text()
+    assert "the limit is 20.0 MB (Composer's limit: the relay documents none)" in text
+    assert panel.total_label.palette().color(QPalette.ColorRole.WindowText) == ERROR_COLOUR
+
+
+def test_a_fifo_or_proc_file_is_marked_without_blocking(panel, model, tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "report.pdf"
+    os.mkfifo(fifo)
+    panel.add_files([str(fifo)])
+    model.update(attachments=[*model.draft.attachments, Attachment("/proc/self/environ")])
+    model.set_problems(validate(model.draft))
+    tips = [panel.table.item(r, 0).toolTip() for r in range(panel.table.rowCount())]
+    assert "named pipe" in tips[0] and "system file under /proc" in tips[1]
+    assert all(panel.table.item(r, 0).foreground().color() == ERROR_COLOUR for r in (0, 1))
+
+
+# --- opening a draft file that attaches files from elsewhere ----------------------------------
+
+
+def settle() -> None:
+    """Let the window's background tasks (the recent-files update) finish and report before
+    the test closes the window: a closed window must not get their signals."""
+    from PySide6.QtCore import QThreadPool
+
+    assert QThreadPool.globalInstance().waitForDone(20_000)
+    QApplication.processEvents()  # delivers their queued "finished" signals to the live window
+
+
+def answer_next_question(button) -> list[str]:
+    """Click ``button`` in the next modal QMessageBox; returns the texts it showed."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    asked: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            box.button(button).click()
+        else:
+            QTimer.singleShot(10, answer)
+
+    QTimer.singleShot(0, answer)
+    return asked
+
+
+@pytest.fixture
+def window_with_draft(qtbot, tmp_path, monkeypatch):
+    """A window and a draft file in ~/Downloads naming /etc/hostname and a file beside it."""
+    import json
+
+    from composer.gui.main_window import MainWindow
+
+    home = tmp_path / "home"
+    downloads = home / "Downloads"
+    downloads.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    beside = make_file(downloads, "agenda.pdf", 10)
+    outside = "/etc/hostname" if Path("/etc/hostname").exists() else "/etc/passwd"
+    doc = {
+        "format": "composer-draft",
+        "subject": "From a stranger",
+        "attachments": [{"path": str(beside)}, {"path": outside, "filename": "report.pdf"}],
+    }
+    draft_file = downloads / "d.json"
+    draft_file.write_text(json.dumps(doc), encoding="utf-8")
+    w = MainWindow()
+    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w, draft_file, beside, outside
+
+
+def test_opening_a_draft_with_outside_files_asks_and_no_drops_them(
+    qtbot, window_with_draft
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    w, draft_file, beside, outside = window_with_draft
+    asked = answer_next_question(QMessageBox.StandardButton.No)
+    w.open_draft(str(draft_file))
+    qtbot.waitUntil(lambda: w.model.draft.subject == "From a stranger", timeout=20_000)
+    assert len(asked) == 1 and outside in asked[0] and str(beside) not in asked[0]
+    assert [a.path for a in w.model.draft.attachments] == [str(beside)]
+    assert w.model.dirty  # the file on disk still names it: saving would change that
+    settle()
+
+
+def test_opening_a_draft_with_outside_files_yes_keeps_them_under_their_own_name(
+    qtbot, window_with_draft
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    w, draft_file, beside, outside = window_with_draft
+    asked = answer_next_question(QMessageBox.StandardButton.Yes)
+    w.open_draft(str(draft_file))
+    qtbot.waitUntil(lambda: w.model.draft.subject == "From a stranger", timeout=20_000)
+    assert len(asked) == 1
+    kept = w.model.draft.attachments
+    assert [a.path for a in kept] == [str(beside), outside]
+    assert kept[1].display_name == Path(outside).name  # not "report.pdf"
+    assert not w.model.dirty
+    settle()
