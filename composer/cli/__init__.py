@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from composer import __version__
 from composer.core.errors import ComposerError, DraftFormatError, InvalidDraft
+from composer.store.paths import use_private_umask
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -150,6 +151,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    use_private_umask()  # before anything is written: files 0600, folders 0700 (issue 12)
     # Plain `composer` opens the window: its start-up does not wait for the commands' parsers.
     window_only = all(a.startswith("-") for a in argv) and not {"-h", "--help"} & set(argv)
     args, unknown = build_parser(commands=not window_only).parse_known_args(argv)

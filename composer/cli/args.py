@@ -119,10 +119,8 @@ def _check_text(flag: str, value: str) -> None:
 def _check_regular_file(flag: str, path: str) -> None:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        raise UsageError(f"{flag}: {jsonin.shown(path)}: file not found") from None
-    except OSError as exc:
-        raise UsageError(f"{flag}: {jsonin.shown(path)}: {exc.strerror or exc}") from None
+    except OSError:
+        return  # missing or unreadable: the command's own check says so in its words
     if not stat.S_ISREG(st.st_mode):
         raise UsageError(f"{flag}: {jsonin.shown(path)}: not a regular file; give a PEM file")
 

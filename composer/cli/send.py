@@ -119,6 +119,7 @@ def add_parser(sub: Any) -> None:
     )
     n.add_argument("--host", metavar="HOST")
     n.add_argument("--port", metavar="N", type=int)
+    add_fallback_port_argument(n)
     n.add_argument("--subaccount", metavar="ID", help="SparkPost subaccount id")
     n.add_argument("--workspace", metavar="ID", help="Bird workspace id")
     n.add_argument("--ca-file", metavar="FILE", help="trust this CA too (a private relay)")
@@ -162,6 +163,21 @@ def add_parser(sub: Any) -> None:
         help="write the exact DATA bytes: a file, or a folder for several messages",
     )
     out.add_argument("--json", action="store_true", help="print a JSON report")
+    out.add_argument(
+        "--new-copies",
+        action="store_true",
+        help="send even though copies of these messages are still in the outbox",
+    )
+
+
+def add_fallback_port_argument(group: Any) -> None:
+    group.add_argument(
+        "--fallback-port",
+        metavar="N",
+        type=int,
+        help="try port N when the first cannot be reached (TLS only). Without it a second "
+        "port (2525) is tried only for the SparkPost / Bird hosts when no --port is given",
+    )
 
 
 # --- reading inputs ---------------------------------------------------------------------------
@@ -371,7 +387,7 @@ def run_send(args: argparse.Namespace) -> int:
     subst = sendapi.substitution_data(args)
 
     if not args.dry_run:
-        return _send_for_real(args, draft, messages, targets, subst)
+        return _send_reporting_failures(args, draft, messages, targets, subst)
 
     sendapi.check_api_args(args, args.api or "smtp")
     bodies = sendapi.transmissions(messages, subst) if args.api == "rest" else None
@@ -418,6 +434,56 @@ def _check_network_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--ca-file: file not found: {args.ca_file}")
     if args.port is not None and not 1 <= args.port <= 65535:
         raise UsageError("--port: give a number from 1 to 65535")
+    fallback = getattr(args, "fallback_port", None)
+    if fallback is not None and not 1 <= fallback <= 65535:
+        raise UsageError("--fallback-port: give a number from 1 to 65535")
+    if fallback is not None and args.no_tls:
+        raise UsageError(
+            "--fallback-port: not with --no-tls (the key would go in the clear to a second port)"
+        )
+
+
+def _send_reporting_failures(
+    args: argparse.Namespace,
+    draft: Draft,
+    messages: list[OutgoingMessage],
+    targets: list[Path] | None,
+    subst: dict[str, Any] | None,
+) -> int:
+    """_send_for_real, and with --json a report on stdout whatever stops it (issue 12: a
+    failure that ended the command printed no report, and scripts read nothing)."""
+    from composer.core.errors import ComposerError
+
+    try:
+        return _send_for_real(args, draft, messages, targets, subst)
+    except ComposerError as exc:
+        if args.json:
+            print(json.dumps(_failure_report(messages, exc), indent=2))
+        raise  # the one error line on stderr, and the exit code, as for every command
+
+
+def _failure_report(messages: list[OutgoingMessage], exc: Exception) -> dict[str, Any]:
+    from composer.cli import EXIT_INVALID, exit_code_for
+
+    # Exit 2 means "nothing was written or sent" (the CLI's contract). Anything else may have
+    # stopped a batch half-way, so it is not called "not sent": `composer outbox` knows.
+    code = exit_code_for(exc)
+    before = code == EXIT_INVALID
+    status = "not sent" if before else "unknown"
+    items = []
+    for i, m in enumerate(messages):
+        item = message_report(m, None)
+        del item["x_msys_api"]
+        items.append({"index": i, "status": status, **item})
+    return {
+        "dry_run": False,
+        "error": str(exc),
+        "exit_code": code,
+        "messages": items,
+        "sent": 0,
+        "failed": len(messages) if before else 0,
+        "unknown": 0 if before else len(messages),
+    }
 
 
 def _send_for_real(
@@ -444,10 +510,19 @@ def _send_for_real(
             _print_result(result, len(messages))
 
     with Outbox() as outbox:
+        outbox.recover_on_start()  # a crashed run's items count in their honest states
+        held = [] if args.new_copies else outbox.held_copies(messages)
+        if held:  # a rerun after a crash: never a second copy unless asked (--new-copies)
+            from composer.store.outbox import StillInOutbox
+
+            refusal = StillInOutbox(held)
+            print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)
+            return EXIT_INVALID
         report = deliver(
             outbox,
             profile,
             new=messages,
+            new_copies=args.new_copies,
             subject=draft.subject,
             options=SendOptions(retries=args.retries, retry_delay=args.retry_delay),
             on_result=show,
@@ -455,6 +530,7 @@ def _send_for_real(
             timeout=args.timeout,
             final_timeout=args.final_timeout,
             substitution_data=subst,
+            announce=announce,
         )
     if args.json:
         print(
@@ -496,12 +572,18 @@ def profile_from_args(args: argparse.Namespace) -> Any:
         provider=args.provider,
         host=args.host,
         port=args.port,
+        fallback_port=getattr(args, "fallback_port", None),
         subaccount=args.subaccount,
         workspace=args.workspace,
         no_tls=args.no_tls,
         api=args.api,
         api_url=args.api_url,
     )
+
+
+def announce(line: str) -> None:
+    """Where the connection went (host:port), one line on stderr."""
+    print(line, file=sys.stderr)
 
 
 def _print_result(result: Any, total: int) -> None:

@@ -35,6 +35,7 @@ __all__ = [
 
 MAX_DEPTH = 32  # no draft or relay field needs more; the JSON codecs fail near 1000
 MAX_DIGITS = 30  # more than any 64-bit or decimal value the relay takes
+_TOO_DEEP = f"is nested too deeply (more than {MAX_DEPTH} levels)"
 _MAX_BITS = 100  # 2**100 has 31 digits: the same bound for a value that was never text
 
 
@@ -145,26 +146,26 @@ class _Bad:
 def _parse_int(text: str) -> Any:
     digits = len(text.lstrip("-"))
     if digits > MAX_DIGITS:
-        return _Bad(f"holds a number of {digits} digits (at most {MAX_DIGITS})")
+        return _Bad(f"a number of {digits} digits is not valid JSON here (at most {MAX_DIGITS})")
     return int(text)
 
 
 def _parse_float(text: str) -> Any:
     value = float(text)
     if not math.isfinite(value):
-        return _Bad(f"holds {shown(text, 20)}, a number too large to send")
+        return _Bad(f"{shown(text, 20)} overflows to Infinity; Infinity is not a JSON number")
     return value
 
 
 def _parse_constant(name: str) -> Any:
-    return _Bad(f"holds {name}, which is not JSON (use a number or text)")
+    return _Bad(f"{name} is not a JSON number (use a number, or quote it as text)")
 
 
 def loads(text: str) -> Any:
     """Strict JSON: refused values raise JsonValueError naming their place."""
     deep = _too_deep(text) if len(text) > 2 * MAX_DEPTH else None
     if deep is not None:
-        raise JsonValueError(shown(deep, 40), f"is nested more than {MAX_DEPTH} levels deep")
+        raise JsonValueError(shown(deep, 40), _TOO_DEEP)
     try:
         value = json.loads(
             text,
@@ -177,7 +178,7 @@ def loads(text: str) -> Any:
             "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
     except RecursionError:  # _too_deep missed it (it cannot: a last line of defence)
-        raise JsonValueError("", f"is nested more than {MAX_DEPTH} levels deep") from None
+        raise JsonValueError("", _TOO_DEEP) from None
     check(value)
     return value
 
@@ -222,13 +223,13 @@ def check(value: Any, where: str = "") -> None:
         if isinstance(item, str):
             _check_string(item, place)
         elif isinstance(item, float) and not math.isfinite(item):
-            raise JsonValueError(place, f"holds {item}, which is not JSON (use a number or text)")
+            raise JsonValueError(place, f"{item} is not a JSON number")
         elif isinstance(item, int) and item.bit_length() > _MAX_BITS:
-            raise JsonValueError(place, f"holds a number of more than {MAX_DIGITS} digits")
+            raise JsonValueError(place, f"a number of more than {MAX_DIGITS} digits")
         elif isinstance(item, (dict, list)):
             if depth >= MAX_DEPTH:
                 top = place.split(".")[0].split("[")[0]
-                raise JsonValueError(top, f"is nested more than {MAX_DEPTH} levels deep")
+                raise JsonValueError(top, _TOO_DEEP)
             if isinstance(item, dict):
                 for key, sub in reversed(list(item.items())):
                     _check_string(key, place)

@@ -33,7 +33,7 @@ from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
 from composer.gui.preview_panel import PreviewPanel
 from composer.gui.sending import SendController, SendPanel
-from composer.gui.tasks import run_task
+from composer.gui.tasks import cancel_tasks, run_task
 
 if TYPE_CHECKING:
     from composer.gui.pipeline import PreviewResult
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._shown_at = 0.0
         self._problems_shown: tuple[Any, ...] = ()
         self._relay_problems: list[Problem] = []
+        self._closed = False  # between closeEvent and the next show: start no render
 
         self.header = HeaderFields(self.model)
         self.body = BodyTabs(self.model)
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.sender.progress.connect(self.send_panel.add_result)
         self.sender.finished.connect(self._send_finished)
         self.sender.failed.connect(self._send_failed)
+        self.sender.copies_held.connect(self._ask_new_copies)
         self.send_panel.cancel_requested.connect(self.sender.cancel)
         self.header.profile_chosen.connect(self._profile_chosen)
 
@@ -182,7 +184,7 @@ class MainWindow(QMainWindow):
             self._start_preview()
 
     def _start_preview(self) -> None:
-        if self._preview_started:
+        if self._preview_started or self._closed:  # a paint's timer can fire after the close
             return
         self._preview_started = True
         self.centralWidget().removeEventFilter(self)
@@ -228,6 +230,8 @@ class MainWindow(QMainWindow):
         self._autosave_timer.start()
 
     def _render(self) -> None:
+        if self._closed:
+            return
         if self._render_busy:  # one render at a time; the latest edit gets the next one
             self._render_again = True
             return
@@ -347,11 +351,51 @@ class MainWindow(QMainWindow):
         if self._relay_problems:
             self.model.set_problems(self.model.problems + self._relay_problems)
         self._show_problems(self.model.problems)
+        self._show_history_notices()
 
     def _send_failed(self, exc: BaseException) -> None:
         self.send_panel.finish("Not sent.")
         self._show_problems(self.model.problems)
         QMessageBox.warning(self, "Not sent", str(exc))
+        self._show_history_notices()
+
+    def _ask_new_copies(self, held: Any) -> None:
+        """Copies of this send are still in the outbox (a send cut short): nothing went out.
+        A second copy reaches people only if the person says so here."""
+        self.send_panel.finish("Not sent: copies of this send are still in the outbox.")
+        self._show_problems(self.model.problems)
+        unknown = sum(i.state == "unknown" for i in held.held)
+        box = QMessageBox(self)
+        box.setObjectName("copiesHeldBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Already in the outbox")
+        box.setText(
+            f"{len(held.held)} message(s) of this send are still in the outbox"
+            + (f", {unknown} of them may have been sent" if unknown else "")
+            + ". Sending now gives those recipients a second copy."
+        )
+        box.setInformativeText(
+            "Open the outbox to send the waiting ones or discard them, or send new copies."
+        )
+        again = box.addButton("Send new copies", QMessageBox.ButtonRole.AcceptRole)
+        again.setObjectName("sendNewCopies")
+        outbox = box.addButton("Open Outbox", QMessageBox.ButtonRole.ActionRole)
+        outbox.setObjectName("openOutbox")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is again and self.sender.send_new_copies():
+            self.send_panel.start(self.send_panel.bar.maximum() or 1)
+            self.send_button.setEnabled(False)
+            self._problems_shown = ()
+        elif box.clickedButton() is outbox:
+            self.show_outbox()
+
+    def _show_history_notices(self) -> None:
+        from composer.store.history import take_notices
+
+        for notice in take_notices():
+            QMessageBox.warning(self, "Send history", notice)
 
     def _profile_chosen(self, name: str) -> None:
         self.profile_name = name or "local"
@@ -511,7 +555,7 @@ class MainWindow(QMainWindow):
             run_task(lambda: [self.drafts.discard(i) for i in ids], _ignore, _ignore, owner=self)
 
         run_task(self.drafts.recoverable, offer, _ignore, owner=self)
-        run_task(_recover_outbox, self._outbox_recovered, _ignore, owner=self)
+        run_task(_recover_outbox, self._outbox_recovered, self._outbox_unreadable, owner=self)
 
     def _outbox_recovered(self, counts: tuple[int, int]) -> None:
         queued, unknown = counts
@@ -522,6 +566,12 @@ class MainWindow(QMainWindow):
                 30_000,
             )
 
+    def _outbox_unreadable(self, exc: BaseException) -> None:
+        from composer.store.outbox import OutboxDamaged
+
+        if isinstance(exc, OutboxDamaged):  # every send will refuse: say why now
+            QMessageBox.warning(self, "Outbox damaged", str(exc))
+
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
@@ -531,8 +581,12 @@ class MainWindow(QMainWindow):
 
     def show_outbox(self) -> None:
         from composer.gui.outbox_view import OutboxDialog  # pending, failed, unknown
+        from composer.store.outbox import OutboxDamaged
 
-        OutboxDialog(self).show()
+        try:
+            OutboxDialog(self).show()
+        except OutboxDamaged as exc:
+            QMessageBox.warning(self, "Outbox damaged", str(exc))
 
     def show_sandbox(self) -> None:
         from composer.gui.copy_viewer import CopyViewer
@@ -549,6 +603,10 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.show()
 
+    def showEvent(self, event: Any) -> None:
+        self._closed = False
+        super().showEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_discard():
             event.ignore()
@@ -557,6 +615,11 @@ class MainWindow(QMainWindow):
         self._periodic.stop()
         self._render_timer.stop()
         self._autosave_timer.stop()
+        # Renders and key-status probes still running finish on the pool; their results must
+        # not reach a closed window (its web views are gone below). Shown again, it starts over.
+        cancel_tasks(self)
+        self._render_busy = self._render_again = False
+        self._closed = True
         self.drafts.discard(self.draft_id)
         self.preview.dispose()
         event.accept()

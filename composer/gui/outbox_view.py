@@ -84,16 +84,19 @@ class OutboxDialog(QDialog):
     def refresh(self) -> None:
         self.list.clear()
         groups = (
-            ("Pending", self.outbox.pending()),
-            ("Failed", self.outbox.failed()),
-            ("Unknown — " + UNKNOWN_HINT, self.outbox.unknown()),
+            ("Pending", [i for i in self.outbox.pending() if not i.problem]),
+            ("Failed", [i for i in self.outbox.failed() if not i.problem]),
+            ("Unknown — " + UNKNOWN_HINT, [i for i in self.outbox.unknown() if not i.problem]),
+            # a row not as written: shown with what is wrong, never sent, can be discarded
+            ("Damaged — cannot be sent", self.outbox.damaged()),
         )
         total = 0
         for title, items in groups:
             for item in items:
                 total += 1
                 who = ", ".join(item.rcpt_to)
-                why = f" — {item.reason}" if item.reason else ""
+                why = item.problem or item.reason
+                why = f" — {why}" if why else ""
                 row = QListWidgetItem(f"[{title}] {who}: {item.subject!r}{why}")
                 row.setData(Qt.ItemDataRole.UserRole, item.id)
                 self.list.addItem(row)
@@ -107,12 +110,14 @@ class OutboxDialog(QDialog):
     def _update_buttons(self) -> None:
         item = self._selected()
         busy = self.worker is not None
-        self.resend_button.setEnabled(bool(item) and not busy and item.state in (FAILED, UNKNOWN))
+        self.resend_button.setEnabled(
+            bool(item) and not busy and item.state in (FAILED, UNKNOWN) and not item.problem
+        )
         self.discard_button.setEnabled(bool(item) and not busy)
 
     def resend_selected(self, *, confirmed: bool = False) -> bool:
         item = self._selected()
-        if item is None or self.worker is not None:
+        if item is None or self.worker is not None or item.problem:
             return False
         if item.state == UNKNOWN and not confirmed:
             answer = QMessageBox.question(

@@ -24,8 +24,13 @@ from composer.core.draft import Draft, Recipient
 from composer.gui.tasks import SendWorker
 
 
-def send_job(draft: Draft, profile_name: str, seeds: list[Recipient] | None):
-    """What the worker runs: build, connect, send, record. Plain data in, a report out."""
+def send_job(
+    draft: Draft, profile_name: str, seeds: list[Recipient] | None, new_copies: bool = False
+):
+    """What the worker runs: build, connect, send, record. Plain data in, a report out.
+
+    Raises StillInOutbox (nothing written, nothing sent) when copies of these messages are
+    still queued, being sent or of unknown outcome, unless ``new_copies``."""
 
     def job(worker: SendWorker) -> Any:
         from composer.core.build import build_messages
@@ -42,6 +47,7 @@ def send_job(draft: Draft, profile_name: str, seeds: list[Recipient] | None):
                 subject=draft.subject,
                 on_result=worker.progress.emit,
                 cancel=worker.cancel_event,
+                new_copies=new_copies,
             )
 
     return job
@@ -116,19 +122,30 @@ class SendController(QObject):
     progress = Signal(object)
     finished = Signal(object)  # BatchReport
     failed = Signal(object)  # an exception: shown once, in plain words
+    # StillInOutbox: nothing was sent; the window asks, then calls send_new_copies() or not
+    copies_held = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker: SendWorker | None = None
+        self._last: tuple[Draft, str, list[Recipient] | None] | None = None
 
     @property
     def busy(self) -> bool:
         return self.worker is not None
 
-    def send(self, draft: Draft, profile_name: str, seeds: list[Recipient] | None = None) -> None:
+    def send(
+        self,
+        draft: Draft,
+        profile_name: str,
+        seeds: list[Recipient] | None = None,
+        *,
+        new_copies: bool = False,
+    ) -> None:
         if self.worker is not None:
             return
-        worker = SendWorker(send_job(draft, profile_name, seeds), self)
+        self._last = (draft, profile_name, seeds)
+        worker = SendWorker(send_job(draft, profile_name, seeds, new_copies), self)
         worker.progress.connect(self.progress)
         worker.done.connect(self._done)
         worker.failed.connect(self._failed)
@@ -144,9 +161,22 @@ class SendController(QObject):
         self._release()
         self.finished.emit(report)
 
+    def send_new_copies(self) -> bool:
+        """Send the draft of the send just refused again, by the person's explicit decision,
+        as new copies. The very snapshot is sent, not whatever the editor holds now."""
+        if self._last is None or self.worker is not None:
+            return False
+        self.send(*self._last, new_copies=True)
+        return True
+
     def _failed(self, exc: BaseException) -> None:
+        from composer.store.outbox import StillInOutbox
+
         self._release()
-        self.failed.emit(exc)
+        if isinstance(exc, StillInOutbox):
+            self.copies_held.emit(exc)
+        else:
+            self.failed.emit(exc)
 
     def _release(self) -> None:
         worker, self.worker = self.worker, None

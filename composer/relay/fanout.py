@@ -49,6 +49,10 @@ REPLY_JSON = "550 5.6.0 JSON parsing error in X-MSYS-API"
 REPLY_NOT_OBJECT = "550 5.6.0 JSON parsing error in X-MSYS-API: the value must be a JSON object"
 REPLY_METADATA = "550 5.6.0 X-MSYS-API 'metadata' must be of type 'json object'"
 REPLY_CAMPAIGN = "550 5.6.0 smtpapi_campaign_id context is limited to 64 bytes"
+# RFC 5322 2.3 and 5321 2.3.8: no NUL, no CR outside CRLF. A bare LF is read as a line end
+# (lenient MTAs do); a bare CR has no reading every program agrees on, so it is refused.
+REPLY_NUL = "550 5.6.0 the message holds a NUL byte, which mail may not carry (RFC 5322)"
+REPLY_BARE_CR = "550 5.6.0 the message holds a bare CR, not followed by LF (RFC 5322)"
 
 
 class MsysRejection(Exception):
@@ -187,6 +191,10 @@ def _check_api(api: Any) -> dict[str, tuple[ValidAddress, ...]]:
 
 def parse_request(data: bytes) -> Request:
     """Split the message and check its X-MSYS-API. Raises MsysRejection with the reply."""
+    if b"\0" in data:
+        raise MsysRejection(REPLY_NUL)
+    if b"\r" in data.replace(b"\r\n", b""):
+        raise MsysRejection(REPLY_BARE_CR)
     fields, body = _split(data)
     api_fields = [f for f in fields if f.name == msys.HEADER_NAME.lower()]
     kept = tuple(f for f in fields if f.name not in _DROPPED)

@@ -5,6 +5,13 @@ Choices that follow the relay's documentation (seeds/000, 001) and research/reli
 AUTH LOGIN only (``SMTP_Injection`` as the user, any non-empty password); STARTTLS required
 when a certificate is given; no SMTPUTF8 (the relay does not document it); failed AUTH
 answered 535 (``handled=False``: with ``True`` aiosmtpd sends no reply and the client hangs).
+
+What a client may cost it (limits.py): a message of at most 20 MB (``SIZE`` in EHLO, 552 past
+it), one minute of silence (the documented idle drop), and the DATA phase as a whole within the
+same minute however slowly it drips (aiosmtpd resets its timer on commands only), and 8
+sessions at once (421 to the next). DATA is
+gathered in one buffer: aiosmtpd keeps each line as its own object, so 8 MB of empty lines
+took 690 MB.
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ import logging
 import socket
 import ssl
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import (
+    MISSING,
     SMTP,
     AuthResult,
     Envelope,
@@ -30,6 +39,7 @@ from aiosmtpd.smtp import (
     TLSSetupException,
 )
 
+from composer.relay import limits
 from composer.relay.fanout import MsysRejection, envelope_address_ok, parse_request
 from composer.relay.maildir import ensure_maildir
 from composer.relay.sink import SANDBOX_COUNT_FILE, Sink, new_transmission_id
@@ -66,13 +76,98 @@ def _authenticate(
     return AuthResult(success=ok, handled=False, auth_data=None)
 
 
+@dataclass
+class _Slots:
+    """Sessions served at once; touched only on the server's event loop, so no lock."""
+
+    limit: int
+    active: int = 0
+
+
+class _RelaySMTP(SMTP):
+    slots: _Slots
+
+    async def _handle_client(self) -> None:
+        # each session may hold a message of up to 20 MB in memory: so many and no more
+        if self.slots.active >= self.slots.limit:
+            await self.push("421 4.3.2 the local relay is serving too many connections; try again")
+            if self.transport is not None:
+                self.transport.close()
+            return
+        self.slots.active += 1
+        try:
+            await super()._handle_client()
+        finally:
+            self.slots.active -= 1
+
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, with the message gathered into one bytearray (its own keeps a
+        bytearray per line, ~60 bytes of overhead each) and the same replies: 552 past the
+        size limit, 500 for a line over 1000 octets, both only once the client's "." came."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        data = bytearray()
+        limit = self.data_size_limit
+        refusal = ""
+        line_len = 0  # of the line being read, across the pieces of an overlong one
+        while True:
+            if self.transport is None:
+                return
+            try:
+                piece = await self._reader.readuntil(b"\r\n")
+            except asyncio.CancelledError:
+                log.info("connection lost during DATA")
+                self._writer.close()
+                raise
+            except asyncio.LimitOverrunError as exc:
+                piece = await self._reader.read(exc.consumed)
+            if line_len == 0 and piece == b".\r\n":
+                break
+            if not refusal:
+                if limit and len(data) + len(piece) > limit:
+                    refusal = "552 5.3.4 Error: Too much mail data"
+                elif line_len + len(piece) > self.line_length_limit:
+                    refusal = "500 Line too long (see RFC5321 4.5.3.1.6)"
+                if refusal:
+                    data = bytearray()  # let the memory go now, not at the "."
+                else:
+                    # RFC 5321 4.5.2: a leading dot of a line was doubled by the client
+                    data += piece[1:] if line_len == 0 and piece[:1] == b"." else piece
+            line_len = 0 if piece.endswith(b"\r\n") else line_len + len(piece)
+        if refusal:
+            self._set_post_data_state()
+            await self.push(refusal)
+            return
+        self.envelope.content = self.envelope.original_content = bytes(data)
+        del data
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
+
+
 class _Controller(Controller):
     """Serves on a socket we bound ourselves: the port is known (and held) before the
     thread starts, so port 0 has no bind-close-rebind race and "in use" fails at once."""
 
-    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: Any, sock: socket.socket, max_connections: int, **kwargs: Any
+    ) -> None:
         super().__init__(handler, **kwargs)
         self._sock = sock
+        self.slots = _Slots(max_connections)
+
+    def factory(self) -> SMTP:
+        server = _RelaySMTP(self.handler, **self.SMTP_kwargs)
+        server.slots = self.slots
+        return server
 
     def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
         return self.loop.create_server(self._factory_invoker, sock=self._sock)
@@ -106,8 +201,10 @@ class _Handler:
         try:
             data = envelope.original_content or b""
             return self._relay._accept(envelope.mail_from or "", list(envelope.rcpt_tos), data)
-        except Exception:
-            log.exception("a message could not be handled")
+        except Exception as exc:
+            # a bug, not the client's fault: one line, the traceback only with --debug
+            log.error("a message could not be handled: %r", exc,
+                      exc_info=log.isEnabledFor(logging.DEBUG))  # fmt: skip
             return TEMP_FAILURE
 
     async def handle_exception(self, error: Exception) -> str:
@@ -115,7 +212,7 @@ class _Handler:
             # a client that does not trust the certificate: its problem, not a relay fault
             log.info("STARTTLS handshake failed: %s", error.__cause__ or error)
         else:
-            log.error("session error", exc_info=error)
+            log.error("session error: %r", error, exc_info=log.isEnabledFor(logging.DEBUG))
         return TEMP_FAILURE
 
 
@@ -132,7 +229,9 @@ class LocalRelay:
         allow_remote: bool = False,
         require_auth: bool = False,
         sandbox_limit: int = 5,
-        idle_timeout: float = 300.0,
+        idle_timeout: float = limits.IDLE_TIMEOUT,
+        max_message: int = limits.MAX_MESSAGE,
+        max_connections: int = limits.MAX_CONNECTIONS,
         sink: Sink | None = None,  # shared with the HTTP endpoint of the same Maildir
     ) -> None:
         if not allow_remote and not _loopback(host):
@@ -150,6 +249,8 @@ class LocalRelay:
         self.port = port
         self.require_auth = require_auth
         self.idle_timeout = idle_timeout
+        self.max_message = max_message
+        self.max_connections = max_connections
         self._tls: ssl.SSLContext | None = None
         if tls_cert is not None and tls_key is not None:
             # Loaded now so that a bad file is reported before anything listens.
@@ -181,6 +282,7 @@ class LocalRelay:
             controller = _Controller(
                 _Handler(self),
                 sock,
+                self.max_connections,
                 hostname=self.host,
                 port=self.port,
                 server_hostname="localhost",
@@ -192,6 +294,7 @@ class LocalRelay:
                 auth_exclude_mechanism=["PLAIN"],
                 authenticator=_authenticate,
                 timeout=self.idle_timeout,
+                data_size_limit=self.max_message,
             )
             controller.start()
         except BaseException:

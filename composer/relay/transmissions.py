@@ -26,6 +26,7 @@ from composer.core.addresses import AddressError, ValidAddress, address_key, che
 from composer.core.draft import Recipient
 from composer.core.validate import MAX_CAMPAIGN_BYTES
 from composer.relay.fanout import MsysRejection, Request, parse_request
+from composer.relay.limits import MAX_MESSAGE
 
 __all__ = ["ApiRejection", "Transmission", "error_body", "parse_transmission"]
 
@@ -140,7 +141,12 @@ def parse_transmission(body: bytes) -> Transmission:
             "or A/B tests)"
         )
     api = _check_fields(doc)
-    data = rfc822.encode("utf-8")
+    try:
+        data = rfc822.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid("content.email_rfc822 holds a lone surrogate, which is not text") from None
+    if len(data) > MAX_MESSAGE:
+        raise _invalid(f"content.email_rfc822 is over the relay's limit of {MAX_MESSAGE} bytes")
     head = _head(data)
     try:
         request = parse_request(data)  # X-MSYS-API is dropped: REST settings are JSON fields

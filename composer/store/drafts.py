@@ -43,7 +43,7 @@ from composer.core import jsonin
 from composer.core.draft import Draft, draft_from_json, draft_to_json, dumps_draft
 from composer.core.errors import ComposerError, DraftFormatError
 from composer.store.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
-from composer.store.paths import app_paths
+from composer.store.paths import app_paths, make_private_dirs, secure_home
 
 __all__ = [
     "MAX_RECENT",
@@ -127,6 +127,7 @@ class DraftStore:
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else app_paths().drafts
+        secure_home()  # what an older version left readable (once per process)
         self.problems: list[RecoveryProblem] = []  # filled by recoverable()
         self._lock = threading.Lock()
 
@@ -160,7 +161,7 @@ class DraftStore:
             raise DraftSaveError(f"The draft cannot be autosaved as JSON: {exc}.") from exc
         with self._lock:
             try:
-                self.folder.mkdir(parents=True, exist_ok=True)
+                make_private_dirs(self.folder)
                 with contextlib.suppress(FileNotFoundError):
                     os.replace(path, prev)  # one generation back; the write below fsyncs both
                 atomic_write_bytes(path, data, mode=0o600)

@@ -6,18 +6,40 @@ to keep, not ours to copy).
 
 Databases written before a column existed gain it when opened (``_MIGRATIONS``): old rows read
 as NULL there, and an older Composer still reads the file, since it names its columns.
+
+A damaged history file never stops a send: the history only tells what happened, the outbox
+decides what may be sent. The file is moved aside (``history.sqlite3.corrupt-<time>``, kept for
+whoever wants to dig in), a new one is started, and the move is said once: a logged warning
+(stderr in the CLI) and ``take_notices()`` for the window. A record that still cannot be
+written is warned about and skipped, never raised into the send.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from composer.store.paths import app_paths
+from composer.store.damaged import is_damage, move_aside
+from composer.store.paths import app_paths, prepare_sqlite
+
+log = logging.getLogger(__name__)
+
+_notices: list[str] = []
+_notices_lock = threading.Lock()
+
+
+def take_notices() -> list[str]:
+    """What the history had to do to a damaged file since the last call (for the window)."""
+    with _notices_lock:
+        taken = list(_notices)
+        _notices.clear()
+    return taken
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sends (
@@ -72,18 +94,44 @@ class HistoryEntry:
 class History:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else app_paths().history_db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.moved_to: Path | None = None
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            self._move_aside(exc)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
         # One connection per History; the send path records from its own thread, so the
         # GUI and the CLI each make their own History there.
-        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL, not FULL: in WAL mode a commit then survives the process dying (what a
-        # crash is) and only an OS crash or power cut can lose the last few records. The
-        # outbox, not the history, is what decides whether a message may be sent again, and
-        # a synchronous commit per message here cost a third of the send rate.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
+        prepare_sqlite(self.path)  # 0600 before SQLite makes it (and its -wal, -shm) 0644
+        db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL, not FULL: in WAL mode a commit then survives the process dying (what
+            # a crash is) and only an OS crash or power cut can lose the last few records.
+            # The outbox, not the history, is what decides whether a message may be sent
+            # again, and a synchronous commit per message here cost a third of the send rate.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            self._db = db
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self, exc: BaseException) -> None:
+        self.moved_to = move_aside(self.path)
+        notice = (
+            f"the send history {self.path} could not be read ({exc}); it was moved aside to "
+            f"{self.moved_to.name} and a new history was started"
+        )
+        log.warning("%s", notice)
+        with _notices_lock:
+            _notices.append(notice)
 
     def _migrate(self) -> None:
         have = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
@@ -100,38 +148,65 @@ class History:
 
     def record(self, *, profile: str, host: str, subject: str, result: Any) -> None:
         """Record one MessageResult (composer.transport.sender) — duck-typed to keep the
-        store below the transport layer."""
+        store below the transport layer. Never raises for the file: a send goes on."""
+        row = (
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            profile,
+            host,
+            result.message_id,
+            result.mail_from,
+            json.dumps(result.rcpt_to),
+            subject,
+            result.status,
+            result.code,
+            result.reply,
+            result.error,
+            json.dumps({k: list(v) for k, v in result.refused.items()}),
+            result.attempts,
+            result.size,
+            getattr(result, "transmission_id", None),
+        )
+        for attempt in (1, 2):
+            try:
+                self._insert(row)
+                return
+            except sqlite3.Error as exc:
+                if attempt == 1 and is_damage(exc):  # damaged while open: start a new file
+                    self._db.close()
+                    self._move_aside(exc)
+                    try:
+                        self._db = self._open()
+                    except sqlite3.Error as again:
+                        exc = again
+                    else:
+                        continue
+                log.warning("not recorded in the send history %s: %s", self.path, exc)
+                return
+
+    def _insert(self, row: tuple[Any, ...]) -> None:
         with self._db:
             self._db.execute(
                 "INSERT INTO sends (time, profile, host, message_id, mail_from, rcpt_to,"
                 " subject, status, code, reply, error, refused, attempts, size, transmission_id)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    datetime.now(UTC).isoformat(timespec="seconds"),
-                    profile,
-                    host,
-                    result.message_id,
-                    result.mail_from,
-                    json.dumps(result.rcpt_to),
-                    subject,
-                    result.status,
-                    result.code,
-                    result.reply,
-                    result.error,
-                    json.dumps({k: list(v) for k, v in result.refused.items()}),
-                    result.attempts,
-                    result.size,
-                    getattr(result, "transmission_id", None),
-                ),
+                row,
             )
 
     def recent(self, limit: int = 20) -> list[HistoryEntry]:
-        rows = self._db.execute(
-            "SELECT id, time, profile, host, message_id, mail_from, rcpt_to, subject, status,"
-            " code, reply, error, refused, attempts, size, transmission_id"
-            " FROM sends ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
+        try:
+            rows = self._db.execute(
+                "SELECT id, time, profile, host, message_id, mail_from, rcpt_to, subject,"
+                " status, code, reply, error, refused, attempts, size, transmission_id"
+                " FROM sends ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            self._db.close()
+            self._move_aside(exc)
+            self._db = self._open()
+            return []
         return [
             HistoryEntry(
                 *row[:6],

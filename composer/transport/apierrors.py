@@ -10,7 +10,11 @@ words, as SMTP errors keep the relay's reply. Which are retried:
 * 401 and 403: the key, or its permissions — AuthFailed, which stops a batch;
 * 502 and 504 from a proxy in front of the API: it gave up waiting, the API may have created
   the transmission — OutcomeUnknown, never resent;
-* any other status: refused, with its words.
+* 301, 302, 307 and 308: the resource is elsewhere, nothing was done here — refused, and the
+  redirect is never followed (the key would go with it); other 3xx (303 "See Other" answers a
+  POST that *was* processed) — OutcomeUnknown;
+* any other 4xx or 5xx: refused, with its words. (A status outside 100–599 never gets here:
+  httpreply refuses it as "not HTTP", which after a POST is OutcomeUnknown.)
 """
 
 from __future__ import annotations
@@ -105,8 +109,11 @@ def _field(text: str) -> str | None:
     return next((field for words, field in _FIELDS if words in lower), None)
 
 
-def api_error(status: int, body: bytes, retry_after: str | None = None) -> TransportError:
-    """The error for a non-2xx answer to a request whose body the server had in full."""
+def api_error(
+    status: int, body: bytes, retry_after: str | None = None, note: str = ""
+) -> TransportError:
+    """The error for a non-2xx answer to a request whose body the server had in full.
+    ``note``: what else the answer said or lacked (where it redirects, a body cut off)."""
     try:
         doc: Any = json.loads(body.decode("utf-8")) if body else None
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -114,6 +121,8 @@ def api_error(status: int, body: bytes, retry_after: str | None = None) -> Trans
     said = describe_errors(doc)
     name, meaning = _STATUS.get(status, ("", ""))
     server = f"{status} {name}".strip() + (f": {said}" if said else "")
+    if note:
+        server += f"; {note}"
     if status in (401, 403):
         return AuthFailed(f"{meaning} ({server})", status, said)
     if status in RETRIED:
@@ -127,8 +136,18 @@ def api_error(status: int, body: bytes, retry_after: str | None = None) -> Trans
             status,
             said,
         )
+    if 300 <= status < 400 and status not in (301, 302, 307, 308):
+        return OutcomeUnknown(
+            f"the API answered {status} (a redirect, not followed) instead of a result: the "
+            f"transmission may have been created; check before sending it again ({server})",
+            status,
+            said,
+        )
     if 300 <= status < 400:
-        meaning = "the API URL redirects elsewhere; put the final URL in the profile"
+        meaning = (
+            "the API URL redirects elsewhere and Composer does not follow redirects (the key "
+            "would go with it): put the final URL in the profile if you trust it"
+        )
     return RelayRefused(
         f"{meaning or 'the API refused the request'} ({server})", status, said, field=_field(said)
     )

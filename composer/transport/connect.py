@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,6 +36,7 @@ def choose_profile(
     provider: str | None = None,
     host: str | None = None,
     port: int | None = None,
+    fallback_port: int | None = None,
     subaccount: str | None = None,
     workspace: str | None = None,
     no_tls: bool = False,
@@ -44,13 +45,19 @@ def choose_profile(
     store: ProfileStore | None = None,
 ) -> Profile:
     """The profile a send uses: a saved one (by name, else the default), with overrides; or an
-    unsaved one made from ``provider`` / ``host`` when no name is given."""
+    unsaved one made from ``provider`` / ``host`` when no name is given.
+
+    A ``port`` given here is a port the person named: only it is tried, unless they name a
+    ``fallback_port`` too."""
     store = store or ProfileStore()
+    if (port is not None or no_tls) and fallback_port is None:
+        fallback_port = 0  # never a port nobody named, never without TLS
     overrides: dict[str, Any] = {
         k: v
         for k, v in dict(
             host=host,
             port=port,
+            fallback_port=fallback_port,
             subaccount=subaccount,
             workspace=workspace,
             api=api,
@@ -154,8 +161,11 @@ def open_session(
     timeout: float = 60.0,
     final_timeout: float = 600.0,
     substitution_data: dict[str, Any] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, SendSession]]:
-    """(where it goes, as "host:port" for the history; the session), closed on exit."""
+    """(where it goes, as "host:port" for the history; the session), closed on exit.
+
+    ``announce`` is told, in one line, which host:port each SMTP connection went to."""
     session: SendSession
     if profile.api == "rest":
         with open_rest_endpoint(
@@ -172,7 +182,7 @@ def open_session(
     with open_endpoint(
         profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
     ) as endpoint:
-        session = SmtpSession(endpoint)
+        session = SmtpSession(endpoint, announce=announce)
         try:
             yield f"{endpoint.host}:{endpoint.port}", session
         finally:

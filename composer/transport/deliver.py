@@ -32,19 +32,26 @@ def deliver(
     options: SendOptions | None = None,
     on_result: Callable[[MessageResult], None] | None = None,
     cancel: threading.Event | None = None,
+    new_copies: bool = False,
     **session: Any,
 ) -> BatchReport:
     """Send ``new`` messages (enqueued here) or the already queued ``queued_ids``.
 
     ``session`` goes to open_session (ca_file, timeout, final_timeout, substitution_data).
-    ``cancel`` stops between messages and during retry waits."""
+    ``cancel`` stops between messages and during retry waits. Raises StillInOutbox, before
+    anything is written or sent, when copies of ``new`` are still held in the outbox, unless
+    ``new_copies`` (the person chose to send again)."""
     with (
         outbox.sending(),
         History() as history,
         open_session(profile, **session) as (where, sess),
     ):
         # The exact bytes are durable, and "sending", before the session connects (lazily).
-        ids = outbox.enqueue(new, profile.name, subject) if new is not None else queued_ids or []
+        ids = (
+            outbox.enqueue(new, profile.name, subject, new_copies=new_copies)
+            if new is not None
+            else queued_ids or []
+        )
         items = outbox.claim(ids)
         mover = OutboxMover(outbox, items)
 

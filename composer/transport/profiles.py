@@ -9,6 +9,9 @@ Profiles file (``app_paths().profiles_file``, JSON, UTF-8), version 1::
 
 Optional: ``"api": "rest"`` (missing: ``"smtp"``) and ``"api_url"`` (missing: the provider's),
 written only when set, so SMTP profiles look as before and older versions read the file as ever.
+Likewise ``"fallback_port"``: missing or null, the relay's documented 2525 is tried only for the
+documented relay hosts at their documented port; a number, that port is tried when ``port``
+cannot be reached; 0, never a second port (see ``Profile.ports``).
 
 No file means a fresh install: one profile, ``local``, which is the default (nothing is written
 until something changes). A file that cannot be read is a ``ProfileFileError`` naming the file
@@ -60,8 +63,10 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "tls": (bool,),
     "api": (str,),
     "api_url": (str, type(None)),
+    "fallback_port": (int, type(None)),
 }
-_OMIT_WHEN = {"api": "smtp", "api_url": None}  # defaults not written: the old file format
+# defaults not written: the old file format
+_OMIT_WHEN = {"api": "smtp", "api_url": None, "fallback_port": None}
 _REQUIRED = ("name", "provider", "host", "port")
 _WORDS = {str: "text", int: "a whole number", bool: "true or false", type(None): "null"}
 
@@ -92,6 +97,9 @@ class Profile:
     tls: bool = True
     api: str = "smtp"  # or "rest": the Transmissions API
     api_url: str | None = None  # REST base URL; None: the provider's own
+    # None: automatic (the documented hosts only); N: try N when `port` cannot be reached;
+    # 0: never another port. Never used without TLS.
+    fallback_port: int | None = None
 
     def __post_init__(self) -> None:
         # Validate here so that no invalid Profile exists anywhere: not from the CLI, the
@@ -110,6 +118,10 @@ class Profile:
         check_host(self.host)
         if not 1 <= self.port <= 65535:
             raise ProfileError("port", f"{self.port} is not between 1 and 65535")
+        if self.fallback_port is not None and not 0 <= self.fallback_port <= 65535:
+            raise ProfileError(
+                "fallback_port", f"{self.fallback_port} is not between 1 and 65535 (0: none)"
+            )
         smtp_username(self.provider, self.subaccount, self.workspace)  # raises when invalid
         check_rest(self.provider, self.api, self.api_url)
         if self.default_from:
@@ -122,6 +134,12 @@ class Profile:
                 "tls",
                 f"can be turned off only for a relay on this computer (localhost, 127.0.0.1, "
                 f"::1), not {self.host}: the API key would cross the network in the clear",
+            )
+        if self.fallback_port and not self.tls:
+            raise ProfileError(
+                "fallback_port",
+                "needs TLS: without it the key would go in the clear to whatever listens on "
+                "the second port; only the port named is used",
             )
 
     @classmethod
@@ -158,9 +176,17 @@ class Profile:
 
     @property
     def ports(self) -> tuple[int, ...]:
-        """Ports to try in order: the profile's, then the provider's documented alternative."""
-        fallback = self.preset.fallback_port
-        if fallback is None or fallback == self.port:
+        """Ports to try in order. A second one only over TLS, and only when asked for
+        (``fallback_port``) or when this is a documented relay host (SparkPost, Bird; US, EU)
+        at its documented port, whose documented alternative (2525) is then tried: never for
+        a custom host or a port someone chose (issue 12: with --no-tls the key went to
+        whatever listened on 127.0.0.1:2525)."""
+        fallback = self.fallback_port
+        if fallback is None:
+            p = self.preset
+            documented = p.host is not None and self.host.lower().rstrip(".") == p.host
+            fallback = p.fallback_port if documented and self.port == p.port else None
+        if not self.tls or not fallback or fallback == self.port:
             return (self.port,)
         return (self.port, fallback)
 

@@ -15,7 +15,6 @@ server is shown without the key being masked in it first.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import logging
 import select
@@ -38,6 +37,7 @@ from composer.transport.errors import (
     TLSError,
     TransientError,
 )
+from composer.transport.httpreply import ReplyError, read_reply
 from composer.transport.providers import is_loopback
 from composer.transport.session import Delivery
 from composer.transport.transmission import PayloadError, transmission
@@ -97,7 +97,12 @@ def _peer_closed(sock: socket.socket) -> bool:
 
 
 class RestSession:
-    """HTTP keep-alive to one API base URL. Not thread-safe: one send path owns it."""
+    """HTTP/1.1 keep-alive to one API base URL. Not thread-safe: one send path owns it.
+
+    The request is written and the response read here, on a plain (or TLS) socket, rather than
+    through http.client: every answer must be complete within a deadline and fit in caps
+    (httpreply.py), and bytes the server sent beyond its answer must never be taken for the
+    answer to the next request."""
 
     def __init__(
         self,
@@ -111,68 +116,74 @@ class RestSession:
         self.substitution_data = substitution_data
         self.idle_reconnect = idle_reconnect
         self._clock = clock
-        self._conn: http.client.HTTPConnection | None = None
+        self._sock: socket.socket | None = None
         self._last_used = 0.0
         self.connections_opened = 0
 
     # --- connection ---------------------------------------------------------------------
 
     def connect(self) -> None:
-        """TCP, then (https) TLS with the certificate and host name verified."""
+        """TCP, then (https) TLS with the certificate and host name verified, all within the
+        connect timeout."""
         self.close()
         ep = self.endpoint
-        conn: http.client.HTTPConnection
-        if ep.tls:
-            ctx = ssl.create_default_context(cafile=ep.ca_file)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-            conn = http.client.HTTPSConnection(ep.host, ep.port, timeout=ep.timeout, context=ctx)
-        else:
-            conn = http.client.HTTPConnection(ep.host, ep.port, timeout=ep.timeout)
         try:
-            conn.connect()
-        except ssl.SSLCertVerificationError as exc:
-            conn.close()
-            raise TLSError(
-                f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
-                + (" (use --ca-file for a private CA)" if exc.verify_code else "")
-            ) from exc
-        except ssl.SSLError as exc:
-            conn.close()
-            raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+            raw = socket.create_connection((ep.host, ep.port), timeout=ep.timeout)
         except socket.gaierror as exc:
             raise ConnectError(f"cannot find the host {ep.host!r} ({exc.strerror})") from exc
         except OSError as exc:
-            conn.close()
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             raise ConnectError(f"cannot reach {ep.host}:{ep.port} ({reason})") from exc
-        self._conn = conn
+        sock: socket.socket = raw
+        if ep.tls:
+            ctx = ssl.create_default_context(cafile=ep.ca_file)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            try:
+                # one deadline for the whole handshake: CPython's ssl counts the socket
+                # timeout from the start of do_handshake, not per read
+                sock = ctx.wrap_socket(raw, server_hostname=ep.host)
+            except ssl.SSLCertVerificationError as exc:
+                raw.close()
+                raise TLSError(
+                    f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
+                    + (" (use --ca-file for a private CA)" if exc.verify_code else "")
+                ) from exc
+            except ssl.SSLError as exc:
+                raw.close()
+                raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+            except OSError as exc:
+                raw.close()
+                raise ConnectError(
+                    f"{ep.host}:{ep.port} closed the connection or did not answer during the "
+                    f"TLS handshake ({exc.strerror or type(exc).__name__})"
+                ) from exc
+        self._sock = sock
         self._last_used = self._clock()
         self.connections_opened += 1
 
     @property
     def socket(self) -> socket.socket | None:
         """The live socket (an ssl.SSLSocket over https), for reporting only."""
-        return self._conn.sock if self._conn is not None else None
+        return self._sock
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
             with contextlib.suppress(OSError):
-                conn.close()
+                sock.close()
 
-    def _ready(self) -> tuple[http.client.HTTPConnection, bool]:
+    def _ready(self) -> tuple[socket.socket, bool]:
         """A connection to use, and whether it had carried a request before."""
-        conn = self._conn
+        sock = self._sock
         if (
-            conn is None
-            or conn.sock is None  # http.client closed it after "Connection: close"
+            sock is None
             or self._clock() - self._last_used >= self.idle_reconnect
-            or _peer_closed(conn.sock)
+            or _peer_closed(sock)
         ):
             self.connect()
-            assert self._conn is not None
-            return self._conn, False
-        return conn, True
+            assert self._sock is not None
+            return self._sock, False
+        return sock, True
 
     # --- one request ----------------------------------------------------------------------
 
@@ -181,6 +192,83 @@ class RestSession:
         key = self.endpoint.api_key.reveal().encode("ascii", "replace")
         return data.replace(key, _MASK) if key else data
 
+    def _head(self, method: str, path: str, body: bytes | None) -> bytes:
+        ep = self.endpoint
+        default = 443 if ep.tls else 80
+        host = f"[{ep.host}]" if ":" in ep.host else ep.host
+        host += f":{ep.port}" if ep.port != default else ""
+        lines = [
+            f"{method} {ep.base_path + path} HTTP/1.1",
+            f"Host: {host}",
+            f"Authorization: {ep.api_key.reveal()}",
+            "Accept: application/json",
+            f"User-Agent: Composer/{__version__}",
+        ]
+        if body is not None:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        if any(c in ep.api_key.reveal() for c in "\r\n\0"):
+            # a key with a line break would add headers of its own to the request
+            raise ConnectError("the API key holds a line break or NUL: check the key")
+        text = "\r\n".join(lines) + "\r\n\r\n"
+        return text.encode("latin-1", "strict")
+
+    def _write(self, sock: socket.socket, data: bytes) -> None:
+        """All of ``data`` within the send timeout as a whole (not per chunk)."""
+        deadline = self._clock() + self.endpoint.timeout
+        view = memoryview(data)
+        while view:
+            left = deadline - self._clock()
+            if left <= 0:
+                raise TimeoutError("the request could not be sent in time")
+            sock.settimeout(left)
+            view = view[sock.send(view[: 256 * 1024]) :]
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        before_final_reply: Callable[[], None] | None = None,
+    ) -> tuple[int, bytes, str | None, str]:
+        """(status, body with the key masked, Retry-After, what was wrong with the body or "").
+        Raises ConnectError / TLSError / TransientError before the request was sent in full,
+        OutcomeUnknown after it when no well-formed status arrived in time."""
+        ep = self.endpoint
+        try:
+            request = self._head(method, path, body) + (body or b"")
+        except UnicodeEncodeError:
+            raise ConnectError("the API key holds characters an HTTP header cannot") from None
+        sock, reused = self._ready()
+        try:
+            self._write(sock, request)
+        except OSError as exc:
+            self.close()
+            if not reused:
+                raise TransientError(f"the connection to {ep.host} dropped while sending") from exc
+            # A reused connection the server had closed: nothing arrived in full; open anew.
+            log.info("keep-alive connection was closed by the server; reconnecting")
+            return self.exchange(method, path, body, before_final_reply)
+        if before_final_reply is not None:
+            before_final_reply()
+        try:
+            reply = read_reply(sock, ep.final_timeout, head_request=method == "HEAD")
+        except ReplyError as exc:
+            self.close()
+            if exc.status is None:
+                raise OutcomeUnknown(_unknown(method, exc, ep.final_timeout)) from exc
+            # the status arrived; what is missing is only the detail
+            return exc.status, b"", None, _problem(exc, ep.final_timeout)
+        if not reply.reusable:
+            self.close()
+        elif self._sock is not None:
+            self._sock.settimeout(ep.timeout)
+        self._last_used = self._clock()
+        if 300 <= reply.status < 400 and (where := reply.header("location")):
+            # shown to the person, never followed: following would carry the key elsewhere
+            note = f"it redirects to {printable(where, 200)}"
+            return reply.status, self._mask(reply.body), None, note
+        return reply.status, self._mask(reply.body), reply.header("retry-after"), ""
+
     def request(
         self,
         method: str,
@@ -188,47 +276,9 @@ class RestSession:
         body: bytes | None = None,
         before_final_reply: Callable[[], None] | None = None,
     ) -> tuple[int, bytes, str | None]:
-        """(status, body with the key masked, Retry-After). Raises ConnectError / TLSError /
-        TransientError before the request was sent in full, OutcomeUnknown after."""
-        ep = self.endpoint
-        headers = {
-            "Authorization": ep.api_key.reveal(),
-            "Accept": "application/json",
-            "User-Agent": f"Composer/{__version__}",
-        }
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        conn, reused = self._ready()
-        try:
-            conn.request(method, ep.base_path + path, body=body, headers=headers)
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            if not reused:
-                raise TransientError(f"the connection to {ep.host} dropped while sending") from exc
-            # A reused connection the server had closed: nothing arrived in full; open anew.
-            log.info("keep-alive connection was closed by the server; reconnecting")
-            return self.request(method, path, body, before_final_reply)
-        if before_final_reply is not None:
-            before_final_reply()
-        try:
-            if conn.sock is not None:
-                conn.sock.settimeout(ep.final_timeout)
-            response = conn.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            raise OutcomeUnknown(
-                "the connection ended before the API answered: the transmission may have been "
-                "created; check before sending it again"
-            ) from exc
-        try:
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.close()  # the status arrived; what is missing is only the detail
-            data = b""
-        if conn.sock is not None:
-            conn.sock.settimeout(ep.timeout)
-        self._last_used = self._clock()
-        return response.status, self._mask(data), response.getheader("Retry-After")
+        """(status, body with the key masked, Retry-After); raises as ``exchange``."""
+        status, data, retry_after, _ = self.exchange(method, path, body, before_final_reply)
+        return status, data, retry_after
 
     def send(
         self,
@@ -247,11 +297,15 @@ class RestSession:
             # did not still gets a per-message answer naming the field, not a crash.
             raise RelayRefused(str(exc), None, "", field=exc.field) from exc
         body = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-        status, data, retry_after = self.request("POST", "/transmissions", body, before_final_reply)
+        status, data, retry_after, problem = self.exchange(
+            "POST", "/transmissions", body, before_final_reply
+        )
+        # From here on the API had the whole request: only a clear 2xx with the transmission's
+        # id is "sent", only a clear refusal "failed"; anything else is "unknown", never resent.
         if not 200 <= status < 300:
-            raise api_error(status, data, retry_after)
+            raise api_error(status, data, retry_after, problem)
         emails = [r["address"]["email"] for r in payload["recipients"]]
-        return _delivery(status, data, emails)
+        return _delivery(status, data, emails, problem)
 
     def __enter__(self) -> RestSession:
         return self
@@ -265,8 +319,26 @@ def _count(results: dict[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _delivery(status: int, data: bytes, emails: list[str]) -> Delivery:
-    """A 2xx: the transmission exists. Its id and counts, and any recipients it rejected."""
+def _unknown(method: str, exc: ReplyError, timeout: float) -> str:
+    why = {
+        "timeout": f"no complete answer came within {timeout:g} s",
+        "closed": "the connection ended before the API answered",
+    }.get(exc.kind, f"the answer was not the API's ({exc})")
+    if method != "POST":
+        return f"{why}: check the API URL"
+    return f"{why}: the transmission may have been created; check before sending it again"
+
+
+def _problem(exc: ReplyError, timeout: float) -> str:
+    if exc.kind == "timeout":
+        return f"the rest of the answer did not come within {timeout:g} s"
+    return str(exc)
+
+
+def _delivery(status: int, data: bytes, emails: list[str], problem: str = "") -> Delivery:
+    """A 2xx with the transmission's id: it exists. Its id and counts, and any recipients
+    it rejected. A 2xx without a readable id is not the API's answer (a portal, a proxy, a
+    cut-off body): OutcomeUnknown."""
     try:
         doc = json.loads(data.decode("utf-8")) if data else {}
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -290,5 +362,11 @@ def _delivery(status: int, data: bytes, emails: list[str]) -> Delivery:
     if said := describe_errors(doc):
         reply += f" ({said})"
     if tid is None:
-        reply += "; the answer held no transmission id"
+        why = problem or "its answer holds no transmission id (it is not the API's answer)"
+        raise OutcomeUnknown(
+            f"the API answered {status} but {why}: the transmission may have been created; "
+            "check before sending it again",
+            status,
+            printable(data.decode("utf-8", "replace"), 200),
+        )
     return Delivery(status, reply, [] if refused else emails, refused, transmission_id=tid)

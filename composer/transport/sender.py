@@ -12,7 +12,8 @@ The session is SMTP (session.py) or REST (rest.py): both have the same ``send`` 
 
 One message's failure never hides the others: every message gets a result. Only failures that
 would repeat identically for every message (a refused key, untrusted TLS, an unreachable host
-after its retries) stop the batch, and the messages not tried say so.
+after its retries, a server that breaks the protocol) stop the batch, and the messages not
+tried say so.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from composer.transport.errors import (
     TransientError,
     TransportError,
 )
-from composer.transport.session import Delivery, Endpoint, SmtpSession
+from composer.transport.session import Delivery, Endpoint, SetupFailed, SmtpSession
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +256,7 @@ def _send_one(
             asked = getattr(exc, "retry_after", None) or 0.0
             too_long = asked > options.max_retry_after
             if not retry_left or too_long:
-                if isinstance(exc, ConnectError) and not delivered_to:
+                if isinstance(exc, (ConnectError, SetupFailed)) and not delivered_to:
                     raise _Abort(f"{exc} (after {result.attempts} attempts)", 4) from exc
                 result.status = "sent" if delivered_to else "failed"
                 why = f"gave up after {result.attempts} attempts"
@@ -270,6 +271,11 @@ def _send_one(
                 result.error, result.exit_code = "not sent: cancelled", 4
                 return result
             continue
+        except TransportError as exc:
+            # Anything else (a server that breaks the protocol, offers no AUTH LOGIN...) would
+            # meet every later message the same way. Never escapes: every message gets a result
+            # and the caller its report (issue 12: no --json report was printed).
+            raise _Abort(str(exc), exc.exit_code) from exc
         delivered_to += d.accepted
         result.code, result.reply = d.code, d.reply
         result.transmission_id = getattr(d, "transmission_id", None)

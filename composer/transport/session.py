@@ -9,10 +9,19 @@ Rules the relay documents (seeds/000): STARTTLS then AUTH LOGIN, at least 60 s p
 at most 100 messages per connection, idle connections dropped after a minute. No AUTH and no
 DATA ever cross a connection that is not encrypted and verified, except ``tls=False`` on a
 loopback host (the local relay).
+
+Every reply is read by smtpwire.BoundedSMTP: one deadline for the whole reply, capped in lines
+and bytes, well formed or refused. After the final "." the rule is (issue 12): 2xx sent, a
+well-formed 4xx may be retried, 5xx failed, anything else (garbage, 1xx, 999, a drop, a
+timeout, an endless reply) unknown. Before it, a peer that breaks the protocol fails the
+message without a retry (PeerProtocolError): nothing was sent, and asking again would only
+meet the same.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import ipaddress
 import logging
@@ -34,6 +43,7 @@ from composer.transport.errors import (
     TransientError,
     TransportError,
 )
+from composer.transport.smtpwire import BoundedSMTP, PeerProtocolError, ReplyError, reply_class
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +64,9 @@ def is_loopback(host: str) -> bool:
 class Endpoint:
     host: str
     port: int = 587
-    fallback_port: int | None = None  # tried when `port` cannot be reached (2525)
+    # Tried when `port` cannot be reached (the relay's documented 2525), never without TLS:
+    # profiles.py decides when a fallback is allowed at all (issue 12).
+    fallback_port: int | None = None
     tls: bool = True
     ca_file: str | None = None
     username: str | None = None
@@ -92,6 +104,10 @@ def dot_stuff(data: bytes) -> bytes:
     return stuffed + b".\r\n"
 
 
+def protocol_error(host: str, stage: str, what: str) -> PeerProtocolError:
+    return PeerProtocolError(f"{host} broke the SMTP protocol at {stage}: {what}")
+
+
 def reply_error(code: int, text: str, stage: str) -> TransportError:
     """Map one SMTP reply to the error a person can act on."""
     from composer.transport.replies import explain
@@ -114,12 +130,17 @@ class SmtpSession:
         max_per_connection: int = MAX_PER_CONNECTION,
         idle_reconnect: float = IDLE_RECONNECT,
         clock: Callable[[], float] = time.monotonic,
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self.endpoint = endpoint
+        # Told, in one line, which host:port a connection went to: once, and again only if a
+        # later connection lands elsewhere (the fallback port).
+        self._announce = announce
+        self._announced: int | None = None
         self.max_per_connection = max_per_connection
         self.idle_reconnect = idle_reconnect
         self._clock = clock
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: BoundedSMTP | None = None
         self._sent_on_connection = 0
         self._last_used = 0.0
         self.connections_opened = 0
@@ -132,17 +153,36 @@ class SmtpSession:
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         return ctx
 
-    def _open(self, port: int) -> smtplib.SMTP:
+    def _open(self, port: int) -> BoundedSMTP:
         ep = self.endpoint
+        smtp = BoundedSMTP(timeout=ep.timeout, reply_timeout=ep.timeout)
         try:
-            smtp = smtplib.SMTP(ep.host, port, timeout=ep.timeout)
+            smtp.connect(ep.host, port)
             # The final "." goes out as its own small write after the outbox commit; with
             # Nagle's algorithm it waits for the peer's delayed ACK, and every reply after it
             # trails by ~10 ms (measured: 500 messages took 24 s instead of 2).
             if smtp.sock is not None:
                 smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return smtp
+        except BaseException:
+            _quietly_close(smtp, polite=False)
+            raise
+
+    def _connect_one(self, port: int) -> BoundedSMTP:
+        """Only a connection that could not be made at all is a ConnectError (the one failure
+        that moves on to the fallback port); a bad greeting is the server's."""
+        ep = self.endpoint
+        try:
+            return self._open(port)
+        except ReplyError as exc:
+            if exc.hostile:
+                raise protocol_error(f"{ep.host}:{port}", "the greeting", str(exc)) from exc
+            raise TransientError(f"{ep.host}:{port} sent no greeting: {exc}") from exc
         except smtplib.SMTPConnectError as exc:
+            if reply_class(exc.smtp_code) is None:
+                raise protocol_error(
+                    f"{ep.host}:{port}", "the greeting", f"{exc.smtp_code} {_text(exc.smtp_error)}"
+                ) from exc
             raise TransientError(
                 f"{ep.host}:{port} answered but refused the connection ({exc.smtp_code})",
                 exc.smtp_code,
@@ -160,32 +200,44 @@ class SmtpSession:
         """Connect, upgrade to verified TLS, authenticate. Each step's failure says which."""
         self.close()
         ep = self.endpoint
-        ports = [ep.port] + ([ep.fallback_port] if ep.fallback_port else [])
+        # Never a second port without TLS: the key would go in the clear to whatever
+        # listens there (issue 12).
+        fallback = [ep.fallback_port] if ep.fallback_port and ep.tls else []
+        ports = [ep.port, *fallback]
         smtp = None
         for i, port in enumerate(ports):
             try:
-                smtp = self._open(port)
+                smtp = self._connect_one(port)
                 self.port_used = port
                 break
             except ConnectError:
                 if i == len(ports) - 1:
                     raise
                 log.info("port %s unreachable, trying %s", port, ports[i + 1])
+            except TransientError as exc:
+                raise SetupFailed.of(exc) from exc
         assert smtp is not None
+        if self._announce is not None and self._announced != self.port_used:
+            moved = self.port_used != ep.port
+            note = f" ({ep.host}:{ep.port} could not be reached)" if moved else ""
+            self._announce(f"SMTP: connected to {ep.host}:{self.port_used}{note}")
+            self._announced = self.port_used
         try:
             self._handshake(smtp)
-        except BaseException:
-            _quietly_close(smtp)
+        except BaseException as exc:
+            _quietly_close(smtp, polite=not isinstance(exc, PeerProtocolError))
+            if type(exc) is TransientError:
+                raise SetupFailed.of(exc) from exc
             raise
         self._smtp = smtp
         self._sent_on_connection = 0
         self._last_used = self._clock()
         self.connections_opened += 1
 
-    def _handshake(self, smtp: smtplib.SMTP) -> None:
+    def _handshake(self, smtp: BoundedSMTP) -> None:
         ep = self.endpoint
         try:
-            smtp.ehlo()
+            self._ehlo(smtp)
             if ep.tls:
                 if not smtp.has_extn("starttls"):
                     raise TLSError(
@@ -195,12 +247,20 @@ class SmtpSession:
                 code, msg = smtp.docmd("STARTTLS")
                 if code != 220:
                     raise TLSError(f"{ep.host} refused STARTTLS: {code} {_text(msg)}")
+                if smtp.pending_bytes:
+                    # Bytes sent with the 220, before the handshake, would be read as if they
+                    # had come over TLS (the STARTTLS injection, CVE-2011-0411).
+                    raise TLSError(
+                        f"{ep.host} sent data after its STARTTLS reply, before TLS began; "
+                        "refusing the connection"
+                    )
                 smtp.sock = self._tls_context().wrap_socket(smtp.sock, server_hostname=ep.host)
                 smtp.file = None
+                smtp.reset_buffer()
                 smtp.helo_resp = smtp.ehlo_resp = None
                 smtp.esmtp_features = {}
                 smtp.does_esmtp = False
-                smtp.ehlo()
+                self._ehlo(smtp)
             if ep.username is not None:
                 self._login(smtp)
         except ssl.SSLCertVerificationError as exc:
@@ -210,6 +270,10 @@ class SmtpSession:
             ) from exc
         except ssl.SSLError as exc:
             raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+        except ReplyError as exc:
+            if exc.hostile:
+                raise protocol_error(ep.host, "set-up", str(exc)) from exc
+            raise TransientError(f"{ep.host} stopped answering during set-up: {exc}") from exc
         except smtplib.SMTPServerDisconnected as exc:
             raise TransientError(f"{ep.host} closed the connection during set-up") from exc
         except smtplib.SMTPResponseException as exc:
@@ -217,31 +281,66 @@ class SmtpSession:
         except (TimeoutError, OSError) as exc:
             raise TransientError(f"connection to {ep.host} failed during set-up: {exc}") from exc
 
-    def _login(self, smtp: smtplib.SMTP) -> None:
+    def _ehlo(self, smtp: BoundedSMTP) -> None:
+        code, msg = smtp.ehlo()
+        if code != 250:
+            self._check(code, msg, "EHLO")
+            raise reply_error(code, _text(msg), "EHLO")
+
+    def _check(self, code: int, msg: bytes, stage: str) -> None:
+        """Before the final ".": a code that is not a well-formed 2xx, 4xx or 5xx is the peer
+        breaking the protocol, not a refusal to retry."""
+        if reply_class(code) is None:
+            raise protocol_error(self.endpoint.host, stage, f"{code} {_text(msg)}".strip())
+
+    def _login(self, smtp: BoundedSMTP) -> None:
+        """AUTH LOGIN, written out: smtplib's decodes each 334 challenge as base64 and crashes
+        on one that is not (issue 12), and keeps the key on the SMTP object."""
         ep = self.endpoint
         auth = smtp.esmtp_features.get("auth", "")
         if "LOGIN" not in auth.upper().split():
-            raise TransportError(
-                f"{ep.host} does not offer AUTH LOGIN (offers: {auth.strip() or 'nothing'})"
+            raise PeerProtocolError(
+                f"{ep.host} does not offer AUTH LOGIN, the relay's documented login (it offers: "
+                f"{auth.strip() or 'no AUTH at all'}); the key was not sent"
             )
-        smtp.user, smtp.password = ep.username or "", ep.password or ""
+        code, msg = smtp.docmd("AUTH", "LOGIN")
+        self._challenge(code, msg, "AUTH LOGIN")
+        code, msg = smtp.docmd(_b64(ep.username or ""))
+        self._challenge(code, msg, "AUTH LOGIN (user name)")
+        code, msg = smtp.docmd(_b64(ep.password or ""))
+        if reply_class(code) == 2:
+            return
+        stage = "AUTH LOGIN (key)"
+        self._check(code, msg, stage)
+        raise reply_error(code, _text(msg), stage)
+
+    def _challenge(self, code: int, msg: bytes, stage: str) -> None:
+        if code != 334:
+            if reply_class(code) in (4, 5):
+                raise reply_error(code, _text(msg), stage)
+            # e.g. 235 before the key was sent: whatever this is, it is not AUTH LOGIN
+            raise protocol_error(self.endpoint.host, stage, f"{code} {_text(msg)}".strip())
         try:
-            # AUTH LOGIN is the mechanism the relay documents, even where PLAIN is offered.
-            smtp.auth("LOGIN", smtp.auth_login, initial_response_ok=False)
-        finally:
-            smtp.password = ""  # don't keep the key on a long-lived object
+            base64.b64decode(msg.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise protocol_error(
+                self.endpoint.host,
+                stage,
+                f"its 334 challenge is not base64 ({_text(msg)[:60]!r}); the key was not sent",
+            ) from None
 
     @property
     def socket(self) -> socket.socket | None:
         """The live socket (an ssl.SSLSocket after STARTTLS), for reporting only."""
         return self._smtp.sock if self._smtp is not None else None
 
-    def close(self) -> None:
+    def close(self, *, polite: bool = True) -> None:
+        """``polite``: say QUIT first (briefly); not to a peer that broke the protocol."""
         if self._smtp is not None:
-            _quietly_close(self._smtp)
+            _quietly_close(self._smtp, polite=polite)
             self._smtp = None
 
-    def _ready(self) -> smtplib.SMTP:
+    def _ready(self) -> BoundedSMTP:
         stale = self._smtp is not None and (
             self._sent_on_connection >= self.max_per_connection
             or self._clock() - self._last_used >= self.idle_reconnect
@@ -288,27 +387,33 @@ class SmtpSession:
         before_final_reply: Callable[[], None] | None,
     ) -> Delivery:
         smtp = self._ready()
+        host = self.endpoint.host
         rcpts = rcpt_to if rcpt_to is not None else message.envelope.rcpt_to
         self._sent_on_connection += 1
         try:
             code, msg = smtp.mail(message.envelope.mail_from)
+        except ReplyError as exc:
+            self.close()
+            if exc.hostile:
+                raise protocol_error(host, "MAIL FROM", str(exc)) from exc
+            raise _StaleConnection() from exc
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             raise _StaleConnection() from exc
-        if code != 250:
-            self._after_refusal(smtp, code)
-            raise reply_error(code, _text(msg), "MAIL FROM")
+        if reply_class(code) != 2:
+            self._refused_before_dot(smtp, code, msg, "MAIL FROM")
         accepted, refused = [], {}
         try:
             for rcpt in rcpts:
                 code, msg = smtp.rcpt(rcpt)
-                if code in (250, 251):
+                if reply_class(code) == 2:
                     accepted.append(rcpt)
-                else:
-                    refused[rcpt] = (code, _text(msg))
-                    if code == 421:
-                        self.close()
-                        raise reply_error(code, _text(msg), "RCPT TO")
+                    continue
+                self._check_or_close(code, msg, "RCPT TO")
+                refused[rcpt] = (code, _text(msg))
+                if code == 421:
+                    self.close()
+                    raise reply_error(code, _text(msg), "RCPT TO")
             if not accepted:
                 self._after_refusal(smtp, 0)
                 worst = min(refused.values(), key=lambda r: r[0] >= 500)  # 4xx first
@@ -318,8 +423,7 @@ class SmtpSession:
                 raise err
             code, msg = smtp.docmd("DATA")
             if code != 354:
-                self._after_refusal(smtp, code)
-                raise reply_error(code, _text(msg), "DATA")
+                self._refused_before_dot(smtp, code, msg, "DATA")
             stuffed = dot_stuff(message.data)
             smtp.send(stuffed[: -len(b".\r\n")])
             # Committed before the final "." can reach the relay: a crash between the "." and
@@ -327,30 +431,64 @@ class SmtpSession:
             if before_final_reply is not None:
                 before_final_reply()
             smtp.send(b".\r\n")
+        except ReplyError as exc:
+            # Before the final "." was written: the relay cannot have accepted the message.
+            self.close()
+            if exc.hostile:
+                raise protocol_error(host, "RCPT TO or DATA", str(exc)) from exc
+            raise TransientError(f"the relay stopped answering: {exc}") from exc
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             # Before the final "." completed: the relay cannot have accepted the message.
             self.close()
             raise TransientError(f"the connection dropped while sending: {exc}") from exc
-        try:
-            if smtp.sock is not None:
-                smtp.sock.settimeout(self.endpoint.final_timeout)
-            code, msg = smtp.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.close()
+        code, msg = self._final_reply(smtp)
+        self._last_used = self._clock()
+        kind = reply_class(code)
+        if kind == 2:
+            return Delivery(code, _text(msg), accepted, refused)
+        if kind is None:
+            # Not 2xx, 4xx or 5xx: the relay may have the message; never send it again.
+            self.close(polite=False)
             raise OutcomeUnknown(
-                "the connection ended before the relay confirmed the message: it may have "
-                "been sent; check before sending it again"
+                f"the relay answered the end of the message with {code} {_text(msg)!r}, which "
+                "is neither success nor failure: it may have been sent; check before sending "
+                "it again",
+                code,
+                _text(msg),
+            )
+        self._after_refusal(smtp, code)
+        raise reply_error(code, _text(msg), "end of DATA")
+
+    def _final_reply(self, smtp: BoundedSMTP) -> tuple[int, bytes]:
+        """The reply to the final ".", within final_timeout. Anything but a reply is unknown."""
+        smtp.reply_timeout = self.endpoint.final_timeout
+        try:
+            return smtp.getreply()
+        except (ReplyError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            why = (
+                f"the relay's answer was not an SMTP reply ({exc})"
+                if isinstance(exc, ReplyError) and exc.hostile
+                else "the connection ended before the relay confirmed the message"
+            )
+            raise OutcomeUnknown(
+                f"{why}: it may have been sent; check before sending it again"
             ) from exc
         finally:
-            if smtp.sock is not None:
-                smtp.sock.settimeout(self.endpoint.timeout)
-        self._last_used = self._clock()
-        if code != 250:
-            self._after_refusal(smtp, code)
-            raise reply_error(code, _text(msg), "end of DATA")
-        return Delivery(code, _text(msg), accepted, refused)
+            smtp.reply_timeout = self.endpoint.timeout
 
-    def _after_refusal(self, smtp: smtplib.SMTP, code: int) -> None:
+    def _check_or_close(self, code: int, msg: bytes, stage: str) -> None:
+        if reply_class(code) is None:
+            self.close(polite=False)
+            self._check(code, msg, stage)
+
+    def _refused_before_dot(self, smtp: BoundedSMTP, code: int, msg: bytes, stage: str) -> None:
+        """Raise for a MAIL or DATA reply that is not the one that lets the send go on."""
+        self._check_or_close(code, msg, stage)
+        self._after_refusal(smtp, code)
+        raise reply_error(code, _text(msg), stage)
+
+    def _after_refusal(self, smtp: BoundedSMTP, code: int) -> None:
         """A 421 ends the connection; otherwise reset so the connection can be reused."""
         if code == 421:
             self.close()
@@ -367,12 +505,33 @@ class SmtpSession:
         self.close()
 
 
+class SetupFailed(TransientError):
+    """A transient failure while opening the connection (no greeting, silence or a drop during
+    EHLO, STARTTLS or AUTH, a 4xx there). Retried like any transient failure; once the retries
+    are spent it stops the batch like an unreachable host, for every later message would wait
+    out the same timeouts."""
+
+    @classmethod
+    def of(cls, exc: TransientError) -> SetupFailed:
+        new = cls(str(exc), exc.code, exc.reply)
+        new.retry_after = exc.retry_after
+        return new
+
+
 class _StaleConnection(Exception):
     """The first command on a reused connection failed: the relay had dropped it."""
 
 
-def _quietly_close(smtp: smtplib.SMTP) -> None:
-    with contextlib.suppress(smtplib.SMTPException, OSError):
-        smtp.quit()
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _quietly_close(smtp: smtplib.SMTP, *, polite: bool = True) -> None:
+    if polite:
+        if isinstance(smtp, BoundedSMTP):
+            # The answer to QUIT changes nothing: don't wait a whole command timeout for it.
+            smtp.reply_timeout = min(smtp.reply_timeout, 1.0)
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
     with contextlib.suppress(OSError):
         smtp.close()

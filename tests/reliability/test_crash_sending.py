@@ -12,7 +12,9 @@ child's own output — never on a sleep:
 * at the final dot n: the server itself SIGKILLs the child the moment the n-th message is
   complete, before any reply: the narrowest window between the "." and the child's commit.
 
-Then `composer outbox resume` (a fresh process: recovery runs at its start) finishes the queue.
+Then the obvious rerun, the very same `composer send`, must refuse (exit 2) while copies of
+that send are still queued or unknown, and send nothing; `composer outbox resume` (a fresh
+process: recovery runs at its start) finishes the queue.
 Per recipient (one message each): delivered 0 times and not reported unknown = lost;
 delivered twice = a duplicate, acceptable only if that item is reported unknown (aim 0).
 CRASH_SEND_ROUNDS sets the rounds (the full run uses 20); CRASH_TEST_SEED replays a run.
@@ -48,20 +50,21 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
     gate = {"held MAIL": ("MAIL", n), "held DATA": ("DATA", n)}.get(kind)
     kill_at = ("DATA", n) if kind == "at the final dot" else None
     with GatedServer(tmp, gate=gate, kill_at=kill_at) as server:
+        command = [
+            *composer_command(),
+            "send",
+            "--from",
+            "ann@example.com",
+            "--seed-list",
+            str(seeds),
+            "--subject",
+            "crash test",
+            "--text",
+            str(body),
+            *server.connection_args(),
+        ]
         proc = subprocess.Popen(
-            [
-                *composer_command(),
-                "send",
-                "--from",
-                "ann@example.com",
-                "--seed-list",
-                str(seeds),
-                "--subject",
-                "crash test",
-                "--text",
-                str(body),
-                *server.connection_args(),
-            ],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -93,6 +96,26 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
                 proc.kill()
                 proc.wait()
             proc.communicate()
+        before = server.deliveries()
+        held = json.loads(
+            subprocess.run(
+                [*composer_command(), "outbox", "--json"],
+                capture_output=True,
+                text=True,
+                env=child_env(home),
+                timeout=60,
+            ).stdout
+        )
+        rerun_refused = None
+        if held["pending"] or held["unknown"]:
+            rerun = subprocess.run(
+                command, capture_output=True, text=True, env=child_env(home), timeout=120
+            )
+            rerun_refused = (
+                rerun.returncode == 2
+                and "messages of this send are still in the outbox" in rerun.stderr
+                and server.deliveries() == before
+            )
         resume = subprocess.run(
             [*composer_command(), "outbox", "resume", *server.connection_args()],
             capture_output=True,
@@ -123,6 +146,8 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
         "pending": len(state["pending"]),
         "failed": len(state["failed"]),
         "delivered": sum(min(1, deliveries[r]) for r in expected),
+        "rerun_not_refused": int(rerun_refused is False),
+        "reruns": int(rerun_refused is not None),
     }
 
 
@@ -141,9 +166,23 @@ def run_crash_sending(tmp_path: Path, rounds: int) -> dict[str, object]:
         r = _kill_round(folder, folder / "home", kind, n)
         for key in ("lost", "duplicates", "unaccounted_duplicates"):
             totals[key] += len(r[key])  # type: ignore[arg-type]
-        for key in ("unknown", "unknown_delivered", "pending", "failed", "delivered"):
+        for key in (
+            "unknown",
+            "unknown_delivered",
+            "pending",
+            "failed",
+            "delivered",
+            "reruns",
+            "rerun_not_refused",
+        ):
             totals[key] += r[key]  # type: ignore[operator]
-        if r["lost"] or r["unaccounted_duplicates"] or r["pending"] or r["failed"]:
+        if (
+            r["lost"]
+            or r["unaccounted_duplicates"]
+            or r["pending"]
+            or r["failed"]
+            or r["rerun_not_refused"]
+        ):
             problems.append(f"round {round_no} ({kind} {n}, seed {seed}): {r}")
     figures = {
         "rounds": rounds,
@@ -157,7 +196,8 @@ def run_crash_sending(tmp_path: Path, rounds: int) -> dict[str, object]:
         f"\ncrash while sending: {rounds} rounds x {MESSAGES} messages (seed {seed}): "
         f"{totals['delivered']}/{rounds * MESSAGES} delivered, {totals['lost']} lost, "
         f"{totals['duplicates']} duplicates ({totals['unaccounted_duplicates']} unaccounted), "
-        f"{totals['unknown']} reported unknown ({totals['unknown_delivered']} of them delivered)"
+        f"{totals['unknown']} reported unknown ({totals['unknown_delivered']} of them delivered); "
+        f"{totals['reruns']} reruns of the same command, {totals['rerun_not_refused']} not refused"
     )
     return figures
 
@@ -183,3 +223,4 @@ def test_kill_minus_nine_while_sending_loses_nothing(tmp_path: Path, rounds: int
     figures = run_crash_sending(tmp_path, rounds)
     assert figures["problems"] == []
     assert figures["lost"] == 0 and figures["unaccounted_duplicates"] == 0
+    assert figures["rerun_not_refused"] == 0

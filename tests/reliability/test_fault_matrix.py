@@ -1,6 +1,7 @@
 """The fault matrix, through the outbox: every case's messages go through send_batch with the
 outbox hooks against a misbehaving aiosmtpd on loopback (tests/smtp/faultserver.py). Each
-message must end sent, failed with a reason, queued again with a reason (transient), or
+message must end sent, failed with a reason (a refusal, or retries given up: what the CLI
+reports is what the outbox holds, so a resume never sends what the person was told failed), or
 unknown — never left "sending" or "awaiting" — and the server must hold no message twice."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CASES: dict[str, tuple[dict[str, Any], list[tuple[str, str]], dict[str, Any], in
     "451 at RCPT": ({}, [("RCPT", "451 4.3.0 busy")], {}, 3, "sent"),
     "421 at end of DATA": ({}, [("DATA", "421 4.3.2 shutting down")], {}, 3, "sent"),
     "451 at end of DATA": ({}, [("DATA", "451 4.3.0 busy")], {}, 3, "sent"),
-    "451 every time": ({}, [("DATA", "451 4.3.0 busy")] * 20, {}, 3, "queued"),
+    "451 every time": ({}, [("DATA", "451 4.3.0 busy")] * 20, {}, 3, "failed"),
     "550 at MAIL": ({}, [("MAIL", "550 5.7.1 Unconfigured Sending Domain")], {}, 3, "failed"),
     "550 at end of DATA": ({}, [("DATA", "550 5.6.0 bad X-MSYS-API")], {}, 3, "failed"),
     "554 at end of DATA": ({}, [("DATA", "554 5.7.1 Message rejected")], {}, 3, "failed"),
@@ -42,10 +43,10 @@ CASES: dict[str, tuple[dict[str, Any], list[tuple[str, str]], dict[str, Any], in
         "unknown",
     ),
     "idle drop": ({"idle_timeout": 0.5}, [], {}, 3, "sent"),
-    "STARTTLS refused (454)": ({"refuse": True}, [], {}, 3, "queued"),
-    "STARTTLS absent": ({"tls": False}, [], {}, 3, "queued"),
-    "self-signed certificate": ({}, [], {"ca_file": None}, 3, "queued"),
-    "wrong host name": ({"cert_hosts": ("wrong.example",)}, [], {}, 3, "queued"),
+    "STARTTLS refused (454)": ({"refuse": True}, [], {}, 3, "failed"),
+    "STARTTLS absent": ({"tls": False}, [], {}, 3, "failed"),
+    "self-signed certificate": ({}, [], {"ca_file": None}, 3, "failed"),
+    "wrong host name": ({"cert_hosts": ("wrong.example",)}, [], {}, 3, "failed"),
     "101 messages in one batch": ({}, [], {}, 101, "sent"),
 }
 

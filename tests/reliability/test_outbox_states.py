@@ -52,18 +52,25 @@ def test_states_recovery_and_resend_keep_the_same_bytes(tmp_path: Path) -> None:
         assert [i.id for i in box.failed()] == []
 
 
-def test_a_transient_result_queues_again_and_a_refusal_fails(tmp_path: Path) -> None:
+def test_the_state_is_the_reported_status_never_a_guess_from_the_exit_code(
+    tmp_path: Path,
+) -> None:
+    """What the CLI reported is what the outbox holds: "gave up" (exit 4) is failed, as is a
+    refusal (exit 3); only "unknown" stays unknown. Nothing is silently queued again."""
+
     class R:
         def __init__(self, status: str, exit_code: int, error: str) -> None:
             self.status, self.exit_code, self.error = status, exit_code, error
             self.code, self.reply = None, ""
 
     with Outbox(tmp_path / "o.sqlite3") as box:
-        a, b, c = box.enqueue(_messages(3), "p")
-        assert box.record(a, R("failed", 4, "451 busy (gave up after 4 attempts)")) == "queued"
+        a, b, c, d = box.enqueue(_messages(4), "p")
+        assert box.record(a, R("failed", 4, "451 busy (gave up after 4 attempts)")) == "failed"
         assert box.record(b, R("failed", 3, "550 refused")) == "failed"
         assert box.record(c, R("unknown", 4, "the connection ended")) == "unknown"
+        assert box.record(d, R("failed", 4, "not sent: cancelled")) == "failed"
         assert box.get(a).reason.startswith("451")
+        assert box.items("queued") == []
 
 
 def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
@@ -97,7 +104,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
         assert r.returncode == 0, r.stderr
         assert server.deliveries() == {"s0@example.com": 1}
     got = json.loads(run("--json").stdout)
-    assert got == {"pending": [], "failed": [], "unknown": []}
+    assert got == {"pending": [], "failed": [], "unknown": [], "damaged": []}
     with sqlite3.connect(home / "outbox.sqlite3") as db:  # the very same Message-ID went out
         assert db.execute("SELECT state FROM outbox").fetchall() == [("sent",)]
 

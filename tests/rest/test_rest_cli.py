@@ -275,7 +275,8 @@ def test_the_key_never_leaks(run_composer, api: FaultApi, body: Path, composer_h
     run("--debug", *to_api(api, body))
     api.script("drop")
     run(*to_api(api, body, "--json"))
-    run(*to_api(api, body))
+    # the dropped copy is "unknown", so still held: sending it again is an explicit decision
+    run(*to_api(api, body, "--new-copies"))
     run("history")
     run("history", "--json")
     run("profile", "add", "ent", "--provider", "custom", "--api", "rest", "--api-url", api.url)
@@ -283,3 +284,20 @@ def test_the_key_never_leaks(run_composer, api: FaultApi, body: Path, composer_h
     run("profile", "test", "ent", "--ca-file", str(api.ca_file))
     assert len(api.posts()) == 4 and all(p.authorization == GOOD_KEY for p in api.posts())
     assert leaks(outputs, composer_home) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("[" * 50_000, "nested too deeply"), ('{"a": NaN}', "NaN is not a JSON number"),
+     ('{"a": 1e999}', "Infinity is not a JSON number"), ('{"a": -Infinity}', "-Infinity"),
+     ('{"a": ' + "9" * 5000 + "}", "not valid JSON")],
+    ids=["deep", "nan", "overflow", "infinity", "huge_int"],
+)  # fmt: skip
+def test_substitution_data_that_is_not_json_is_a_usage_error(
+    run_composer, body: Path, value: str, words: str
+) -> None:
+    r = run_composer(*message_args(body, "--api", "rest", "--dry-run",
+                                   "--substitution-data", value))  # fmt: skip
+    assert r.code == 2, r.err
+    assert "--substitution-data" in r.err and words in r.err
+    assert "Traceback" not in r.err and "internal problem" not in r.err

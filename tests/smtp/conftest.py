@@ -31,3 +31,20 @@ def make_server(ca: trustme.CA, tmp_path: Path):
 @pytest.fixture
 def server(make_server) -> FaultServer:
     return make_server()
+
+
+@pytest.fixture
+def hostile():
+    """Start HostilePeer(**kwargs); every peer is stopped at teardown, whatever happened."""
+    from hostile_peer import HostilePeer
+
+    peers: list[HostilePeer] = []
+
+    def make(script=None, **kwargs) -> HostilePeer:
+        peer = HostilePeer(script or {}, **kwargs)
+        peers.append(peer)
+        return peer.start()
+
+    yield make
+    for peer in peers:
+        peer.stop()

@@ -75,7 +75,8 @@ def test_a_bird_profile() -> None:
 
 def test_port_2525_has_no_further_fallback() -> None:
     assert sparkpost(port=2525).ports == (2525,)
-    assert sparkpost(port=8587).ports == (8587, 2525)
+    # A port someone chose is the only one tried (issue 12): no 2525 nobody asked for.
+    assert sparkpost(port=8587).ports == (8587,)
 
 
 def test_local_profile() -> None:
