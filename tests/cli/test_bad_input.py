@@ -359,3 +359,14 @@ def test_stdin_body_is_capped(run_composer, tmp_path: Path) -> None:
     r = run_composer(*send("--html", "-", body=False), stdin=b"x" * (21 * 1000 * 1000))
     assert r.code == 2 and "--html" in r.err and "Traceback" not in r.err
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_an_undecodable_composer_home_works(run_composer, tmp_path: Path) -> None:
+    """COMPOSER_HOME is a path: bytes that are not UTF-8 are a folder like any other."""
+    (tmp_path / "body.txt").write_text("hello\n", encoding="utf-8")
+    home = os.fsdecode(os.fsencode(tmp_path) + b"/home\xff")
+    r = run_composer(*send(mode="send"), env={"COMPOSER_HOME": home})
+    assert r.code == 0, r.err
+    r = run_composer("history", "--json", env={"COMPOSER_HOME": home})
+    assert r.code == 0 and len(json.loads(r.out)) == 1
+    assert "Traceback" not in r.err
