@@ -27,6 +27,14 @@ def composer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture
+def context(composer_home: Path):
+    """The app's Context on the test's own COMPOSER_HOME (what `composer` itself would make)."""
+    from composer.app.context import Context
+
+    return Context.at(composer_home)
+
+
 @dataclass
 class Result:
     code: int

@@ -23,6 +23,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from composer import __version__
+from composer.app.context import Context
 from composer.core.errors import ComposerError, DraftFormatError, InvalidDraft
 from composer.store.paths import use_private_umask
 
@@ -99,12 +100,10 @@ def _setup_logging(debug: bool) -> None:
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
-def _log_traceback(exc: BaseException) -> str | None:
+def _log_traceback(context: Context, exc: BaseException) -> str | None:
     """Write the traceback to the log file; return its path (or None if that failed too)."""
     try:
-        from composer.store.paths import app_paths
-
-        logs = app_paths().logs
+        logs = context.paths.logs
         logs.mkdir(parents=True, exist_ok=True)
         path = logs / "composer.log"
         with open(path, "a", encoding="utf-8") as f:
@@ -114,10 +113,13 @@ def _log_traceback(exc: BaseException) -> str | None:
         return None
 
 
-def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+Handler = Callable[[Context, argparse.Namespace], int]
+
+
+def run(handler: Handler, context: Context, args: argparse.Namespace) -> int:
     """Run one command with the one error route: a clear line on stderr, the right code."""
     try:
-        return handler(args)
+        return handler(context, args)
     except InvalidDraft as exc:
         for problem in exc.problems:
             if problem.is_error:
@@ -140,7 +142,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        where = _log_traceback(exc)
+        where = _log_traceback(context, exc)
         hint = f" (details in {where})" if where else ""
         print(
             f"error: Composer hit an internal problem: {type(exc).__name__}: {exc}{hint}",
@@ -158,20 +160,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:  # the full parser says what is wrong, with every command in its usage
         args = build_parser().parse_args(argv)
     _setup_logging(args.debug)
+    context = Context.from_environment()  # the one place the app's folders are chosen
     if args.self_test:
         from composer.selftest import run_self_test
 
-        return run(run_self_test, args)
+        return run(run_self_test, context, args)
     if args.command is None:
         from composer.cli.window import open_window
 
-        return run(open_window, args)
+        return run(open_window, context, args)
     parser = build_parser()
 
-    def checked(args: argparse.Namespace) -> int:
+    def checked(context: Context, args: argparse.Namespace) -> int:
         from composer.cli.args import check_args
 
         check_args(parser, args)  # every command's input, before its handler writes anything
-        return int(args.handler(args))
+        return int(args.handler(context, args))
 
-    return run(checked, args)
+    return run(checked, context, args)

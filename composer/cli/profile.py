@@ -14,10 +14,11 @@ import sys
 from argparse import SUPPRESS
 from typing import Any
 
+from composer.app.context import Context
 from composer.cli import EXIT_OK, UsageError
 from composer.transport import credentials
 from composer.transport.errors import CredentialsError
-from composer.transport.profiles import Profile, ProfileStore
+from composer.transport.profiles import Profile
 from composer.transport.providers import PRESETS, Provider
 
 __all__ = ["add_parser", "run_test"]
@@ -141,8 +142,8 @@ def _missing_key_hint(name: str) -> str:
 # --- handlers ----------------------------------------------------------------------------------
 
 
-def run_add(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_add(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     profile = Profile.new(
         args.name,
         args.provider,
@@ -174,8 +175,8 @@ def run_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_set_key(args: argparse.Namespace) -> int:
-    profile = ProfileStore().get(args.name)
+def run_set_key(context: Context, args: argparse.Namespace) -> int:
+    profile = context.profiles().get(args.name)
     if not profile.needs_key:
         raise UsageError(f"profile '{profile.name}' ({profile.provider}) needs no API key")
     key = _read_key(profile.name, args.key_stdin)
@@ -197,8 +198,8 @@ def _status(profile: Profile) -> str:
     return credentials.key_status(profile.name) if profile.needs_key else "not needed"
 
 
-def run_list(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_list(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     default = store.default_name
     profiles = store.list()
     rows = [
@@ -211,8 +212,8 @@ def run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_show(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_show(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     p = store.get(args.name)
     password = "AccessKey <API key>" if p.preset.workspace else "<API key>"
     ports = " then ".join(str(n) for n in p.ports)
@@ -239,8 +240,8 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_remove(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_remove(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     profile = store.get(args.name)
     removed_key = False
     if profile.needs_key:
@@ -259,25 +260,19 @@ def run_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_default(args: argparse.Namespace) -> int:
-    ProfileStore().set_default(args.name)
+def run_default(context: Context, args: argparse.Namespace) -> int:
+    context.profiles().set_default(args.name)
     print(f"default profile: {args.name}")
     return EXIT_OK
 
 
-def run_test(args: argparse.Namespace) -> int:
+def run_test(context: Context, args: argparse.Namespace) -> int:
     """Connect, STARTTLS, AUTH LOGIN, QUIT — or over REST one authenticated GET: sends
     nothing; says which step failed."""
-    from composer.transport.connect import open_endpoint, open_rest_endpoint
-    from composer.transport.probe import probe, probe_rest
+    from composer.app.profile_test import test_profile
 
-    profile = ProfileStore().get(args.name)
-    if profile.api == "rest":
-        with open_rest_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as rest:
-            steps = probe_rest(rest)
-    else:
-        with open_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as endpoint:
-            steps = probe(endpoint)
+    profile = context.profiles().get(args.name)
+    steps = test_profile(context, profile, ca_file=args.ca_file, timeout=args.timeout)
     marks = {True: "ok  ", False: "FAIL", None: "-   "}
     for step in steps:
         print(f"{marks[step.ok]} {step.name:<11} {step.detail}")

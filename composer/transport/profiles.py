@@ -1,6 +1,6 @@
 """Sending profiles: which relay, which login form, which default sender. Never a key.
 
-Profiles file (``app_paths().profiles_file``, JSON, UTF-8), version 1::
+Profiles file (``Paths.profiles_file``, JSON, UTF-8), version 1::
 
     {"format": "composer-profiles", "version": 1, "default": "local",
      "profiles": [
@@ -32,7 +32,6 @@ from composer.core.addresses import AddressError, check_address
 from composer.core.draft import parse_recipient
 from composer.core.errors import ComposerError
 from composer.store.atomic import atomic_write_text
-from composer.store.paths import app_paths
 from composer.transport.providers import (
     PRESETS,
     Preset,
@@ -243,8 +242,8 @@ class ProfileStore:
     """The profiles file. Every call reads it afresh, so two windows or a window and the CLI
     never act on a stale copy; every change is one atomic write."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else app_paths().profiles_file
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
 
     def _load(self) -> tuple[builtins.list[Profile], str | None]:
         try:

@@ -80,10 +80,10 @@ def make_draft(html: str, engine: str) -> Draft:
 
 
 class Bench:
-    def __init__(self) -> None:
+    def __init__(context, self) -> None:
         from composer.gui.main_window import MainWindow
 
-        self.w = MainWindow()
+        self.w = MainWindow(context)
         self.w._confirm_discard = lambda: True  # type: ignore[method-assign]
         self.w.show()
         self.bare = QWebEngineView()

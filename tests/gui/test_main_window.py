@@ -9,8 +9,8 @@ from composer import __version__
 from composer.gui.main_window import MainWindow
 
 
-def test_main_window_opens(qtbot) -> None:
-    window = MainWindow()
+def test_main_window_opens(context, qtbot) -> None:
+    window = MainWindow(context)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

@@ -60,7 +60,7 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
     records: list[str] = []
 
     class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
+        def emit(context, self, record: logging.LogRecord) -> None:
             records.append(self.format(record))
 
     keep = Keep(logging.DEBUG)
@@ -135,11 +135,12 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
                 commands += 1
                 outputs += [r.stdout, r.stderr]
             # the window's send: the very job the send worker runs
+            from composer.app.context import Context
             from composer.core.draft import Draft, Recipient
             from composer.gui.sending import send_job
 
-            saved = {k: os.environ.get(k) for k in ("COMPOSER_HOME", "COMPOSER_API_KEY")}
-            os.environ.update(COMPOSER_HOME=str(home), COMPOSER_API_KEY=GOOD_KEY)
+            saved = {k: os.environ.get(k) for k in ("COMPOSER_API_KEY",)}
+            os.environ.update(COMPOSER_API_KEY=GOOD_KEY)
             try:
                 worker = _FakeWorker()
                 draft = Draft(
@@ -148,7 +149,7 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
                     subject="Hi",
                     body="Hello",
                 )
-                report = send_job(draft, "relay", None)(worker)
+                report = send_job(Context.at(home), draft, "relay", None)(worker)
                 outputs += [repr(report), repr(worker.results)]
                 window_sent = report.count("sent")
             finally:
