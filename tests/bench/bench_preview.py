@@ -80,10 +80,11 @@ def make_draft(html: str, engine: str) -> Draft:
 
 
 class Bench:
-    def __init__(context, self) -> None:
+    def __init__(self) -> None:
+        from composer.app.context import Context
         from composer.gui.main_window import MainWindow
 
-        self.w = MainWindow(context)
+        self.w = MainWindow(Context.from_environment())
         self.w._confirm_discard = lambda: True  # type: ignore[method-assign]
         self.w.show()
         self.bare = QWebEngineView()

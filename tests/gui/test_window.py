@@ -249,11 +249,10 @@ def test_closing_with_unsaved_changes_asks(context, qtbot) -> None:
 def test_a_crashed_draft_is_offered_at_start(context, qtbot, monkeypatch) -> None:
     from PySide6.QtCore import QTimer
 
-
     lost = Draft(from_addr=Recipient("ann@example.com"), subject="Lost in a crash", body="x")
     context.drafts().autosave("crashed1", lost, None)  # what a killed session leaves behind
 
-    def accept(context) -> None:
+    def accept() -> None:
         dialog = QApplication.activeModalWidget()
         if dialog is not None and dialog.objectName() == "recoveryDialog":
             dialog.findChild(QPushButton, "continueButton").click()

@@ -60,7 +60,7 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
     records: list[str] = []
 
     class Keep(logging.Handler):
-        def emit(context, self, record: logging.LogRecord) -> None:
+        def emit(self, record: logging.LogRecord) -> None:
             records.append(self.format(record))
 
     keep = Keep(logging.DEBUG)
