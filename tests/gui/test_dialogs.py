@@ -252,7 +252,7 @@ def fill_custom_profile(qtbot, dialog: ProfilesDialog, name: str) -> None:
 def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
     context, qtbot, memory: MemoryKeyring, composer_home: Path
 ) -> None:
-    dialog = profiles_dialog(qtbot)
+    dialog = profiles_dialog(context, qtbot)
     assert column(dialog.table, 0) == ["local"]
     fill_custom_profile(qtbot, dialog, "enterprise")
     with qtbot.waitSignal(dialog.profiles_changed, timeout=15000):
@@ -286,7 +286,7 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
 def test_profiles_dialog_names_the_field_that_is_wrong(
     context, qtbot, memory: MemoryKeyring
 ) -> None:
-    dialog = profiles_dialog(qtbot)
+    dialog = profiles_dialog(context, qtbot)
     click(qtbot, dialog.add_button)
     form = dialog.form
     form.provider_combo.setCurrentIndex(form.provider_combo.findData("custom"))
@@ -302,7 +302,7 @@ def test_profiles_dialog_without_a_keyring_offers_the_variable(
     context, qtbot, use_keyring, composer_home: Path
 ) -> None:
     use_keyring(keyring.backends.null.Keyring())
-    dialog = profiles_dialog(qtbot)
+    dialog = profiles_dialog(context, qtbot)
     fill_custom_profile(qtbot, dialog, "enterprise")
     click(qtbot, dialog.form.save_button)
     qtbot.waitUntil(lambda: "API key was not stored" in dialog.form.error_label.text())
@@ -318,8 +318,8 @@ def test_profiles_dialog_without_a_keyring_offers_the_variable(
     assert_no_key_in_files(composer_home)
 
 
-def test_profiles_dialog_tests_the_local_profile(qtbot) -> None:
-    dialog = profiles_dialog(qtbot)
+def test_profiles_dialog_tests_the_local_profile(context, qtbot) -> None:
+    dialog = profiles_dialog(context, qtbot)
     click_row(qtbot, dialog.table, column(dialog.table, 0).index("local"))
     with qtbot.waitSignal(dialog.tested, timeout=30000) as tested:
         click(qtbot, dialog.test_button)
