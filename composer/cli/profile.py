@@ -163,7 +163,7 @@ def run_add(context: Context, args: argparse.Namespace) -> int:
     key = _read_key(profile.name, args.key_stdin) if profile.needs_key else None
     # Key first: if the keyring refuses it, nothing has been written (exit 2 means that).
     if key is not None:
-        credentials.set_api_key(profile.name, key)
+        context.credentials.set_api_key(profile.name, key)
     store.add(profile, replace=args.replace)
     print(f"saved profile '{profile.name}' ({_where(profile)})")
     if key is not None:
@@ -182,7 +182,7 @@ def run_set_key(context: Context, args: argparse.Namespace) -> int:
     key = _read_key(profile.name, args.key_stdin)
     if key is None:
         raise UsageError("standard input is not a terminal: pipe the key in with --key-stdin")
-    credentials.set_api_key(profile.name, key)
+    context.credentials.set_api_key(profile.name, key)
     print(f"API key for profile '{profile.name}' stored in the system keyring")
     return EXIT_OK
 
@@ -194,8 +194,8 @@ def _where(p: Profile) -> str:
     return f"{p.host}:{p.port}"
 
 
-def _status(profile: Profile) -> str:
-    return credentials.key_status(profile.name) if profile.needs_key else "not needed"
+def _status(context: Context, profile: Profile) -> str:
+    return context.credentials.key_status(profile.name) if profile.needs_key else "not needed"
 
 
 def run_list(context: Context, args: argparse.Namespace) -> int:
@@ -208,7 +208,7 @@ def run_list(context: Context, args: argparse.Namespace) -> int:
     widths = [max([len(r[i]) for r in rows], default=0) for i in range(4)]
     for row, p in zip(rows, profiles, strict=True):
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        print(f"{cells}  key: {_status(p)}")
+        print(f"{cells}  key: {_status(context, p)}")
     return EXIT_OK
 
 
@@ -231,7 +231,7 @@ def run_show(context: Context, args: argparse.Namespace) -> int:
         ("workspace", p.workspace or "-"),
         ("from", p.default_from or "-"),
         ("default", "yes" if store.default_name == p.name else "no"),
-        ("api key", _status(p)),
+        ("api key", _status(context, p)),
     ]
     if p.preset.note:
         lines.append(("note", p.preset.note))
@@ -246,7 +246,7 @@ def run_remove(context: Context, args: argparse.Namespace) -> int:
     removed_key = False
     if profile.needs_key:
         try:
-            removed_key = credentials.delete_api_key(profile.name)
+            removed_key = context.credentials.delete_api_key(profile.name)
         except CredentialsError as exc:
             # Still remove the profile (that is what was asked), but say the key may remain.
             print(
