@@ -24,8 +24,3 @@ def test_each_profile_is_tested_over_its_own_protocol(context, api: str, login_s
     sandbox = context.sandbox / "new"
     assert not sandbox.exists() or not any(sandbox.iterdir())  # nothing was sent
 
-
-def test_the_window_uses_the_same_function() -> None:
-    import composer.gui.dialogs_profiles as dialog
-
-    assert dialog.test_profile is check_profile  # not a copy of its own (it probed over SMTP)
