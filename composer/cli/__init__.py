@@ -11,6 +11,9 @@ Exit codes are part of the contract (scripts rely on them):
 No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
 line on stderr naming the flag, file or field; what every command's input must be (UTF-8 text,
 finite positive durations, regular files of bounded size, sendable JSON) is in ``args.py``.
+
+Every command's handler takes ``(context, args)``: the one ``Context`` ``main`` makes
+(composer.app.context: the folders, the stores, the keys), never a global of its own.
 """
 
 from __future__ import annotations

@@ -12,10 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from composer.app.context import Context
 from composer.cli import UsageError
+
+if TYPE_CHECKING:  # the transport is imported when a send starts, not to parse flags
+    from composer.transport.profiles import Profile
+    from composer.transport.sender import SendOptions
 
 __all__ = [
     "add_connection_arguments",
@@ -120,7 +124,7 @@ def check_api_args(args: argparse.Namespace, api: str) -> None:
         raise UsageError("--api-url: is the REST API's address; add --api rest")
 
 
-def profile_from_args(context: Context, args: argparse.Namespace) -> Any:
+def profile_from_args(context: Context, args: argparse.Namespace) -> Profile:
     """The profile the connection flags describe."""
     from composer.app.connect import choose_profile
 
@@ -139,7 +143,7 @@ def profile_from_args(context: Context, args: argparse.Namespace) -> Any:
     )
 
 
-def send_options(args: argparse.Namespace) -> Any:
+def send_options(args: argparse.Namespace) -> SendOptions:
     from composer.transport.sender import SendOptions
 
     return SendOptions(retries=args.retries, retry_delay=args.retry_delay)
