@@ -31,7 +31,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 MESSAGES = 50
 KINDS = ("held MAIL", "held DATA", "after reply", "after line", "at the final dot")
@@ -68,7 +70,7 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=child_env(home),
+            env=child_env(home, GOOD_KEY),
         )
         server.handler.victim = proc.pid
         watchdog = threading.Timer(120, proc.kill)
@@ -102,14 +104,14 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
                 [*composer_command(), "outbox", "--json"],
                 capture_output=True,
                 text=True,
-                env=child_env(home),
+                env=child_env(home, GOOD_KEY),
                 timeout=60,
             ).stdout
         )
         rerun_refused = None
         if held["pending"] or held["unknown"]:
             rerun = subprocess.run(
-                command, capture_output=True, text=True, env=child_env(home), timeout=120
+                command, capture_output=True, text=True, env=child_env(home, GOOD_KEY), timeout=120
             )
             rerun_refused = (
                 rerun.returncode == 2
@@ -120,7 +122,7 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
             [*composer_command(), "outbox", "resume", *server.connection_args()],
             capture_output=True,
             text=True,
-            env=child_env(home),
+            env=child_env(home, GOOD_KEY),
             timeout=120,
         )
         assert resume.returncode in (0, 4), resume.stderr
@@ -128,7 +130,7 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
             [*composer_command(), "outbox", "--json"],
             capture_output=True,
             text=True,
-            env=child_env(home),
+            env=child_env(home, GOOD_KEY),
             timeout=60,
         )
         state = json.loads(listing.stdout)

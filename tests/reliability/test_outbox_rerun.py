@@ -16,7 +16,9 @@ import subprocess
 import threading
 from pathlib import Path
 
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 SEEDS = 12
 HELD_AT = 6  # the 6th MAIL FROM is held: 5 messages have gone out
@@ -24,7 +26,7 @@ HELD_AT = 6  # the 6th MAIL FROM is held: 5 messages have gone out
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*composer_command(), *args], capture_output=True, text=True, env=child_env(home),
+        [*composer_command(), *args], capture_output=True, text=True, env=child_env(home, GOOD_KEY),
         timeout=120,
     )  # fmt: skip
 
@@ -47,7 +49,8 @@ def test_the_rerun_after_a_kill_refuses_and_resume_sends_only_the_rest(tmp_path:
         args = [*send, *server.connection_args()]
         proc = subprocess.Popen(
             [*composer_command(), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(home),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=child_env(home, GOOD_KEY),
         )  # fmt: skip
         watchdog = threading.Timer(60, proc.kill)
         watchdog.start()

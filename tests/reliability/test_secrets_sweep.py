@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_common import GOOD_KEY, GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 
 def needles() -> list[bytes]:
@@ -51,7 +53,7 @@ class _FakeWorker:
 
 def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
     home = tmp / "home"
-    env = child_env(home)
+    env = child_env(home, GOOD_KEY)
     body = tmp / "body.md"
     body.write_text("# Hello\n\nA line.\n", encoding="utf-8")
     emls = tmp / "emls"

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from restserver import GOOD_KEY, FaultApi, api_errors, wait_for_port
+from support.cli import composer_command
+from support.http_faults import GOOD_KEY, FaultApi, api_errors
+from support.net import free_port, wait_for_port
 
 KEY_ENV = {"COMPOSER_API_KEY": GOOD_KEY, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -89,19 +91,10 @@ def test_the_json_report_names_the_api_and_the_id(run_composer, body: Path) -> N
 def test_composer_relay_serves_the_http_endpoint_too(
     run_composer, body: Path, tmp_path: Path
 ) -> None:
-    import socket
-
-    ports = []
-    for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
-    smtp_port, http_port = ports
-    script = Path(sys.executable).parent / "composer"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "composer"]
+    smtp_port, http_port = free_port(), free_port()
     maildir = tmp_path / "relay-box"
     proc = subprocess.Popen(
-        [*cmd, "relay", "--port", str(smtp_port), "--http-port", str(http_port),
+        [*composer_command(), "relay", "--port", str(smtp_port), "--http-port", str(http_port),
          "--maildir", str(maildir)],
         stderr=subprocess.PIPE,
     )  # fmt: skip

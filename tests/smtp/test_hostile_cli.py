@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from hostile_peer import Drip, Endless, HostilePeer, Raw
+from support.smtp_hostile import Drip, Endless, HostilePeer, Raw
 
 KEY = "k3y-hostile-cli"
 ENV = {"COMPOSER_API_KEY": KEY}

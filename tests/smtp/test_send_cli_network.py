@@ -8,7 +8,7 @@ import mailbox
 from pathlib import Path
 
 import pytest
-from faultserver import GOOD_KEY, USER, FaultServer
+from support.smtp_faults import GOOD_KEY, USER, FaultServer
 
 
 @pytest.fixture

@@ -1,24 +1,10 @@
-"""Drafts, messages and endpoints for the REST tests, built the way the window and
-`composer send` build them (the real build_messages, no hand-made bytes)."""
+"""Drafts and messages built the way the window and `composer send` build them (the real
+build_messages, no hand-made bytes)."""
 
 from __future__ import annotations
 
-from restserver import GOOD_KEY, FaultApi
-
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Options, Recipient
-from composer.transport.credentials import Secret
-from composer.transport.rest import RestEndpoint
-
-
-def endpoint_for(api: FaultApi, key: str = GOOD_KEY, **kw: object) -> RestEndpoint:
-    return RestEndpoint(
-        api.url,
-        Secret(key),
-        str(api.ca_file),
-        timeout=kw.pop("timeout", 5.0),  # type: ignore[arg-type]
-        final_timeout=kw.pop("final_timeout", 5.0),  # type: ignore[arg-type]
-    )
 
 
 def draft(**changes: object) -> Draft:

@@ -13,16 +13,13 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import subprocess
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 import trustme
 
 GOOD_KEY = "rest-test-key-5b2e9c"
@@ -215,21 +212,3 @@ class FaultApi:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join()
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], within: float = 60) -> None:
-    """Connect attempts until one succeeds, the process dies, or the deadline passes."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                pytest.fail(f"nothing listened on {port} within {within}s")
-        try:
-            proc.wait(timeout=0.05)  # paces the loop and notices an early exit
-        except subprocess.TimeoutExpired:
-            continue
-        assert proc.stderr is not None
-        pytest.fail(f"the process exited with {proc.returncode}: {proc.stderr.read()!r}")

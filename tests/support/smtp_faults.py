@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import ssl
 import threading
 from collections import Counter, defaultdict, deque
@@ -23,6 +22,8 @@ from pathlib import Path
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from support.net import free_port
 
 USER = "SMTP_Injection"
 GOOD_KEY = "test-key-3f9a"
@@ -143,12 +144,6 @@ class _Controller(Controller):
 
     def factory(self):
         return _SMTP(self.handler, owner=self._fault_owner, **self.SMTP_kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FaultServer:
