@@ -4,7 +4,6 @@ history, a real local relay over SMTP and a real keyring backend class kept in m
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,9 +11,9 @@ import keyring
 import keyring.backend
 import keyring.backends.null
 import keyring.errors
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
+from support.keyrings import MemoryKeyring
 
 from composer.core.build import build_message
 from composer.core.draft import Draft, Recipient
@@ -27,47 +26,6 @@ from composer.store.paths import app_paths
 from composer.transport.profiles import ProfileStore
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend class, kept in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("not found") from None
-
-
-@pytest.fixture
-def use_keyring() -> Iterator:
-    previous = keyring.get_keyring()
-
-    def use(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
-        keyring.set_keyring(backend)
-        return backend
-
-    try:
-        yield use
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def memory(use_keyring) -> MemoryKeyring:
-    return use_keyring(MemoryKeyring())
 
 
 def open_dialog(qtbot, dialog: QDialog) -> QDialog:
@@ -252,7 +210,7 @@ def fill_custom_profile(qtbot, dialog: ProfilesDialog, name: str) -> None:
 
 
 def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
-    qtbot, memory: MemoryKeyring, composer_home: Path
+    qtbot, memory_keyring: MemoryKeyring, composer_home: Path
 ) -> None:
     dialog = profiles_dialog(qtbot)
     assert column(dialog.table, 0) == ["local"]
@@ -266,7 +224,7 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
     assert (saved.provider.value, saved.host, saved.port) == ("custom", "smtp.acme.example", 2525)
     assert (saved.subaccount, saved.default_from, saved.tls) == ("123", "Ann <ann@acme.example>",
                                                                  True)  # fmt: skip
-    assert memory.entries == {("composer-mail", "enterprise"): KEY}
+    assert memory_keyring.entries == {("composer-mail", "enterprise"): KEY}
     assert_no_key_in_files(composer_home)
     assert dialog.form.key_edit.text() == ""
     row = column(dialog.table, 0).index("enterprise")
@@ -281,11 +239,13 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
         click(qtbot, dialog.remove_button)
     idle(qtbot, dialog)
     assert "enterprise" not in ProfileStore()
-    assert memory.entries == {}
+    assert memory_keyring.entries == {}
     assert column(dialog.table, 0) == ["local"]
 
 
-def test_profiles_dialog_names_the_field_that_is_wrong(qtbot, memory: MemoryKeyring) -> None:
+def test_profiles_dialog_names_the_field_that_is_wrong(
+    qtbot, memory_keyring: MemoryKeyring
+) -> None:
     dialog = profiles_dialog(qtbot)
     click(qtbot, dialog.add_button)
     form = dialog.form
