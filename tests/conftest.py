@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from support import cli
 from support.keyrings import Backend, MemoryKeyring, using_keyring
+from support.net import ConnectionCounter
 
 # Tests only: the app itself never disables the QtWebEngine sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -49,6 +50,13 @@ def memory_keyring(use_keyring: Callable[[Backend], Backend]) -> MemoryKeyring:
     backend = MemoryKeyring()
     use_keyring(backend)
     return backend
+
+
+@pytest.fixture
+def listener() -> Iterator[ConnectionCounter]:
+    """A loopback port that counts every connection made to it (none is the usual hope)."""
+    with ConnectionCounter() as counter:
+        yield counter
 
 
 @pytest.fixture
