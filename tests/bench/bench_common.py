@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
 REPO = HERE.parents[1]
 TEMPLATES = (REPO / ".." / "shared" / "templates").resolve()
 

@@ -1,7 +1,7 @@
 """Keystroke → preview painted, next to a bare QWebEngineView repainting the same HTML; the
 UI-thread stall during a typing burst; and how preview latency grows with template size.
 
-    .venv/bin/python tests/bench/bench_preview.py [--keys 12] [--burst 200] [--json out.json]
+    cd tests && ../.venv/bin/python -m bench.bench_preview [--keys 12] [--burst 200] [--json F]
 
 One process, headless Qt (offscreen unless QT_QPA_PLATFORM says otherwise). For each real
 template and each engine (premailer, css-inline) the window shows the template as an HTML body
@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_common as bc
+from bench import bench_common as bc
 
 bc.qt_env()
 bc.keep_none_alive()
