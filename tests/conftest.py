@@ -39,6 +39,15 @@ def run_composer(composer_home: Path, tmp_path: Path) -> Callable[..., cli.Resul
 
 
 @pytest.fixture
+def window(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """The main window, shown; at teardown no background task or send thread may be left."""
+    from support.gui import main_window  # here, not above: only window tests import Qt
+
+    with main_window(qtbot, monkeypatch) as w:
+        yield w
+
+
+@pytest.fixture
 def use_keyring() -> Iterator[Callable[[Backend], Backend]]:
     """``use_keyring(backend)`` makes it the keyring for this test only."""
     with using_keyring() as use:

@@ -13,6 +13,7 @@ import keyring.backends.null
 import keyring.errors
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
+from support.gui import on_screen
 from support.keyrings import MemoryKeyring
 
 from composer.core.build import build_message
@@ -26,13 +27,6 @@ from composer.store.paths import app_paths
 from composer.transport.profiles import ProfileStore
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-
-
-def open_dialog(qtbot, dialog: QDialog) -> QDialog:
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
 
 
 def idle(qtbot, dialog: QDialog) -> None:
@@ -90,7 +84,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
                          error="the connection dropped after the final '.'")  # fmt: skip
         history.record(profile="prod", host="smtp.sparkpostmail.com", subject="News",
                        result=unknown)  # fmt: skip
-    dialog = open_dialog(qtbot, HistoryDialog(None, history_path=path))
+    dialog = on_screen(qtbot, HistoryDialog(None, history_path=path))
     assert dialog.objectName() == "historyDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
     table = dialog.table
@@ -118,7 +112,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
 
 
 def test_history_dialog_without_any_send(qtbot, composer_home: Path) -> None:
-    dialog = open_dialog(qtbot, HistoryDialog(None))
+    dialog = on_screen(qtbot, HistoryDialog(None))
     qtbot.waitUntil(lambda: "Nothing sent yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     assert not app_paths().history_db.exists()  # looking does not create a database
@@ -145,7 +139,7 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
         )
         assert refused == {}
 
-    dialog = open_dialog(qtbot, SandboxDialog(None))
+    dialog = on_screen(qtbot, SandboxDialog(None))
     assert dialog.objectName() == "sandboxDialog"
     table = dialog.table
     qtbot.waitUntil(lambda: table.rowCount() == 3)
@@ -175,7 +169,7 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
 
 
 def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> None:
-    dialog = open_dialog(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
+    dialog = on_screen(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
     qtbot.waitUntil(lambda: "Nothing delivered yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     idle(qtbot, dialog)
@@ -185,7 +179,7 @@ def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> Non
 
 
 def profiles_dialog(qtbot) -> ProfilesDialog:
-    dialog = open_dialog(qtbot, ProfilesDialog(None))
+    dialog = on_screen(qtbot, ProfilesDialog(None))
     assert dialog.objectName() == "profilesDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 1)
     return dialog
@@ -300,7 +294,7 @@ def test_recovery_dialog_returns_the_drafts_to_recover(qtbot, tmp_path: Path) ->
     store.autosave("first", Draft(subject="First"), None)
     store.autosave("second", Draft(subject="Second"), "/home/ann/second.json")
     recovered = store.recoverable()
-    dialog = open_dialog(qtbot, RecoveryDialog(None, recovered))
+    dialog = on_screen(qtbot, RecoveryDialog(None, recovered))
     assert dialog.findChild(QRadioButton, "recover_first").isChecked()  # recover is the default
     click(qtbot, dialog.findChild(QRadioButton, "discard_first"))
     click(qtbot, dialog.findChild(QPushButton, "continueButton"))

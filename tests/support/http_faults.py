@@ -22,6 +22,8 @@ from typing import Any
 
 import trustme
 
+from support.net import tls_server_context
+
 GOOD_KEY = "rest-test-key-5b2e9c"
 
 
@@ -174,8 +176,7 @@ class FaultApi:
         ca.cert_pem.write_to_path(self.ca_file)
         self.context: ssl.SSLContext | None = None
         if tls:
-            self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ca.issue_cert(*cert_hosts).configure_cert(self.context)
+            self.context = tls_server_context(ca, cert_hosts)
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self
         self.port = self.server.server_address[1]

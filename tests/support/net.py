@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
 import pytest
+import trustme
 
 
 def free_port() -> int:
@@ -18,6 +20,15 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def tls_server_context(
+    ca: trustme.CA, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+) -> ssl.SSLContext:
+    """A server-side TLS context with a certificate from ``ca`` for ``hosts``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*hosts).configure_cert(context)
+    return context
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, within: float = 60) -> None:

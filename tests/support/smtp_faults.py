@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import ssl
 import threading
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-from support.net import free_port
+from support.net import free_port, tls_server_context
 
 USER = "SMTP_Injection"
 GOOD_KEY = "test-key-3f9a"
@@ -174,9 +173,7 @@ class FaultServer:
             timeout=idle_timeout,
         )
         if tls:
-            cert = ca.issue_cert(*cert_hosts)
-            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            cert.configure_cert(ctx)
+            ctx = tls_server_context(ca, cert_hosts)
             kwargs.update(tls_context=ctx, require_starttls=True, auth_require_tls=True)
         else:
             kwargs.update(auth_require_tls=False)

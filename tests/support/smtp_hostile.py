@@ -30,6 +30,8 @@ from typing import Union
 
 import trustme
 
+from support.net import tls_server_context
+
 
 @dataclass(frozen=True)
 class Endless:
@@ -122,8 +124,7 @@ class HostilePeer:
         self.port = self._listener.getsockname()[1]
         self._ctx: ssl.SSLContext | None = None
         if self.ca is not None:
-            self._ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(self._ctx)
+            self._ctx = tls_server_context(self.ca)
 
     # --- what a test reads -----------------------------------------------------------------
 
