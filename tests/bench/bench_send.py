@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import trustme
-from support.cli import composer_command
+from support.cli import composer_command, send_args
 from support.net import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -76,26 +76,9 @@ def main() -> None:
     seeds = tmp / "seeds.txt"
     seeds.write_text("".join(f"seed{i}@example.com\n" for i in range(args.seeds)))
     env = {**os.environ, "COMPOSER_API_KEY": "bench-key", "COMPOSER_HOME": str(tmp / "home")}
-    base = [
-        *composer_command(),
-        "send",
-        "--from",
-        "ann@example.com",
-        "--seed-list",
-        str(seeds),
-        "--subject",
-        "Bench",
-        "--markdown",
-        str(body),
-        "--provider",
-        "custom",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ca-file",
-        str(tmp / "ca.pem"),
-    ]
+    connection = ["--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                  "--ca-file", str(tmp / "ca.pem")]  # fmt: skip
+    base = [*composer_command(), *send_args(body, *connection, seeds=seeds, subject="Bench")]
 
     # The same bytes for raw smtplib: build them once with --dry-run --eml.
     subprocess.run(

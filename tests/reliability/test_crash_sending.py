@@ -26,12 +26,11 @@ import json
 import os
 import random
 import subprocess
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from support.cli import child_env, composer_command
+from support.cli import child_env, composer_command, send_args, watched
 from support.smtp_faults import GOOD_KEY
 from support.smtp_gated import GatedServer
 
@@ -54,28 +53,12 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
     with GatedServer(tmp, gate=gate, kill_at=kill_at) as server:
         command = [
             *composer_command(),
-            "send",
-            "--from",
-            "ann@example.com",
-            "--seed-list",
-            str(seeds),
-            "--subject",
-            "crash test",
-            "--text",
-            str(body),
-            *server.connection_args(),
+            *send_args(
+                body, *server.connection_args(), seeds=seeds, subject="crash test", kind="--text"
+            ),
         ]
-        proc = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=child_env(home, GOOD_KEY),
-        )
-        server.handler.victim = proc.pid
-        watchdog = threading.Timer(120, proc.kill)
-        watchdog.start()
-        try:
+        with watched(command, within=120, env=child_env(home, GOOD_KEY)) as proc:
+            server.handler.victim = proc.pid
             if kind == "after line":
                 assert proc.stdout is not None
                 for _ in range(n):
@@ -91,13 +74,7 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
                         break
             proc.kill()  # SIGKILL
             proc.wait(timeout=30)
-        finally:
-            watchdog.cancel()
-            server.handler.release.set()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.communicate()
+        server.handler.release.set()
         before = server.deliveries()
         held = json.loads(
             subprocess.run(

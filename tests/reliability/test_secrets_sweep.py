@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.cli import child_env, composer_command
+from support.cli import child_env, composer_command, send_args
 from support.smtp_faults import GOOD_KEY
 from support.smtp_gated import GatedServer
 
@@ -74,16 +74,7 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
     try:
         with GatedServer(tmp) as server:
             conn = server.connection_args()
-            msg = [
-                "--from",
-                "ann@example.com",
-                "--to",
-                "bob@example.com",
-                "--subject",
-                "Hi",
-                "--markdown",
-                str(body),
-            ]
+            send = send_args(body)
             runs = [
                 [
                     "profile",
@@ -103,14 +94,13 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
                 ["profile", "show", "relay"],
                 ["profile", "test", "relay"],
                 ["--debug", "profile", "test", "relay"],
-                ["send", *msg, "--dry-run"],
-                ["send", *msg, "--dry-run", "--json", "--eml", str(emls / "dry.eml")],
-                ["send", *msg, *conn, "--json", "--eml", str(emls / "sent.eml")],
-                ["--debug", "send", *msg, "--profile", "relay", "--timeout", "5"],
+                [*send, "--dry-run"],
+                [*send, "--dry-run", "--json", "--eml", str(emls / "dry.eml")],
+                [*send, *conn, "--json", "--eml", str(emls / "sent.eml")],
+                ["--debug", *send, "--profile", "relay", "--timeout", "5"],
                 [
                     "--debug",
-                    "send",
-                    *msg,
+                    *send,
                     "--provider",
                     "custom",
                     "--host",

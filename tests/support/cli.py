@@ -7,9 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 
 def composer_command() -> list[str]:
@@ -51,6 +54,24 @@ def run_composer(
     )
 
 
+@contextmanager
+def watched(command: list[str], *, within: float, **popen: Any) -> Iterator[subprocess.Popen]:
+    """A child with text pipes on stdout and stderr (``popen`` adds to them, e.g. ``env``,
+    ``stdin``), SIGKILLed after ``within`` seconds whatever the test does (a hung child fails
+    the test, never hangs it), and killed and reaped when the block ends."""
+    pipes: dict[str, Any] = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, **pipes, **popen)
+    watchdog = threading.Timer(within, proc.kill)
+    watchdog.start()
+    try:
+        yield proc
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
 def child_env(home: Path, key: str) -> dict[str, str]:
     """The environment of a ``composer`` child with its own home and the API key to use."""
     return {
@@ -61,16 +82,18 @@ def child_env(home: Path, key: str) -> dict[str, str]:
     }
 
 
-def message_args(
+def send_args(
     body: Path,
-    *,
+    *extra: str,
     sender: str = "ann@example.com",
     to: str = "bob@example.com",
+    seeds: Path | None = None,
     subject: str = "Hi",
     kind: str = "--markdown",
 ) -> list[str]:
-    """``--from … --to … --subject … --markdown BODY``: the message part of ``composer send``."""
-    return ["--from", sender, "--to", to, "--subject", subject, kind, str(body)]
+    """``send --from … --to … (or --seed-list FILE) --subject … --markdown BODY`` + ``extra``."""
+    recipients = ["--seed-list", str(seeds)] if seeds is not None else ["--to", to]
+    return ["send", "--from", sender, *recipients, "--subject", subject, kind, str(body), *extra]
 
 
 class _Server(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Options, Recipient
+from composer.core.validate import Severity, validate
 
 
 def draft(**changes: object) -> Draft:
@@ -32,3 +33,32 @@ def full_draft() -> Draft:
 
 def messages(d: Draft | None = None, **kw: object) -> list[OutgoingMessage]:
     return build_messages(d or draft(), **kw)  # type: ignore[arg-type]
+
+
+def ok_draft(**changes: object) -> Draft:
+    """The smallest draft that validates: From, one To, a Subject and a one-word body."""
+    base: dict[str, object] = dict(
+        from_addr=Recipient("ann@example.com", "Ann"),
+        to=[Recipient("bob@example.com")],
+        subject="Hello",
+        body="Hi",
+    )
+    base.update(changes)
+    return Draft(**base)  # type: ignore[arg-type]
+
+
+def hello_draft(**changes: object) -> Draft:
+    """A valid Markdown draft with a link: where the build and fan-out tests start."""
+    base: dict[str, object] = dict(
+        from_addr=Recipient("ann@example.com", "Ann"),
+        to=[Recipient("bob@example.com", "Bob")],
+        subject="Hello",
+        body="# Hi\n\nSee [the site](https://example.com/x).",
+    )
+    base.update(changes)
+    return Draft(**base)  # type: ignore[arg-type]
+
+
+def problems(draft: Draft, severity: Severity = Severity.ERROR) -> dict[str, str]:
+    """What validate() says about ``draft`` at ``severity``, by field."""
+    return {p.field: p.message for p in validate(draft) if p.severity is severity}
