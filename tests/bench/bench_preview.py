@@ -34,7 +34,6 @@ from PySide6.QtWebEngineCore import QWebEngineScript  # noqa: E402
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from composer.core.draft import BodyFormat, Draft, Options, Recipient  # noqa: E402
 from composer.gui.preview import register_preview_scheme  # noqa: E402
 
 ENGINES = ("premailer", "css-inline")
@@ -64,18 +63,6 @@ def wait(pred, timeout: float = 30.0) -> bool:
 def laid_out(page, done: dict) -> None:
     """Ask the page for its layout; record the time the answer comes back."""
     page.runJavaScript(LAYOUT_JS, APP_WORLD, lambda _r: done.__setitem__("t1", time.perf_counter()))
-
-
-def make_draft(html: str, engine: str) -> Draft:
-    return Draft(
-        from_addr=Recipient("ann@example.com"),
-        to=[Recipient("bob@example.com")],
-        subject="Bench",
-        body=html,
-        body_format=BodyFormat.HTML,
-        options=Options(inline_css=True),
-        inline_engine=engine,
-    )
 
 
 class Bench:
@@ -108,7 +95,7 @@ class Bench:
 
     def load(self, html: str, engine: str) -> int:
         """Show a template; returns the editor position where characters are typed."""
-        self.w._load(make_draft(html, engine), None)
+        self.w._load(bc.make_draft(html, engine), None)
         assert wait(lambda: self.caught_up() and self.web.last_load_ok, 120), "no first preview"
         wait(lambda: False, 0.3)  # settle
         lower = html.lower()

@@ -89,20 +89,7 @@ def child(mode: str, template: str | None) -> None:
                     if html is None:
                         ready()
                         return
-                    from composer.core.draft import BodyFormat, Draft, Options, Recipient
-
-                    win._load(
-                        Draft(
-                            from_addr=Recipient("ann@example.com"),
-                            to=[Recipient("bob@example.com")],
-                            subject="Bench",
-                            body=html,
-                            body_format=BodyFormat.HTML,
-                            options=Options(inline_css=True),
-                            inline_engine="css-inline",
-                        ),
-                        None,
-                    )
+                    win._load(bc.make_draft(html, "css-inline"), None)
                 elif win.preview_generation == win.model.generation and not seen.get("done"):
                     seen["done"] = True
                     ready()

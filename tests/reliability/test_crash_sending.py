@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import child_env, composer_command, send_args, watched
+from support.sizes import quick_then_full
 from support.smtp_faults import GOOD_KEY
 from support.smtp_gated import GatedServer
 
@@ -181,23 +182,8 @@ def run_crash_sending(tmp_path: Path, rounds: int) -> dict[str, object]:
     return figures
 
 
-# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1; it is
-# skipped even when a CI's own -m replaces the default "not slow".
-@pytest.mark.parametrize(
-    "rounds",
-    [
-        4,
-        pytest.param(
-            int(os.environ.get("CRASH_SEND_ROUNDS", "20")),
-            marks=[
-                pytest.mark.slow,
-                pytest.mark.skipif(
-                    not os.environ.get("COMPOSER_SLOW_TESTS"), reason="full size: run_all.py"
-                ),
-            ],
-        ),
-    ],
-)
+# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1.
+@pytest.mark.parametrize("rounds", quick_then_full(4, "CRASH_SEND_ROUNDS", 20))
 def test_kill_minus_nine_while_sending_loses_nothing(tmp_path: Path, rounds: int) -> None:
     figures = run_crash_sending(tmp_path, rounds)
     assert figures["problems"] == []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.cli import child_env, composer_command, send_args
+from support.cli import child_env, composer_command, profile_add_args, send_args
 from support.smtp_faults import GOOD_KEY
 from support.smtp_gated import GatedServer
 
@@ -76,20 +76,7 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
             conn = server.connection_args()
             send = send_args(body)
             runs = [
-                [
-                    "profile",
-                    "add",
-                    "relay",
-                    "--provider",
-                    "custom",
-                    "--host",
-                    server.host,
-                    "--port",
-                    str(server.port),
-                    "--no-tls",
-                    "--from",
-                    "ann@example.com",
-                ],
+                profile_add_args(server, "--no-tls", "--from", "ann@example.com"),
                 ["profile", "list"],
                 ["profile", "show", "relay"],
                 ["profile", "test", "relay"],

@@ -8,7 +8,7 @@ import mailbox
 from pathlib import Path
 
 import pytest
-from support.cli import connection_args, send_args
+from support.cli import connection_args, profile_add_args, send_args
 from support.smtp_faults import GOOD_KEY, USER, FaultServer
 
 
@@ -152,17 +152,7 @@ def test_auth_user_carries_the_subaccount(run_composer, server: FaultServer, bod
 
 
 def test_profile_test_reports_each_step(run_composer, server: FaultServer) -> None:
-    add = run_composer(
-        "profile",
-        "add",
-        "relay",
-        "--provider",
-        "custom",
-        "--host",
-        server.host,
-        "--port",
-        str(server.port),
-    )
+    add = run_composer(*profile_add_args(server))
     assert add.code == 0, add.err
     ok = run_composer("profile", "test", "relay", "--ca-file", str(server.ca_file), env=KEY_ENV)
     assert ok.code == 0, ok.err

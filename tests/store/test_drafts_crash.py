@@ -26,6 +26,7 @@ from typing import IO
 
 import pytest
 from support.cli import watched
+from support.sizes import quick_then_full
 
 from composer.store.atomic import TMP_PREFIX, TMP_SUFFIX
 from composer.store.drafts import DraftStore
@@ -137,23 +138,8 @@ def _run_and_kill(folder: Path, mode: str, target: str) -> list[str]:
         return seen
 
 
-# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1; it is
-# skipped even when a CI's own -m replaces the default "not slow".
-@pytest.mark.parametrize(
-    "rounds",
-    [
-        ROUNDS,
-        pytest.param(
-            int(os.environ.get("CRASH_DRAFT_ROUNDS", "100")),
-            marks=[
-                pytest.mark.slow,
-                pytest.mark.skipif(
-                    not os.environ.get("COMPOSER_SLOW_TESTS"), reason="full size: run_all.py"
-                ),
-            ],
-        ),
-    ],
-)
+# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1.
+@pytest.mark.parametrize("rounds", quick_then_full(ROUNDS, "CRASH_DRAFT_ROUNDS", 100))
 def test_kill_minus_nine_never_loses_the_draft(tmp_path: Path, rounds: int) -> None:
     run_draft_crash_rounds(tmp_path, rounds)
 

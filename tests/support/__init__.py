@@ -1,17 +1,24 @@
 """Shared test parts: real servers and peers on loopback, fakes of the library kind only (a real
-keyring backend class kept in memory), and the command-line runner.
+keyring backend class kept in memory), the command-line runner and the draft factories.
 
-Importable as ``support`` from every test (pytest's ``pythonpath = ["tests"]`` in pyproject.toml)
-and from the runners in tests/reliability and tests/bench, which are run as modules from the
-tests folder (``cd tests && python -m bench.run_all``): Python puts the current folder first on
-``sys.path`` for ``-m`` exactly as pytest's setting does, so nothing edits ``sys.path``.
+How it is found, in one place each and without any file editing ``sys.path``:
+- pytest: ``pythonpath = ["tests"]`` in pyproject.toml, so every test imports ``support.…``;
+  the fixtures stay in the conftest.py files as thin wrappers over these modules.
+- the runners: ``cd tests && python -m reliability.run_all`` and ``python -m bench.bench_send``
+  (tests/bench/run_all.py starts each benchmark that way). For ``-m`` Python puts the current
+  folder first on ``sys.path``, the same folder pytest adds, so the runners import the very
+  modules the tests use, under the same names.
 
-- ``cli``          the real ``composer`` command in a subprocess (``run_composer``, ``child_env``)
-- ``net``          loopback ports: ``free_port``, ``wait_for_port``, ``ConnectionCounter``,
-                   ``started`` (servers stopped at the end, whatever happened)
+- ``cli``          the real ``composer`` command: ``run_composer``, ``watched`` children with a
+                   deadline, ``child_env``, and the ``send_args`` / ``connection_args`` lists
+- ``net``          loopback: ``free_port``, ``wait_for_port``, ``tls_server_context``,
+                   ``ConnectionCounter``, ``started`` (servers stopped at the end, always)
 - ``keyrings``     ``MemoryKeyring`` (a real keyring backend class) and ``using_keyring``
+- ``gui``          ``on_screen`` (shown and exposed) and the main window with its teardown checks
+- ``drafts``       drafts built the real way: ``ok_draft``, ``hello_draft``, ``draft``,
+                   ``messages``, and ``problems`` (validate's verdict by field)
 - ``endpoints``    SMTP and REST endpoints aimed at the servers below, with short deadlines
-- ``drafts``       drafts and messages built the real way (``build_messages``)
+- ``sizes``        the quick and the full size of the crash suites
 - ``smtp_faults``  aiosmtpd with STARTTLS and AUTH LOGIN that misbehaves on request
 - ``smtp_hostile`` a raw-socket SMTP peer that breaks the protocol itself
 - ``smtp_gated``   aiosmtpd that holds a reply (or kills the client) at a chosen moment

@@ -101,6 +101,12 @@ class _Server(Protocol):
     port: int
 
 
+def profile_add_args(server: _Server, *extra: str, name: str = "relay") -> list[str]:
+    """``profile add NAME --provider custom --host … --port …`` for a loopback server."""
+    return ["profile", "add", name, "--provider", "custom", "--host", server.host,
+            "--port", str(server.port), *extra]  # fmt: skip
+
+
 def connection_args(server: _Server, *, ca_file: Path | None = None) -> list[str]:
     """Flags aiming ``composer send`` at a loopback server, with short waits: over STARTTLS
     trusting ``ca_file`` when given, else plain (``--no-tls``, allowed on loopback only)."""
