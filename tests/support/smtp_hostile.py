@@ -1,6 +1,6 @@
 """A scripted, hostile SMTP peer: a raw-socket server on 127.0.0.1, one reply at a time.
 
-Unlike faultserver.py (a real aiosmtpd that misbehaves politely), this peer can break the
+Unlike smtp_faults.py (a real aiosmtpd that misbehaves politely), this peer can break the
 protocol itself: endless multi-line replies, replies dripped a byte at a time, garbage, codes
 outside 2xx-5xx, silence, a drop. Each phase's reply is scripted::
 
