@@ -19,6 +19,7 @@ How it is found, in one place each and without any file editing ``sys.path``:
                    ``messages``, and ``problems`` (validate's verdict by field)
 - ``endpoints``    SMTP and REST endpoints aimed at the servers below, with short deadlines
 - ``sizes``        the quick and the full size of the crash suites
+- ``threats``      tests/reliability/THREATS.md as data (its rows, cells and named tests)
 - ``smtp_faults``  aiosmtpd with STARTTLS and AUTH LOGIN that misbehaves on request
 - ``smtp_hostile`` a raw-socket SMTP peer that breaks the protocol itself
 - ``smtp_gated``   aiosmtpd that holds a reply (or kills the client) at a chosen moment
