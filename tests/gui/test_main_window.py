@@ -5,15 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from support.gui import on_screen
+
 from composer import __version__
 from composer.gui.main_window import MainWindow
 
 
 def test_main_window_opens(context, qtbot) -> None:
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = on_screen(qtbot, MainWindow(context))
     assert window.windowTitle() == f"Untitled — Composer {__version__}"
 
 
