@@ -36,9 +36,9 @@ def _check_send() -> str:
     from composer.core.draft import BodyFormat, Draft, Recipient
     from composer.relay.maildir import list_sandbox
     from composer.store.paths import app_paths
+    from composer.transport.batch import SendOptions, send_batch
     from composer.transport.connect import open_session
-    from composer.transport.profiles import Profile
-    from composer.transport.sender import SendOptions, send_batch
+    from composer.transport.profiles.store import Profile
 
     token = uuid.uuid4().hex[:12]
     draft = Draft(

@@ -200,8 +200,8 @@ def _list(outbox: Any, as_json: bool) -> int:
 def _resume(outbox: Any, args: argparse.Namespace) -> int:
     from composer.cli.send import _check_network_args, _print_result, announce, profile_from_args
     from composer.store.outbox import QUEUED, id_ranges
+    from composer.transport.batch import SendOptions
     from composer.transport.deliver import deliver
-    from composer.transport.sender import SendOptions
 
     _check_network_args(args)
     queued = outbox.sendable()

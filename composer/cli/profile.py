@@ -2,8 +2,8 @@
 
 API keys are read from a hidden prompt or from standard input (``--key-stdin``), never from a
 command-line argument: arguments end up in shell history and in ``ps`` for every user to see.
-They go to the system keyring only (composer.transport.credentials); the profiles file never
-holds one.
+They go to the system keyring only (composer.transport.profiles.credentials); the profiles
+file never holds one.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from argparse import SUPPRESS
 from typing import Any
 
 from composer.cli import EXIT_OK, UsageError
-from composer.transport import credentials
 from composer.transport.errors import CredentialsError
-from composer.transport.profiles import Profile, ProfileStore
-from composer.transport.providers import PRESETS, Provider
+from composer.transport.profiles import credentials
+from composer.transport.profiles.providers import PRESETS, Provider
+from composer.transport.profiles.store import Profile, ProfileStore
 
 __all__ = ["add_parser", "run_test"]
 
@@ -258,7 +258,7 @@ def run_test(args: argparse.Namespace) -> int:
     """Connect, STARTTLS, AUTH LOGIN, QUIT — or over REST one authenticated GET: sends
     nothing; says which step failed."""
     from composer.transport.connect import open_endpoint, open_rest_endpoint
-    from composer.transport.probe import probe, probe_rest
+    from composer.transport.smtp.probe import probe, probe_rest
 
     profile = ProfileStore().get(args.name)
     if profile.api == "rest":

@@ -486,7 +486,7 @@ def _send_for_real(
     targets: list[Path] | None,
     subst: dict[str, Any] | None,
 ) -> int:
-    from composer.transport.sender import SendOptions
+    from composer.transport.batch import SendOptions
 
     _check_network_args(args)
     profile = profile_from_args(args)

@@ -89,7 +89,7 @@ def transmissions(
 ) -> list[dict[str, Any]]:
     """Every request body, built before anything is sent: a draft REST cannot carry (archive
     recipients) fails here with exit 2, not halfway through a batch."""
-    from composer.transport.transmission import transmission
+    from composer.transport.rest.payload import transmission
 
     return [transmission(m, substitution_data=subst) for m in messages]
 

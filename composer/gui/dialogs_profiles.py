@@ -34,7 +34,7 @@ from composer.gui.dialogs_common import (
 )
 from composer.gui.dialogs_profile_form import ProfileForm
 from composer.transport.connect import open_endpoint
-from composer.transport.credentials import (
+from composer.transport.profiles.credentials import (
     ENV_VAR,
     CredentialsError,
     KeyringUnavailable,
@@ -43,8 +43,8 @@ from composer.transport.credentials import (
     keyring_problem,
     set_api_key,
 )
-from composer.transport.probe import Step, probe
-from composer.transport.profiles import Profile, ProfileError, ProfileStore
+from composer.transport.profiles.store import Profile, ProfileError, ProfileStore
+from composer.transport.smtp.probe import Step, probe
 
 __all__ = ["ProfilesDialog", "test_profile"]
 

@@ -59,7 +59,7 @@ def run_task(
 
 
 class SendWorker(QThread):
-    """Runs the one send path (``composer.transport.sender.send_batch``) off the UI thread.
+    """Runs the one send path (``composer.transport.batch.send_batch``) off the UI thread.
 
     Emits ``progress(MessageResult)`` per message and exactly one of ``done(BatchReport)`` /
     ``failed(Exception)``. ``cancel()`` stops between messages (and during a retry wait)."""

@@ -147,7 +147,7 @@ class History:
                     raise
 
     def record(self, *, profile: str, host: str, subject: str, result: Any) -> None:
-        """Record one MessageResult (composer.transport.sender) — duck-typed to keep the
+        """Record one MessageResult (composer.transport.batch) — duck-typed to keep the
         store below the transport layer. Never raises for the file: a send goes on."""
         row = (
             datetime.now(UTC).isoformat(timespec="seconds"),

@@ -501,7 +501,7 @@ class Outbox:
         )
 
     def record(self, item_id: int, result: Any) -> str:
-        """Move an item by a MessageResult (composer.transport.sender); return the new state.
+        """Move an item by a MessageResult (composer.transport.batch); return the new state.
 
         The state is the result's own status, what the person was told: a message reported
         "failed" (a refusal, retries given up, not tried after a failure that stopped the

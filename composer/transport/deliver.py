@@ -15,9 +15,9 @@ from typing import Any
 from composer.core.build import OutgoingMessage
 from composer.store.history import History
 from composer.store.outbox import Outbox, OutboxMover
+from composer.transport.batch import BatchReport, Hooks, MessageResult, SendOptions, send_batch
 from composer.transport.connect import open_session
-from composer.transport.profiles import Profile
-from composer.transport.sender import BatchReport, Hooks, MessageResult, SendOptions, send_batch
+from composer.transport.profiles.store import Profile
 
 __all__ = ["deliver"]
 

@@ -24,7 +24,7 @@ from composer.relay.server import LocalRelay
 from composer.store.drafts import DraftStore
 from composer.store.history import History
 from composer.store.paths import app_paths
-from composer.transport.profiles import ProfileStore
+from composer.transport.profiles.store import ProfileStore
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 

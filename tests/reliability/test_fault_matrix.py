@@ -16,8 +16,8 @@ from reliability_common import GOOD_KEY, USER, FaultServer
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
 from composer.store.outbox import Outbox, OutboxMover
-from composer.transport.sender import Hooks, SendOptions, send_batch
-from composer.transport.session import Endpoint, SmtpSession
+from composer.transport.batch import Hooks, SendOptions, send_batch
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 

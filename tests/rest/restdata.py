@@ -7,8 +7,8 @@ from restserver import GOOD_KEY, FaultApi
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Options, Recipient
-from composer.transport.credentials import Secret
-from composer.transport.rest import RestEndpoint
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint
 
 
 def endpoint_for(api: FaultApi, key: str = GOOD_KEY, **kw: object) -> RestEndpoint:

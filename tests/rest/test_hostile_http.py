@@ -14,10 +14,10 @@ from restdata import draft, messages
 from restserver import GOOD_KEY
 
 from composer.core.draft import Recipient
-from composer.transport.credentials import Secret
+from composer.transport.batch import BatchReport, SendOptions, send_batch
 from composer.transport.errors import OutcomeUnknown
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.sender import BatchReport, SendOptions, send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession
 
 DEADLINE = 1.5
 

@@ -11,7 +11,7 @@ from restdata import draft, full_draft, messages
 
 from composer.cli import exit_code_for
 from composer.core.draft import Recipient
-from composer.transport.transmission import PayloadError, rest_rfc822, transmission
+from composer.transport.rest.payload import PayloadError, rest_rfc822, transmission
 
 
 def header_names(data: bytes) -> list[str]:

@@ -11,10 +11,10 @@ from restdata import draft, endpoint_for, full_draft, messages
 from restserver import GOOD_KEY, FaultApi, api_errors
 
 from composer.core.draft import Recipient
-from composer.transport.credentials import Secret
+from composer.transport.batch import BatchReport, Hooks, SendOptions, send_batch
 from composer.transport.errors import ConnectError, TLSError
-from composer.transport.rest import RestEndpoint, RestSession, _peer_closed
-from composer.transport.sender import BatchReport, Hooks, SendOptions, send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession, _peer_closed
 
 
 def run(api: FaultApi, count: int = 1, key: str = GOOD_KEY, **kw: Any) -> BatchReport:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from faultserver import GOOD_KEY, USER, FaultServer, free_port
 
-from composer.transport.probe import probe
-from composer.transport.session import Endpoint
+from composer.transport.smtp.probe import probe
+from composer.transport.smtp.session import Endpoint
 
 
 def ep(server: FaultServer, **kw) -> Endpoint:

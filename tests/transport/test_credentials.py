@@ -16,8 +16,9 @@ import keyring.errors
 import pytest
 
 from composer.cli import exit_code_for
-from composer.transport import credentials
-from composer.transport.credentials import (
+from composer.transport.errors import CredentialsError
+from composer.transport.profiles import credentials
+from composer.transport.profiles.credentials import (
     KeyringUnavailable,
     Secret,
     delete_api_key,
@@ -25,7 +26,6 @@ from composer.transport.credentials import (
     key_status,
     set_api_key,
 )
-from composer.transport.errors import CredentialsError
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 

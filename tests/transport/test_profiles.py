@@ -13,15 +13,15 @@ import pytest
 
 from composer.cli import exit_code_for
 from composer.store.paths import app_paths
-from composer.transport import credentials
-from composer.transport.profiles import (
+from composer.transport.profiles import credentials
+from composer.transport.profiles.providers import Provider
+from composer.transport.profiles.store import (
     LOCAL_PROFILE,
     Profile,
     ProfileError,
     ProfileFileError,
     ProfileStore,
 )
-from composer.transport.providers import Provider
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

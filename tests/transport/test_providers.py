@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from composer.cli import exit_code_for
-from composer.transport.credentials import Secret
-from composer.transport.providers import (
+from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.providers import (
     PRESETS,
     ProfileError,
     Provider,

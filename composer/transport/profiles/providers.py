@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from composer.core.errors import ComposerError
 
 if TYPE_CHECKING:
-    from composer.transport.credentials import Secret
+    from composer.transport.profiles.credentials import Secret
 
 __all__ = [
     "PRESETS",

@@ -28,8 +28,6 @@ from urllib.parse import urlsplit
 
 from composer import __version__
 from composer.core.build import OutgoingMessage
-from composer.transport.apierrors import api_error, describe_errors, printable
-from composer.transport.credentials import Secret
 from composer.transport.errors import (
     ConnectError,
     OutcomeUnknown,
@@ -37,10 +35,12 @@ from composer.transport.errors import (
     TLSError,
     TransientError,
 )
-from composer.transport.httpreply import ReplyError, read_reply
-from composer.transport.providers import is_loopback
-from composer.transport.session import Delivery
-from composer.transport.transmission import PayloadError, transmission
+from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.providers import is_loopback
+from composer.transport.rest.payload import PayloadError, transmission
+from composer.transport.rest.replies import api_error, describe_errors, printable
+from composer.transport.rest.wire import ReplyError, read_reply
+from composer.transport.smtp.session import Delivery
 
 __all__ = ["RestEndpoint", "RestSession"]
 

@@ -36,7 +36,7 @@ from composer.transport.errors import (
     TransientError,
     TransportError,
 )
-from composer.transport.session import Delivery, Endpoint, SetupFailed, SmtpSession
+from composer.transport.smtp.session import Delivery, Endpoint, SetupFailed, SmtpSession
 
 log = logging.getLogger(__name__)
 

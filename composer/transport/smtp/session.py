@@ -43,7 +43,7 @@ from composer.transport.errors import (
     TransientError,
     TransportError,
 )
-from composer.transport.smtpwire import BoundedSMTP, PeerProtocolError, ReplyError, reply_class
+from composer.transport.smtp.wire import BoundedSMTP, PeerProtocolError, ReplyError, reply_class
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def protocol_error(host: str, stage: str, what: str) -> PeerProtocolError:
 
 def reply_error(code: int, text: str, stage: str) -> TransportError:
     """Map one SMTP reply to the error a person can act on."""
-    from composer.transport.replies import explain
+    from composer.transport.smtp.replies import explain
 
     message, field_name = explain(code, text, stage)
     if code == 535:

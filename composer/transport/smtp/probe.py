@@ -12,10 +12,10 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 
-from composer.transport.apierrors import api_error
 from composer.transport.errors import AuthFailed, ConnectError, TLSError, TransportError
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.session import Endpoint, SmtpSession
+from composer.transport.rest.replies import api_error
+from composer.transport.rest.session import RestEndpoint, RestSession
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 STEPS = ("connect", "STARTTLS", "AUTH LOGIN")
 REST_STEPS = ("connect", "TLS", "API URL", "API key")

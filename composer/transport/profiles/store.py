@@ -33,7 +33,7 @@ from composer.core.draft import parse_recipient
 from composer.core.errors import ComposerError
 from composer.store.atomic import atomic_write_text
 from composer.store.paths import app_paths
-from composer.transport.providers import (
+from composer.transport.profiles.providers import (
     PRESETS,
     Preset,
     ProfileError,
@@ -43,7 +43,7 @@ from composer.transport.providers import (
     parse_provider,
     smtp_username,
 )
-from composer.transport.restapi import check_rest, rest_host, rest_url
+from composer.transport.profiles.rest_urls import check_rest, rest_host, rest_url
 
 __all__ = ["LOCAL_PROFILE", "Profile", "ProfileError", "ProfileFileError", "ProfileStore"]
 
