@@ -10,8 +10,8 @@ import math
 import sys
 from typing import Any, NoReturn
 
-from composer.cli import UsageError
 from composer.core.build import OutgoingMessage
+from composer.core.errors import UsageError
 
 __all__ = [
     "add_api_arguments",

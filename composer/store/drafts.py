@@ -40,13 +40,12 @@ from pathlib import Path
 from typing import Any
 
 from composer.core.draft import Draft, draft_from_json, draft_to_json, dumps_draft
-from composer.core.errors import ComposerError, DraftFormatError
+from composer.core.errors import DraftFormatError, DraftSaveError
 from composer.store.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
 from composer.store.paths import app_paths
 
 __all__ = [
     "MAX_RECENT",
-    "DraftSaveError",
     "DraftStore",
     "RecoveredDraft",
     "RecoveryProblem",
@@ -63,9 +62,6 @@ PREV_SUFFIX = ".prev"
 # File names on every platform: no separators, no leading dot (our temp files start with one).
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
-
-class DraftSaveError(ComposerError):
-    """A draft, an autosave or the recent-files list could not be written (or removed)."""
 
 
 @dataclass(frozen=True)

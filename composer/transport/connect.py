@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from composer.store.paths import app_paths
-from composer.transport.batch import SendSession
+from composer.transport.base import SendSession
 from composer.transport.profiles.credentials import Secret, get_api_key
 from composer.transport.profiles.providers import SMTP_USER, Provider, smtp_password
 from composer.transport.profiles.store import Profile, ProfileStore
@@ -79,7 +79,7 @@ def choose_profile(
 
 
 def raise_no_profile() -> None:
-    from composer.transport.profiles.providers import ProfileError
+    from composer.core.errors import ProfileError
 
     raise ProfileError("profile", "no default profile: add one with `composer profile add`")
 

@@ -14,8 +14,9 @@ from restdata import draft, messages
 from restserver import GOOD_KEY
 
 from composer.core.draft import Recipient
-from composer.transport.batch import BatchReport, SendOptions, send_batch
-from composer.transport.errors import OutcomeUnknown
+from composer.core.errors import OutcomeUnknown
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
 from composer.transport.profiles.credentials import Secret
 from composer.transport.rest.session import RestEndpoint, RestSession
 
@@ -133,7 +134,7 @@ def test_the_account_probe_is_bounded_too(rest_ca: trustme.CA, ca_file: str) -> 
 
 
 def test_a_key_with_a_line_break_is_never_written(rest_ca: trustme.CA, ca_file: str) -> None:
-    from composer.transport.errors import ConnectError
+    from composer.core.errors import ConnectError
 
     with HostilePeer("good", ca=rest_ca) as peer:
         ep = RestEndpoint(peer.url(), Secret("k\r\nX-Evil: 1"), ca_file, timeout=2.0)

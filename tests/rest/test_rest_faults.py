@@ -11,8 +11,9 @@ from restdata import draft, endpoint_for, full_draft, messages
 from restserver import GOOD_KEY, FaultApi, api_errors
 
 from composer.core.draft import Recipient
-from composer.transport.batch import BatchReport, Hooks, SendOptions, send_batch
-from composer.transport.errors import ConnectError, TLSError
+from composer.core.errors import ConnectError, TLSError
+from composer.core.outcome import BatchReport
+from composer.transport.batch import Hooks, SendOptions, send_batch
 from composer.transport.profiles.credentials import Secret
 from composer.transport.rest.session import RestEndpoint, RestSession, _peer_closed
 

@@ -15,7 +15,8 @@ from hostile_peer import DROP, SILENT, Drip, Endless, HostilePeer, Raw
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
-from composer.transport.batch import BatchReport, SendOptions, send_batch
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
 from composer.transport.smtp.session import Endpoint
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)

@@ -11,8 +11,9 @@ from faultserver import GOOD_KEY, USER, FaultServer, free_port
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
-from composer.transport.batch import BatchReport, SendOptions, send_batch
-from composer.transport.errors import TLSError
+from composer.core.errors import TLSError
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)

@@ -18,8 +18,9 @@ from reliability_common import GatedServer, child_env, composer_command
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
+from composer.core.errors import OutboxDamaged
 from composer.store.history import History, take_notices
-from composer.store.outbox import Outbox, OutboxDamaged, salvage
+from composer.store.outbox import Outbox, salvage
 
 GARBAGE = b"this is not a database, it is a file someone overwrote\n" * 100
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import keyring
 from composer.transport.profiles import credentials
-from composer.transport.errors import CredentialsError
+from composer.core.errors import CredentialsError
 
 key = os.environ["KR_TEST_KEY"]  # from the environment: the key is in no file, not even here
 home = Path(os.environ["COMPOSER_HOME"])

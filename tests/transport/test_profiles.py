@@ -11,17 +11,11 @@ import keyring
 import keyring.backend
 import pytest
 
-from composer.cli import exit_code_for
+from composer.core.errors import ProfileError, ProfileFileError
 from composer.store.paths import app_paths
 from composer.transport.profiles import credentials
 from composer.transport.profiles.providers import Provider
-from composer.transport.profiles.store import (
-    LOCAL_PROFILE,
-    Profile,
-    ProfileError,
-    ProfileFileError,
-    ProfileStore,
-)
+from composer.transport.profiles.store import LOCAL_PROFILE, Profile, ProfileStore
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -131,7 +125,7 @@ def test_invalid_profiles_cannot_exist(fields: dict[str, object], field: str) ->
     with pytest.raises(ProfileError) as info:
         Profile(**values)  # type: ignore[arg-type]
     assert info.value.field == field
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
@@ -264,7 +258,7 @@ def test_a_corrupt_file_is_named_and_kept(text: str, field: str, words: str) -> 
         assert "left as it is" in message
         assert info.value.field == field
         assert info.value.path == store.path
-        assert exit_code_for(info.value) == 2
+        assert info.value.exit_code == 2
     assert store.path.read_text(encoding="utf-8") == text  # never overwritten
     assert [p.name for p in store.path.parent.iterdir()] == ["profiles.json"]
 

@@ -33,20 +33,11 @@ from typing import Any
 from composer.core import msys
 from composer.core.addresses import ValidAddress, address_key
 from composer.core.build import OutgoingMessage
-from composer.core.errors import ComposerError
+from composer.core.errors import PayloadError
 from composer.core.headers import format_mailbox, header_line
 
 __all__ = ["PayloadError", "rest_rfc822", "transmission"]
 
-
-class PayloadError(ComposerError):
-    """The draft holds something the REST API cannot carry; names the field. Nothing sent."""
-
-    exit_code = 2
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}")
 
 
 def _entries(api: dict[str, Any], name: str) -> list[ValidAddress]:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from composer.transport.errors import (
+from composer.core.errors import (
     AuthFailed,
     OutcomeUnknown,
     RelayRefused,

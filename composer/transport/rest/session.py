@@ -28,19 +28,20 @@ from urllib.parse import urlsplit
 
 from composer import __version__
 from composer.core.build import OutgoingMessage
-from composer.transport.errors import (
+from composer.core.errors import (
     ConnectError,
     OutcomeUnknown,
+    PayloadError,
     RelayRefused,
     TLSError,
     TransientError,
 )
+from composer.core.hosts import is_loopback
+from composer.transport.base import Delivery, connect_error, tls_context, tls_error
 from composer.transport.profiles.credentials import Secret
-from composer.transport.profiles.providers import is_loopback
-from composer.transport.rest.payload import PayloadError, transmission
+from composer.transport.rest.payload import transmission
 from composer.transport.rest.replies import api_error, describe_errors, printable
 from composer.transport.rest.wire import ReplyError, read_reply
-from composer.transport.smtp.session import Delivery
 
 __all__ = ["RestEndpoint", "RestSession"]
 
@@ -129,28 +130,18 @@ class RestSession:
         ep = self.endpoint
         try:
             raw = socket.create_connection((ep.host, ep.port), timeout=ep.timeout)
-        except socket.gaierror as exc:
-            raise ConnectError(f"cannot find the host {ep.host!r} ({exc.strerror})") from exc
         except OSError as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ConnectError(f"cannot reach {ep.host}:{ep.port} ({reason})") from exc
+            raise connect_error(ep.host, ep.port, exc) from exc
         sock: socket.socket = raw
         if ep.tls:
-            ctx = ssl.create_default_context(cafile=ep.ca_file)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx = tls_context(ep.ca_file)
             try:
                 # one deadline for the whole handshake: CPython's ssl counts the socket
                 # timeout from the start of do_handshake, not per read
                 sock = ctx.wrap_socket(raw, server_hostname=ep.host)
-            except ssl.SSLCertVerificationError as exc:
-                raw.close()
-                raise TLSError(
-                    f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
-                    + (" (use --ca-file for a private CA)" if exc.verify_code else "")
-                ) from exc
             except ssl.SSLError as exc:
                 raw.close()
-                raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+                raise tls_error(ep.host, exc) from exc
             except OSError as exc:
                 raw.close()
                 raise ConnectError(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import ipaddress
 import logging
 import re
 import smtplib
@@ -34,30 +33,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from composer.core.build import OutgoingMessage
-from composer.transport.errors import (
+from composer.core.errors import (
     AuthFailed,
     ConnectError,
     OutcomeUnknown,
+    PeerProtocolError,
     RelayRefused,
+    SetupFailed,
     TLSError,
     TransientError,
     TransportError,
 )
-from composer.transport.smtp.wire import BoundedSMTP, PeerProtocolError, ReplyError, reply_class
+from composer.core.hosts import is_loopback
+from composer.transport.base import Delivery, connect_error, tls_context, tls_error
+from composer.transport.smtp.wire import BoundedSMTP, ReplyError, reply_class
 
 log = logging.getLogger(__name__)
 
 MAX_PER_CONNECTION = 100
 IDLE_RECONNECT = 50.0  # the relay drops idle connections at 60 s: don't reuse one near that
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -79,17 +73,6 @@ class Endpoint:
             raise TLSError(
                 f"refusing to send to {self.host} without TLS: --no-tls is only for loopback hosts"
             )
-
-
-@dataclass
-class Delivery:
-    """The relay's answer to one message on one connection."""
-
-    code: int
-    reply: str
-    accepted: list[str]
-    refused: dict[str, tuple[int, str]]  # per recipient: the RCPT reply
-    transmission_id: str | None = None  # REST: the id the API returned (SMTP has none)
 
 
 def _text(msg: bytes | str) -> str:
@@ -148,11 +131,6 @@ class SmtpSession:
 
     # --- connection ---------------------------------------------------------------------
 
-    def _tls_context(self) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(cafile=self.endpoint.ca_file)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        return ctx
-
     def _open(self, port: int) -> BoundedSMTP:
         ep = self.endpoint
         smtp = BoundedSMTP(timeout=ep.timeout, reply_timeout=ep.timeout)
@@ -190,11 +168,8 @@ class SmtpSession:
             ) from exc
         except smtplib.SMTPServerDisconnected as exc:
             raise TransientError(f"{ep.host}:{port} closed the connection at once") from exc
-        except socket.gaierror as exc:
-            raise ConnectError(f"cannot find the host {ep.host!r} ({exc.strerror})") from exc
-        except (TimeoutError, OSError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ConnectError(f"cannot reach {ep.host}:{port} ({reason})") from exc
+        except OSError as exc:
+            raise connect_error(ep.host, port, exc) from exc
 
     def connect(self) -> None:
         """Connect, upgrade to verified TLS, authenticate. Each step's failure says which."""
@@ -254,7 +229,7 @@ class SmtpSession:
                         f"{ep.host} sent data after its STARTTLS reply, before TLS began; "
                         "refusing the connection"
                     )
-                smtp.sock = self._tls_context().wrap_socket(smtp.sock, server_hostname=ep.host)
+                smtp.sock = tls_context(ep.ca_file).wrap_socket(smtp.sock, server_hostname=ep.host)
                 smtp.file = None
                 smtp.reset_buffer()
                 smtp.helo_resp = smtp.ehlo_resp = None
@@ -263,13 +238,8 @@ class SmtpSession:
                 self._ehlo(smtp)
             if ep.username is not None:
                 self._login(smtp)
-        except ssl.SSLCertVerificationError as exc:
-            raise TLSError(
-                f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
-                + (" (use --ca-file for a private CA)" if exc.verify_code else "")
-            ) from exc
         except ssl.SSLError as exc:
-            raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+            raise tls_error(ep.host, exc) from exc
         except ReplyError as exc:
             if exc.hostile:
                 raise protocol_error(ep.host, "set-up", str(exc)) from exc
@@ -504,18 +474,6 @@ class SmtpSession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-class SetupFailed(TransientError):
-    """A transient failure while opening the connection (no greeting, silence or a drop during
-    EHLO, STARTTLS or AUTH, a 4xx there). Retried like any transient failure; once the retries
-    are spent it stops the batch like an unreachable host, for every later message would wait
-    out the same timeouts."""
-
-    @classmethod
-    def of(cls, exc: TransientError) -> SetupFailed:
-        new = cls(str(exc), exc.code, exc.reply)
-        new.retry_after = exc.retry_after
-        return new
 
 
 class _StaleConnection(Exception):

@@ -16,8 +16,6 @@ import re
 import smtplib
 import time
 
-from composer.transport.errors import TransportError
-
 MAX_LINES = 100
 MAX_BYTES = 64 * 1024
 MAX_LINE = 2048  # RFC 5321 §4.5.3.1.5 allows 512; generous, still small
@@ -35,10 +33,6 @@ class ReplyError(smtplib.SMTPException):
         super().__init__(message)
         self.hostile = hostile
 
-
-class PeerProtocolError(TransportError):
-    """The server does not speak SMTP as the relay documents it: not worth asking again,
-    and every later message would meet the same (send_batch stops the batch)."""
 
 
 def reply_class(code: int) -> int | None:
