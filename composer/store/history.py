@@ -209,7 +209,12 @@ class History:
             return []
         return [
             HistoryEntry(
-                *row[:6],
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
                 json.loads(row[6]),
                 row[7],
                 row[8],

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from composer.core.build import Envelope, OutgoingMessage
-from composer.core.errors import ComposerError, OutboxDamaged
+from composer.core.errors import ComposerError, ExitCode, OutboxDamaged
 from composer.core.outcome import MessageResult, Status
 from composer.store.damaged import is_damage, move_aside
 from composer.store.paths import app_paths
@@ -69,7 +69,7 @@ SALVAGE_COMMAND = OutboxDamaged.SALVAGE_COMMAND
 class StillInOutbox(ComposerError):
     """Copies of these messages are still queued, being sent or of unknown outcome."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
     def __init__(self, held: list[OutboxItem]) -> None:
         self.held = held

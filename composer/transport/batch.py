@@ -65,9 +65,15 @@ class Hooks:
     wait: Callable[[float], bool] | None = None
 
 
+def _sleep(seconds: float) -> bool:
+    """The default wait between retries: never cancelled."""
+    time.sleep(seconds)
+    return False
+
+
 def _backoff(options: SendOptions, attempt: int) -> float:
     base = min(options.max_delay, options.retry_delay * (2 ** (attempt - 1)))
-    return base * (0.8 + 0.4 * random.random())  # jitter: don't retry in lockstep
+    return float(base * (0.8 + 0.4 * random.random()))  # jitter: don't retry in lockstep
 
 
 def _result_for(index: int, m: OutgoingMessage, status: Status, **kw: object) -> MessageResult:
@@ -102,7 +108,7 @@ def send_batch(
     closed here; a given session (SMTP or REST) is used and left open for its owner."""
     options = options or SendOptions()
     hooks = hooks or Hooks()
-    wait = hooks.wait or (lambda s: bool(time.sleep(s)))
+    wait = hooks.wait or _sleep
     own_session = session is None
     if session is None:
         if endpoint is None:

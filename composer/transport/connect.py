@@ -15,7 +15,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from composer.store.paths import app_paths
 from composer.transport.base import SendSession
@@ -78,7 +78,7 @@ def choose_profile(
     return dataclasses.replace(base, **overrides) if overrides else base
 
 
-def raise_no_profile() -> None:
+def raise_no_profile() -> NoReturn:
     from composer.core.errors import ProfileError
 
     raise ProfileError("profile", "no default profile: add one with `composer profile add`")

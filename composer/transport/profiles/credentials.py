@@ -69,7 +69,7 @@ class Secret:
 
     __hash__ = None  # type: ignore[assignment]  # equal secrets need not be dict keys
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")  # nor copied to another process or file
 
 

@@ -107,7 +107,7 @@ def transmission(
     header_to = ",".join(everyone)
     seen: set[str] = set()
     recipients: list[dict[str, Any]] = []
-    roles = [(ValidAddress(a, ""), None) for a in to]
+    roles: list[tuple[ValidAddress, str | None]] = [(ValidAddress(a, ""), None) for a in to]
     if set(to) == set(everyone):
         roles += [(a, header_to) for name in ("cc", "bcc") for a in _entries(api, name)]
     tags = list(api.get("tags") or [])

@@ -45,6 +45,8 @@ from composer.transport.rest.wire import ReplyError, read_reply
 
 __all__ = ["RestEndpoint", "RestSession"]
 
+# The class has a ``socket`` property, which hides the module inside its body.
+Socket = socket.socket
 log = logging.getLogger(__name__)
 
 # Servers close idle keep-alive connections after 5-75 s depending on the software in front
@@ -153,7 +155,7 @@ class RestSession:
         self.connections_opened += 1
 
     @property
-    def socket(self) -> socket.socket | None:
+    def socket(self) -> Socket | None:
         """The live socket (an ssl.SSLSocket over https), for reporting only."""
         return self._sock
 
@@ -163,7 +165,7 @@ class RestSession:
             with contextlib.suppress(OSError):
                 sock.close()
 
-    def _ready(self) -> tuple[socket.socket, bool]:
+    def _ready(self) -> tuple[Socket, bool]:
         """A connection to use, and whether it had carried a request before."""
         sock = self._sock
         if (
@@ -203,7 +205,7 @@ class RestSession:
         text = "\r\n".join(lines) + "\r\n\r\n"
         return text.encode("latin-1", "strict")
 
-    def _write(self, sock: socket.socket, data: bytes) -> None:
+    def _write(self, sock: Socket, data: bytes) -> None:
         """All of ``data`` within the send timeout as a whole (not per chunk)."""
         deadline = self._clock() + self.endpoint.timeout
         view = memoryview(data)

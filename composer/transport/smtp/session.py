@@ -48,6 +48,8 @@ from composer.core.hosts import is_loopback
 from composer.transport.base import Delivery, connect_error, tls_context, tls_error
 from composer.transport.smtp.wire import BoundedSMTP, ReplyError, reply_class
 
+# The class has a ``socket`` property, which hides the module inside its body.
+Socket = socket.socket
 log = logging.getLogger(__name__)
 
 MAX_PER_CONNECTION = 100
@@ -229,6 +231,7 @@ class SmtpSession:
                         f"{ep.host} sent data after its STARTTLS reply, before TLS began; "
                         "refusing the connection"
                     )
+                assert smtp.sock is not None  # connected: _open returned it
                 smtp.sock = tls_context(ep.ca_file).wrap_socket(smtp.sock, server_hostname=ep.host)
                 smtp.file = None
                 smtp.reset_buffer()
@@ -300,7 +303,7 @@ class SmtpSession:
             ) from None
 
     @property
-    def socket(self) -> socket.socket | None:
+    def socket(self) -> Socket | None:
         """The live socket (an ssl.SSLSocket after STARTTLS), for reporting only."""
         return self._smtp.sock if self._smtp is not None else None
 
