@@ -614,7 +614,7 @@ class Outbox:
 
 class OutboxMover:
     """Moves ``items`` (sent in this order by send_batch) through their states; its
-    ``before_final_reply`` and ``on_result`` go into sender.Hooks, and ``flush`` runs once the
+    ``before_final_reply`` and ``on_result`` go into batch.Hooks, and ``flush`` runs once the
     batch ends, whatever happened.
 
     One synchronous commit per message, not two: a "sent" is not written on its own but in the

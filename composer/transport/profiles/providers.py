@@ -111,7 +111,7 @@ PRESETS: dict[Provider, Preset] = {
             needs_key=True, workspace=False, subaccount=True, tls=True, note=_ENTERPRISE_NOTE,
         ),
         # The local relay listens on loopback only, without a certificate: plain SMTP is the
-        # default there (profiles.py refuses tls=False for any other host).
+        # default there (store.py refuses tls=False for any other host).
         Preset(
             Provider.LOCAL, "Local relay", LOCAL_HOST, LOCAL_PORT, None,
             needs_key=False, workspace=False, subaccount=False, tls=False,

@@ -5,7 +5,7 @@ Where a failure happened decides what may be retried, as over SMTP: until the re
 been handed to the connection in full, the API cannot have created a transmission, so a failure
 there is TransientError; once it has, a timeout or a dropped connection is OutcomeUnknown and
 the message is never sent again automatically. The server's answers are mapped in
-apierrors.py. Redirects are not followed: that would send the key to another address.
+replies.py. Redirects are not followed: that would send the key to another address.
 
 The key travels only in the ``Authorization`` header (seeds/002), over verified TLS; plain HTTP
 is refused unless the host is this computer (the local sandbox endpoint). No text from the
@@ -104,7 +104,7 @@ class RestSession:
 
     The request is written and the response read here, on a plain (or TLS) socket, rather than
     through http.client: every answer must be complete within a deadline and fit in caps
-    (httpreply.py), and bytes the server sent beyond its answer must never be taken for the
+    (wire.py), and bytes the server sent beyond its answer must never be taken for the
     answer to the next request."""
 
     def __init__(
