@@ -21,7 +21,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 @pytest.fixture(autouse=True)
 def composer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "composer-home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as Composer makes it; tests of an open home loosen it themselves
     monkeypatch.setenv("COMPOSER_HOME", str(home))
     monkeypatch.delenv("COMPOSER_API_KEY", raising=False)
     return home

@@ -10,27 +10,36 @@ Exit codes are part of the contract (scripts rely on them), core.errors.ExitCode
 
 Every error's code is its class's ``exit_code`` (core.errors), read by ``describe``.
 
-No traceback reaches a person unless they ask for it with ``--debug``.
+No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
+line on stderr naming the flag, file or field; what every command's input must be (UTF-8 text,
+finite positive durations, regular files of bounded size, sendable JSON) is in ``args.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 
 from composer import __version__
 from composer.core.errors import ComposerError, ExitCode, InvalidDraft, describe
+from composer.store.paths import use_private_umask
 
 log = logging.getLogger("composer")
 
 
+# argparse quotes the value it refuses; a 4400-digit number would make a 4400-character line
+_LONG_QUOTED = re.compile(r"'([^'\n]{40})[^'\n]{20,}'")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(ExitCode.INVALID, f"{self.prog}: error: {message}\n")
+        # One line, as for every other bad input; the usage of `send` alone is 30 lines.
+        message = _LONG_QUOTED.sub(r"'\1…'", message)
+        self.exit(ExitCode.INVALID, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -121,6 +130,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    use_private_umask()  # before anything is written: files 0600, folders 0700 (issue 12)
     # Plain `composer` opens the window: its start-up does not wait for the commands' parsers.
     window_only = all(a.startswith("-") for a in argv) and not {"-h", "--help"} & set(argv)
     args, unknown = build_parser(commands=not window_only).parse_known_args(argv)
@@ -135,4 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from composer.cli.window import open_window
 
         return run(open_window, args)
-    return run(args.handler, args)
+    parser = build_parser()
+
+    def checked(args: argparse.Namespace) -> int:
+        from composer.cli.args import check_args
+
+        check_args(parser, args)  # every command's input, before its handler writes anything
+        return int(args.handler(args))
+
+    return run(checked, args)

@@ -28,9 +28,9 @@
     Defined next to their data, in the same tree: store.outbox.StillInOutbox (exit 2,
     carries the outbox items).
 
-Not in the tree, on purpose: ValueErrors the validators turn into Problems (AddressError,
-AttachmentFileError) and the wire readers' ReplyError: internal signals that never reach a
-person as an exception.
+Not in the tree, on purpose: ValueErrors the validators and readers turn into Problems or into
+one of the errors above (AddressError, AttachmentFileError, jsonin.InputError) and the wire
+readers' ReplyError: internal signals that never reach a person as an exception.
 
 The exit code comes from the class (``exit_code``) and nowhere else; ``describe`` turns any
 exception into the (exit code, one line) the CLI prints. smtplib, http.client, ssl and socket

@@ -12,6 +12,10 @@ def run_app(argv: list[str]) -> int:
     # which also registers the preview's URL scheme before the first web view): imported after
     # the QApplication exists, it needs shared GL contexts set before.
     from PySide6.QtCore import QCoreApplication, Qt
+
+    from composer.store.paths import use_private_umask
+
+    use_private_umask()  # QtWebEngine, logs, the stores: nothing readable by others
     from PySide6.QtWidgets import QApplication
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)

@@ -34,7 +34,7 @@ from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
 from composer.gui.preview_panel import PreviewPanel
 from composer.gui.sending import SendController, SendPanel
-from composer.gui.tasks import run_task
+from composer.gui.tasks import cancel_tasks, run_task
 
 if TYPE_CHECKING:
     from composer.gui.pipeline import PreviewResult
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._shown_at = 0.0
         self._problems_shown: tuple[Any, ...] = ()
         self._relay_problems: list[Problem] = []
+        self._closed = False  # between closeEvent and the next show: start no render
 
         self.header = HeaderFields(self.model)
         self.body = BodyTabs(self.model)
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
             self._start_preview()
 
     def _start_preview(self) -> None:
-        if self._preview_started:
+        if self._preview_started or self._closed:  # a paint's timer can fire after the close
             return
         self._preview_started = True
         self.centralWidget().removeEventFilter(self)
@@ -230,6 +231,8 @@ class MainWindow(QMainWindow):
         self._autosave_timer.start()
 
     def _render(self) -> None:
+        if self._closed:
+            return
         if self._render_busy:  # one render at a time; the latest edit gets the next one
             self._render_again = True
             return
@@ -601,6 +604,10 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.show()
 
+    def showEvent(self, event: Any) -> None:
+        self._closed = False
+        super().showEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_discard():
             event.ignore()
@@ -609,6 +616,11 @@ class MainWindow(QMainWindow):
         self._periodic.stop()
         self._render_timer.stop()
         self._autosave_timer.stop()
+        # Renders and key-status probes still running finish on the pool; their results must
+        # not reach a closed window (its web views are gone below). Shown again, it starts over.
+        cancel_tasks(self)
+        self._render_busy = self._render_again = False
+        self._closed = True
         self.drafts.discard(self.draft_id)
         self.preview.dispose()
         event.accept()

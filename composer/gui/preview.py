@@ -3,6 +3,9 @@
 An e-mail body is hostile: by default QtWebEngine fetches tracking pixels and remote CSS, runs
 JavaScript and follows `<meta refresh>` (research/reliability.md §6). Four layers, each enough
 on its own (tests/gui/test_preview.py proves two of them separately), keep it offline and inert:
+0. before any of them, preview_strip removes what opens connections without a request (resource
+   hints such as `<link rel=preconnect>`: neither the interceptor nor the CSP sees those),
+   scripts, frames and comments, and the view loads lxml's serialisation of what is left;
 1. a request interceptor on an off-the-record profile, failing CLOSED: only `data:` and our
    scheme pass (plus http/https images, CSS, fonts when remote content is allowed);
 2. a Content-Security-Policy response header on the served document;
@@ -25,6 +28,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
 from composer.gui.preview_scheme import SCHEME, register_preview_scheme
+from composer.gui.preview_strip import strip_for_preview
 
 try:
     from PySide6.QtWebEngineCore import (
@@ -214,16 +218,20 @@ class PreviewView(QWebEngineView):
         # Parent the profile AFTER the page: Qt deletes children in order, and a profile that
         # goes before its pages warns "Expect troubles!" (and may crash).
         profile.setParent(self)
-        settings = self._page.settings()  # never profile.settings() (segfaults, §6)
-        for name in _OFF_ATTRIBUTES:
-            attribute = getattr(QWebEngineSettings.WebAttribute, name, None)
-            if attribute is not None:  # skip attributes this Qt version does not have
-                settings.setAttribute(attribute, False)
+        # The profile's settings are what the page's fall back to (DNS prefetch is a profile
+        # setting in Chromium), the page's its own. profile.settings() is safe while `profile`
+        # is referenced; on a temporary profile it segfaults (§6).
+        for settings in (profile.settings(), self._page.settings()):
+            for name in _OFF_ATTRIBUTES:
+                attribute = getattr(QWebEngineSettings.WebAttribute, name, None)
+                if attribute is not None:  # skip attributes this Qt version does not have
+                    settings.setAttribute(attribute, False)
         self.setPage(self._page)
         self._page.link_clicked.connect(self.link_clicked)
         self._page.loadingChanged.connect(self._on_loading_changed)
         self.last_load_ok = False
-        self._html = ""
+        self._source = ""  # the document as given, to recognise an unchanged one cheaply
+        self._html = ""  # what is loaded: the source with hints and scripts stripped
         self._dark = False
         self._generation = 0  # one URL per full load, so stale loads and jobs are recognisable
         self._write_token = 0  # the latest in-place replacement; older callbacks are dropped
@@ -241,10 +249,12 @@ class PreviewView(QWebEngineView):
         document is replaced in place, keeping the scroll position; pass False for a new message.
         """
         shown = self.last_load_ok and not self._loading and self._page.url() == self._handler.url
-        if keep_scroll and shown and html == self._html and not self._write_pending:
+        if keep_scroll and shown and html == self._source and not self._write_pending:
             self.rendered.emit()  # the edit did not change the document: nothing to redo
             return
-        self._html = html
+        self._source = html
+        # Every document, whatever it comes from (the draft, a sandbox copy), is stripped here.
+        self._html = strip_for_preview(html)
         if keep_scroll and shown:
             self._replace_in_place()
         else:

@@ -1,43 +1,101 @@
 """Background work for the window: one ``run_task`` for short jobs, and the send worker.
 
-Every task ends with exactly one of ``finished(result)`` / ``failed(error)``, emitted from a
-``try/except/finally`` (Picard's run_task habit); results reach the UI thread by queued
-signals. Workers get plain data (Draft snapshots, OutgoingMessages), never widgets.
+Every task ends with exactly one callback, result or error (Picard's run_task habit); results
+reach the UI thread by queued signals. Workers get plain data (Draft snapshots,
+OutgoingMessages), never widgets. A task may outlive its window: the emitter belongs to the
+task and the receiver to the window, so closing at any moment prints nothing (issue 12; the
+emitter used to be the window's child, and a worker finishing after the window was deleted
+raised "Signal source has been deleted").
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QObject,
+    QRunnable,
+    Qt,
+    QThread,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 
 log = logging.getLogger(__name__)
 
 
 class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
+    """The sending end, one per task and owned by it (not by the receiver): it lives until the
+    worker has emitted, whatever happened to the window meanwhile."""
+
+    done = Signal(object)  # (token, ok, value)
+
+
+class _Hub(QObject):
+    """The receiving end: one per owner, its child, holding each pending task's callbacks by
+    token. Qt delivers a worker's result here through a queued connection; when the owner is
+    deleted the hub goes with it, Qt drops the connection and any result still queued, and no
+    callback runs. ``cancel()`` (the window closing) forgets the pending callbacks at once.
+
+    The callbacks are looked up here, never connected to signals themselves: a closure
+    connected to a short-lived QObject crashed PySide 6.12 at deletion (see TaskRunner)."""
+
+    def __init__(self, owner: QObject) -> None:
+        super().__init__(owner)
+        self.setObjectName(_HUB_NAME)
+        self._ids = itertools.count()
+        self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[Any], None]]] = {}
+
+    def add(self, on_result: Callable[[Any], None], on_error: Callable[[Any], None]) -> int:
+        token = next(self._ids)
+        self._callbacks[token] = (on_result, on_error)
+        return token
+
+    def cancel(self) -> None:
+        self._callbacks.clear()
+
+    @Slot(object)
+    def deliver(self, outcome: tuple[int, bool, Any]) -> None:
+        token, ok, value = outcome
+        callbacks = self._callbacks.pop(token, None)
+        if callbacks is not None:  # None: cancelled, the owner is closing
+            callbacks[0 if ok else 1](value)
+
+
+_HUB_NAME = "composerTaskHub"
+
+
+def _hub(owner: QObject) -> _Hub:
+    found = owner.findChild(_Hub, _HUB_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+    return found if isinstance(found, _Hub) else _Hub(owner)
 
 
 class _Task(QRunnable):
-    def __init__(self, func: Callable[[], Any], signals: _Signals) -> None:
+    def __init__(self, func: Callable[[], Any], token: int, signals: _Signals) -> None:
         super().__init__()
         self.func = func
+        self.token = token
         self.signals = signals
         self.setAutoDelete(True)
 
     def run(self) -> None:
         try:
-            result = self.func()
+            outcome = (self.token, True, self.func())
         except BaseException as exc:
             log.debug("task failed:\n%s", traceback.format_exc())
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.finished.emit(result)
+            outcome = (self.token, False, exc)
+        try:
+            self.signals.done.emit(outcome)
+        except RuntimeError:  # never expected (the task owns its emitter); never a traceback
+            log.debug("task result dropped:\n%s", traceback.format_exc())
+        self.func = self.signals = None  # type: ignore[assignment]  # released in this thread
 
 
 def run_task(
@@ -47,15 +105,22 @@ def run_task(
     *,
     pool: QThreadPool | None = None,
     owner: QObject | None = None,
-) -> _Signals:
-    """Run ``func`` on the pool; call back on the thread that owns ``owner`` (the UI)."""
-    signals = _Signals(owner)
-    signals.finished.connect(on_result)
-    signals.failed.connect(on_error)
-    signals.finished.connect(signals.deleteLater)
-    signals.failed.connect(signals.deleteLater)
-    (pool or QThreadPool.globalInstance()).start(_Task(func, signals))
-    return signals
+) -> None:
+    """Run ``func`` on the pool; then exactly one of the callbacks runs on the thread that owns
+    ``owner`` (the UI) - unless ``owner`` has been deleted or ``cancel_tasks(owner)`` was
+    called meanwhile: then neither runs, and nothing is printed."""
+    hub = _hub(owner if owner is not None else QCoreApplication.instance())
+    signals = _Signals()  # no parent: the task owns it, so it outlives any window
+    signals.done.connect(hub.deliver)  # queued: the hub lives on the UI thread
+    (pool or QThreadPool.globalInstance()).start(_Task(func, hub.add(on_result, on_error), signals))
+
+
+def cancel_tasks(owner: QObject) -> None:
+    """Forget the callbacks of ``owner``'s tasks still running (the window is closing): their
+    work finishes on the pool, their results go nowhere."""
+    hub = owner.findChild(_Hub, _HUB_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+    if isinstance(hub, _Hub):
+        hub.cancel()
 
 
 class SendWorker(QThread):

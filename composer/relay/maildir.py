@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from composer.relay.fanout import Copy
+from composer.store.paths import PRIVATE_FILE, make_private_dirs
 
 __all__ = ["DeliveredCopy", "deliver", "ensure_maildir", "list_sandbox"]
 
@@ -36,13 +37,25 @@ class DeliveredCopy:
     delivered_at: datetime  # when the file landed (its modification time)
 
 
+class _PrivateMaildir(mailbox.Maildir):
+    """Each message file is 0600 from its creation (``mailbox`` asks for 0666 minus the
+    umask), before any of the mail is written to it."""
+
+    def _create_tmp(self):  # type: ignore[no-untyped-def]
+        f = super()._create_tmp()
+        if hasattr(os, "fchmod"):  # POSIX
+            os.fchmod(f.fileno(), PRIVATE_FILE)
+        return f
+
+
 def ensure_maildir(path: Path) -> mailbox.Maildir:
     """Open ``path`` as a Maildir, creating tmp/new/cur even when the folder already exists
-    (``mailbox`` creates them only for a folder it creates itself)."""
+    (``mailbox`` creates them only for a folder it creates itself). Folders it creates are
+    0700, message files 0600."""
     path = Path(path)
     for sub in ("tmp", "new", "cur"):
-        (path / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
-    return mailbox.Maildir(path, create=True)
+        make_private_dirs(path / sub)
+    return _PrivateMaildir(path, create=True)
 
 
 def deliver(maildir: Path, copies: Sequence[Copy]) -> list[str]:

@@ -2,6 +2,7 @@
 
 Temp file in the same folder -> write -> flush -> fsync -> os.replace -> fsync the folder
 (research/reliability.md §5.1: plain open/write left 10 of 40 drafts truncated under kill -9).
+Files are 0600 and the folders made for them 0700 unless a caller asks otherwise (issue 12).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import os
 import tempfile
 from pathlib import Path
 
+from composer.store.paths import PRIVATE_FILE, make_private_dirs
+
 TMP_PREFIX = ".composer-"
 TMP_SUFFIX = ".tmp"
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -33,7 +36,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> None
     _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: str | Path, text: str, mode: int = 0o644) -> None:
+def atomic_write_text(path: str | Path, text: str, mode: int = PRIVATE_FILE) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from composer.core.outcome import MessageResult
 from composer.store.damaged import is_damage, move_aside
-from composer.store.paths import app_paths
+from composer.store.paths import app_paths, prepare_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,6 @@ class HistoryEntry:
 class History:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else app_paths().history_db
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.moved_to: Path | None = None
         try:
             self._db = self._open()
@@ -108,6 +107,7 @@ class History:
     def _open(self) -> sqlite3.Connection:
         # One connection per History; the send path records from its own thread, so the
         # GUI and the CLI each make their own History there.
+        prepare_sqlite(self.path)  # 0600 before SQLite makes it (and its -wal, -shm) 0644
         db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")

@@ -53,7 +53,7 @@ from composer.core.build import Envelope, OutgoingMessage
 from composer.core.errors import ComposerError, ExitCode, OutboxDamaged
 from composer.core.outcome import MessageResult, Status
 from composer.store.damaged import is_damage, move_aside
-from composer.store.paths import app_paths
+from composer.store.paths import app_paths, make_private_file, prepare_sqlite
 
 QUEUED, SENDING, AWAITING = Status.QUEUED, Status.SENDING, Status.AWAITING
 SENT, FAILED, UNKNOWN = Status.SENT, Status.FAILED, Status.UNKNOWN
@@ -298,9 +298,9 @@ def _item(row: tuple[Any, ...]) -> OutboxItem:
 class Outbox:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else app_paths().data / "outbox.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite(self.path)  # 0600 before SQLite makes it (and its -wal, -shm) 0644
         self._lock = threading.Lock()  # the GUI reads on its thread while the worker writes
-        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock_path = make_private_file(self.path.with_name(self.path.name + ".lock"))
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")

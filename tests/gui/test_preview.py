@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
 from composer.gui import preview as preview_module
+from composer.gui import preview_strip as preview_module_strip
 from composer.gui.preview import MOBILE_WIDTH, SCHEME, PreviewView, preview_available
 
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -77,12 +80,17 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture
-def view(qtbot) -> PreviewView:
+def view(qtbot) -> Iterator[PreviewView]:
     widget = PreviewView(None)
-    qtbot.addWidget(widget)
     widget.resize(800, 600)
     widget.show()
-    return widget
+    yield widget
+    # Deleted now, page before profile: left to interpreter exit, QtWebEngine warns "Release
+    # of profile requested but WebEnginePage still not deleted. Expect troubles !"
+    gone: list[bool] = []
+    widget.destroyed.connect(lambda: gone.append(True))
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone), timeout=LOAD_TIMEOUT)
 
 
 def show(qtbot, view: PreviewView, html: str, *, keep_scroll: bool = False) -> None:
@@ -314,3 +322,213 @@ def test_the_module_imports_without_qtwebengine() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# --- resource hints: TCP connections the interceptor never sees ------------------------------
+
+
+@dataclass
+class Listener:
+    """A plain TCP listener on loopback: counts accepted connections, whatever they carry (a
+    preconnect opens a socket and sends nothing, so an HTTP server would record no request)."""
+
+    port: int
+    accepted: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.settimeout(0.05)  # so the loop sees `stop` promptly; accept() never blocks for long
+    result = Listener(sock.getsockname()[1])
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, peer = sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            result.accepted.append(f"{peer[0]}:{peer[1]}")
+            conn.close()
+
+    thread = threading.Thread(target=serve, name="connection-counter")
+    thread.start()
+    try:
+        yield result
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        sock.close()
+        assert not thread.is_alive()
+
+
+def hinted(origin: str) -> str:
+    """Every resource hint a message can carry, each naming the listener (by IP and by name)."""
+    named = origin.replace("127.0.0.1", "localhost")
+    links = "".join(
+        f'<link rel="{rel}" href="{base}/{rel}.js"{extra}>\n'
+        for base in (origin, named)
+        for rel, extra in [
+            ("preconnect", ""),
+            ("PreConnect", " crossorigin"),
+            ("dns-prefetch", ""),
+            ("prefetch", ""),
+            ("prerender", ""),
+            ("modulepreload", ""),
+            ("preload", ' as="script"'),
+            ("preload", ' as="image"'),
+            ("next prefetch", ""),
+            ("pre&#99;onnect", ""),  # a character reference: still "preconnect" to Chromium
+        ]
+    )
+    return f"""<!doctype html><html><head>
+<meta http-equiv="x-dns-prefetch-control" content="on">
+<meta http-equiv="Link" content="<{origin}/meta-link>; rel=preconnect">
+{links}<script type="speculationrules">{{"prefetch": [{{"source": "list",
+ "urls": ["{origin}/speculation"]}}], "prerender": [{{"source": "list",
+ "urls": ["{origin}/speculation2"]}}]}}</script>
+<noscript><link rel="preconnect" href="{origin}/noscript"></noscript>
+</head><body><p>hello</p><a href="{origin}/link">a link</a>
+<svg><link rel="preconnect" href="{origin}/svg"></link></svg>
+<iframe srcdoc='<link rel="preconnect" href="{origin}/srcdoc">'></iframe>
+</body></html>"""
+
+
+def quiet_window(qtbot, view: PreviewView) -> None:
+    """After the load: a full load of another document (anything the first was going to start
+    has been started), then 500 ms of event processing: a fixed, bounded window."""
+    settle(qtbot, view)
+    qtbot.wait(500)
+
+
+@pytest.mark.parametrize("remote", [False, True], ids=["blocked", "remote-allowed"])
+def test_resource_hints_open_no_connection(
+    qtbot, view: PreviewView, listener: Listener, remote: bool
+) -> None:
+    origin = f"http://127.0.0.1:{listener.port}"
+    if remote:  # hints are stripped either way: a preview never needs one
+        with qtbot.waitSignal(view.rendered, timeout=LOAD_TIMEOUT):
+            view.show_html("<p>start</p>", keep_scroll=False)
+        view.set_remote_content_allowed(True)
+    show(qtbot, view, hinted(origin))
+    show(qtbot, view, "<p>edited</p>" + hinted(origin), keep_scroll=True)  # in-place path
+    quiet_window(qtbot, view)
+    assert listener.accepted == []
+
+    # Positive control: the listener does see a browser's connection (remote image allowed).
+    view.set_remote_content_allowed(True)
+    show(qtbot, view, f'<img src="{origin}/control.gif">')
+    qtbot.waitUntil(lambda: len(listener.accepted) > 0, timeout=LOAD_TIMEOUT)
+
+
+def test_a_sandbox_copy_goes_through_the_same_stripping(
+    qtbot, listener: Listener, tmp_path: Path
+) -> None:
+    """The other way a document reaches a web view: a delivered copy opened from the sandbox."""
+    from email.message import EmailMessage
+
+    from composer.gui.copy_viewer import CopyViewer
+
+    msg = EmailMessage()
+    msg["Subject"] = "hinted"
+    msg.set_content("plain")
+    msg.add_alternative(hinted(f"http://127.0.0.1:{listener.port}"), subtype="html")
+    path = tmp_path / "copy.eml"
+    path.write_bytes(msg.as_bytes())
+    dialog = CopyViewer(path)
+    qtbot.addWidget(dialog)
+    assert dialog.view is not None
+    with qtbot.waitSignal(dialog.view.rendered, timeout=LOAD_TIMEOUT):
+        dialog.show()
+    assert probe(qtbot, dialog.view, "document.body.textContent").startswith("hello")
+    quiet_window(qtbot, dialog.view)
+    assert listener.accepted == []
+
+
+# --- the stripping itself, without a browser ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<link rel="preconnect" href="http://h/">',
+        '<LINK REL="DNS-PREFETCH" HREF="//h">',
+        '<link rel="pre&#x63;onnect" href="http://h/">',
+        '<link rel=" stylesheet  preconnect " href="http://h/">',
+        '<link/ rel=preconnect href="http://h/">',
+        '<link rel="icon preload" as="image" href="http://h/">',
+        '<link rel="modulepreload" href="http://h/m.js"><link rel="prerender" href="http://h/">',
+        '<meta http-equiv="x-dns-prefetch-control" content="on">',
+        '<meta http-equiv="Link" content="<http://h/>; rel=preconnect">',
+        '<script type="speculationrules">{"prefetch":[{"urls":["http://h/"]}]}</script>',
+        '<iframe srcdoc="<link rel=preconnect href=http://h/>"></iframe>',
+        '<object data="data:text/html,<link rel=preconnect href=http://h/>"></object>',
+        '<!--> <link rel=preconnect href="http://h/"> -->',  # `<!-->` is a whole comment (HTML5)
+        '<!---> <link rel=preconnect href="http://h/"> -->',
+        '<p>a<!-- x --!> <link rel=preconnect href="http://h/"> --></p>',
+        '<svg><style><img src=x><link rel=preconnect href="http://h/"></style></svg>',
+        '<math><style><img src=x><link rel=preconnect href="http://h/"></style></math>',
+        '<noscript><link rel=preconnect href="http://h/"></noscript>',
+        "<table><link rel=preconnect href='http://h/'><tr><td>x</td></tr></table>",
+    ],
+)
+def test_no_hint_survives_the_stripping(html: str) -> None:
+    out = preview_module.strip_for_preview(f"<html><head></head><body><p>x</p>{html}</body>")
+    low = out.lower()
+    for needle in ("preconnect", "prefetch", "prerender", "preload", "srcdoc", "<script",
+                   "<object", "<iframe", "speculation", "http-equiv", "<!--"):  # fmt: skip
+        assert needle not in low, (needle, out)
+    assert "<link" not in low or 'rel="stylesheet"' in low
+
+
+def test_stripping_keeps_the_message() -> None:
+    html = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<link rel='stylesheet' href='http://h/a.css'><style><!-- p { color: red } --></style>"
+        "</head><body><p class='x'>Hello &amp; welcome</p><img src='cid:logo'></body></html>"
+    )
+    out = preview_module.strip_for_preview(html)
+    assert out.startswith("<!DOCTYPE html>")
+    assert 'rel="stylesheet"' in out and "<!-- p { color: red } -->" in out  # raw text kept
+    assert "<p class=\"x\">Hello &amp; welcome</p>" in out and "cid:logo" in out
+    # No doctype invented for a document without one (that would leave quirks mode).
+    assert not preview_module.strip_for_preview("<p>x</p>").lower().startswith("<!doctype")
+    assert preview_module.strip_for_preview("") == ""
+
+
+def test_a_document_lxml_cannot_read_is_replaced_by_a_note(monkeypatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("hostile")
+
+    monkeypatch.setattr(preview_module_strip.etree, "fromstring", broken)
+    out = preview_module.strip_for_preview('<link rel="preconnect" href="http://h/">')
+    assert "preconnect" not in out and "cannot show this message" in out
+
+
+def test_many_comments_before_the_document_do_not_stall_the_stripping() -> None:
+    """The doctype check is a loop, not `(?:<!--.*?-->\\s*)*` (exponential backtracking)."""
+    started = time.monotonic()
+    out = preview_module.strip_for_preview("<!-- a -->" * 20_000 + "<p>x</p>")
+    assert time.monotonic() - started < 2.0
+    assert "<!--" not in out and "<p>x</p>" in out
+
+
+def test_hovering_and_clicking_a_link_opens_no_connection(
+    qtbot, view: PreviewView, listener: Listener
+) -> None:
+    """Browsers preconnect on hover or mouse-down; the preview hands the click to the window
+    and must not have touched the link's host meanwhile."""
+    origin = f"http://127.0.0.1:{listener.port}"
+    style = "display:block;position:absolute;left:0;top:0;width:400px;height:300px"
+    show(qtbot, view, f"<a href='{origin}/offer' style='{style}'>offer</a>")
+    QTest.mouseMove(view.focusProxy(), QPoint(100, 100))
+    with qtbot.waitSignal(view.link_clicked, timeout=10_000) as clicked:
+        QTest.mouseClick(view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    assert clicked.args == [QUrl(f"{origin}/offer")]
+    quiet_window(qtbot, view)
+    assert listener.accepted == []

@@ -288,3 +288,141 @@ def test_web_views_come_after_the_first_paint_and_the_second_when_its_tab_opens(
     qtbot.waitUntil(lambda: view.last_load_ok, timeout=WAIT)
     html = window.preview.result.no_style_html
     assert html is not None and "<style" not in html.lower()
+
+
+# --- closing while background tasks still run --------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["closed", "deleted", "deleted-unclosed"])
+def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
+    qtbot, capfd, monkeypatch, moment: str
+) -> None:
+    """A preview render and a key-status probe are held in the worker (a gate, released after
+    the window is closed, or closed and deleted): their results arrive at a window that is
+    gone. Nothing may be printed, raised or crash; a second window then works as usual."""
+    from composer.gui import main_window as main_window_module
+    from composer.transport.profiles.store import ProfileStore
+
+    gate = threading.Event()
+    held: list[str] = []
+    real_compute, real_get = main_window_module._compute, ProfileStore.get
+
+    def slow_compute(draft, generation):
+        held.append("render")
+        assert gate.wait(WAIT / 1000), "the gate was never opened"
+        return real_compute(draft, generation)
+
+    def slow_get(self, name):
+        held.append("key status")
+        assert gate.wait(WAIT / 1000), "the gate was never opened"
+        return real_get(self, name)
+
+    monkeypatch.setattr(main_window_module, "_compute", slow_compute)
+    monkeypatch.setattr(ProfileStore, "get", slow_get)
+    capfd.readouterr()
+    try:
+        w = MainWindow()
+        w.model.update(subject="unsaved", body="# A long letter\n\n" + "Line.\n" * 2000)
+        monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+        w.show()
+        qtbot.waitUntil(lambda: {"render", "key status"} <= set(held), timeout=WAIT)
+        if moment != "deleted-unclosed":
+            assert w.close()
+        if moment == "closed":  # an edit, or a paint's timer, arriving just after the close
+            w.model.update(subject="typed as it closed")
+            for _ in range(2):
+                QApplication.processEvents()
+        if moment.startswith("deleted"):
+            gone: list[bool] = []
+            w.destroyed.connect(lambda: gone.append(True))
+            w.deleteLater()
+            qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)
+    finally:
+        gate.set()
+    assert QThreadPool.globalInstance().waitForDone(WAIT)
+    # The results were queued to the UI thread: deliver whatever is left, twice over (a
+    # callback may queue one more step), then look at what was printed.
+    for _ in range(2):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err and "RuntimeError" not in err, err
+    assert "Traceback" not in out, out
+    if moment == "closed":  # closed but alive: nothing ran on its behalf after the close
+        assert w.preview.result is None
+
+    monkeypatch.setattr(main_window_module, "_compute", real_compute)
+    monkeypatch.setattr(ProfileStore, "get", real_get)
+    second = MainWindow()
+    monkeypatch.setattr(second, "_confirm_discard", lambda: True)
+    qtbot.addWidget(second)
+    second.show()
+    fill_basic(qtbot, second)
+    qtbot.waitUntil(lambda: preview_caught_up(second), timeout=WAIT)
+    qtbot.waitUntil(lambda: "sandbox relay" in second.header.key_status.text(), timeout=WAIT)
+    assert second.preview.result is not None and "Spring sale" in second.preview.result.raw_text()
+    assert second.close()
+    assert QThreadPool.globalInstance().waitForDone(WAIT)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_closing_a_sandbox_copy_while_it_is_read_leaves_no_traceback(
+    qtbot, capfd, monkeypatch, tmp_path: Path
+) -> None:
+    from composer.gui import copy_viewer
+
+    gate = threading.Event()
+    reading = threading.Event()
+    real = copy_viewer.read_copy
+
+    def slow(path: Path) -> tuple[str, str]:
+        reading.set()
+        assert gate.wait(WAIT / 1000), "the gate was never opened"
+        return real(path)
+
+    monkeypatch.setattr(copy_viewer, "read_copy", slow)
+    path = tmp_path / "copy.eml"
+    path.write_bytes(b"Subject: x\r\nContent-Type: text/html\r\n\r\n<p>hello</p>\r\n")
+    capfd.readouterr()
+    dialog = copy_viewer.CopyViewer(path)  # deleted on close
+    gone: list[bool] = []
+    dialog.destroyed.connect(lambda: gone.append(True))
+    dialog.show()
+    try:
+        assert reading.wait(WAIT / 1000)
+        dialog.close()
+        qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)
+    finally:
+        gate.set()
+    assert QThreadPool.globalInstance().waitForDone(WAIT)
+    for _ in range(2):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "RuntimeError" not in err, err
+
+
+def test_closing_while_the_preview_loads_leaves_no_traceback(qtbot, capfd, monkeypatch) -> None:
+    """The web view is disposed of on close, here in the middle of loading a 3 MB document."""
+    w = MainWindow()
+    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    w.show()
+    qtbot.waitUntil(lambda: w.preview.web is not None, timeout=WAIT)
+    view = w.preview.web
+    started: list[bool] = []
+    view.loadStarted.connect(lambda: started.append(True))
+    capfd.readouterr()
+    view.show_html("<p>" + "x" * 3_000_000 + "</p>", keep_scroll=False)
+    qtbot.waitUntil(lambda: bool(started), timeout=WAIT)
+    assert w.close()
+    assert w.preview.web is None
+    gone: list[bool] = []
+    w.destroyed.connect(lambda: gone.append(True))
+    w.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)
+    assert QThreadPool.globalInstance().waitForDone(WAIT)
+    for _ in range(2):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "RuntimeError" not in err, err

@@ -1,0 +1,185 @@
+"""Mail on disk is the person's alone: every folder Composer creates is 0700, every file 0600.
+
+Real commands run in subprocesses with the permissive umask most desktops have (022), then
+COMPOSER_HOME (and the other folders they wrote) is walked. The stores are also checked in
+this process, without the CLI's umask, so each explicit mode is tested on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from composer.core.build import Envelope, OutgoingMessage
+from composer.core.draft import Draft, Recipient
+from composer.relay.fanout import Copy
+from composer.relay.maildir import deliver
+from composer.relay.sink import Sink
+from composer.store.atomic import atomic_write_bytes
+from composer.store.drafts import DraftStore
+from composer.store.history import History
+from composer.store.outbox import Outbox
+from composer.store.paths import secure_home
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+
+MESSAGE = b"From: ann@example.com\r\nTo: bob@example.com\r\nSubject: Private\r\n\r\nHello\r\n"
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual desktop umask, inherited by the subprocesses: files 0644, folders 0755."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def loose(*roots: Path) -> list[str]:
+    """Every folder not 0700 and every file not 0600 under `roots` (the roots included)."""
+    found = []
+    for root in roots:
+        for path in [root, *root.rglob("*")]:
+            mode = stat.S_IMODE(path.lstat().st_mode)
+            want = 0o700 if path.is_dir() else 0o600
+            if mode != want:
+                found.append(f"{path.relative_to(root.parent)} {mode:o}")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sample_draft() -> Draft:
+    return Draft(
+        from_addr=Recipient("ann@example.com"), to=[Recipient("bob@example.com")], subject="S"
+    )
+
+
+def test_real_commands_leave_nothing_readable_by_others(
+    umask_022: None, run_composer, composer_home: Path, tmp_path: Path
+) -> None:
+    body = tmp_path / "body.md"
+    body.write_text("# Private\n\nHello.\n", encoding="utf-8")
+    composer_home.chmod(0o755)  # as a desktop's umask makes it: must be tightened
+    common = ["--from", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi",
+              "--markdown", str(body)]  # fmt: skip
+
+    # --eml into a folder that does not exist yet (one file) and a seed list (a folder).
+    out = tmp_path / "out" / "nested"
+    r = run_composer("send", *common, "--dry-run", "--eml", str(out / "one.eml"))
+    assert r.code == 0, r.err
+    # A real send through the default local profile: SMTP over loopback to the built-in
+    # relay, which delivers into the sandbox Maildir; the outbox and history record it.
+    r = run_composer("send", *common, "--cc", "cy@example.com")
+    assert r.code == 0, r.err
+    assert run_composer("history").code == 0
+    r = run_composer("profile", "add", "other", "--provider", "local")
+    assert r.code == 0, r.err
+
+    # `composer relay` delivering into a Maildir of its own.
+    maildir = tmp_path / "relay-md"
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "composer", "relay", "--port", str(port), "--maildir",
+         str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client = smtplib.SMTP("127.0.0.1", port, timeout=30)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "composer relay did not listen in 60 s"
+                try:
+                    proc.wait(timeout=0.05)  # paces the loop and notices an early exit
+                except subprocess.TimeoutExpired:
+                    continue
+                pytest.fail(f"composer relay exited: {proc.communicate()[1]!r}")
+        with client:
+            client.sendmail("ann@example.com", ["bob@example.com"], MESSAGE)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+
+    written = [p for p in composer_home.rglob("*") if p.is_file()]
+    names = {p.name for p in written}
+    assert {"history.sqlite3", "outbox.sqlite3", "profiles.json"} <= names, names
+    assert any(p.parent.name == "new" for p in written), "nothing landed in the sandbox"
+    assert loose(composer_home, tmp_path / "out", maildir) == []
+
+
+def test_the_stores_set_their_own_modes_whatever_the_umask(
+    umask_022: None, composer_home: Path, tmp_path: Path
+) -> None:
+    """No CLI here: each place that creates a file or folder sets the mode itself."""
+    with History() as history:  # WAL mode: -wal and -shm appear beside the database
+        assert history.recent() == []
+        message = OutgoingMessage(Envelope("a@example.com", ("b@example.com",)), MESSAGE, "<m@x>")
+        outbox = Outbox()
+        outbox.enqueue([message], "local", "S")
+        with outbox.sending():  # the lock file
+            pass
+        sides = {p.name for p in composer_home.iterdir()}
+        assert {"history.sqlite3-wal", "outbox.sqlite3-wal", "outbox.sqlite3-shm"} <= sides
+        store = DraftStore()
+        store.autosave("d1", sample_draft(), None)
+        store.autosave("d1", sample_draft(), None)  # the previous generation too
+        store.add_recent(tmp_path / "mine" / "draft.json")
+        store.save_as(tmp_path / "mine" / "draft.json", sample_draft())
+        sandbox = composer_home / "sandbox"
+        deliver(sandbox, [Copy(rcpt="b@example.com", rcpt_type="to", data=MESSAGE)])
+        Sink(sandbox)._save_count(1)
+        atomic_write_bytes(tmp_path / "eml" / "a" / "x.eml", MESSAGE)
+        assert loose(composer_home, tmp_path / "mine", tmp_path / "eml") == []
+        outbox.close()
+
+
+def test_an_open_home_from_an_older_version_is_made_private_with_a_note(
+    umask_022: None, run_composer, composer_home: Path
+) -> None:
+    # What the old code left: everything world-readable.
+    with History():
+        pass
+    (composer_home / "sandbox" / "new").mkdir(parents=True)
+    (composer_home / "sandbox" / "new" / "1.eml").write_bytes(MESSAGE)
+    (composer_home / "drafts").mkdir()
+    (composer_home / "drafts" / "d.json").write_text("{}")
+    for p in [composer_home, *composer_home.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    (composer_home / "unrelated.txt").write_text("not ours")  # a file Composer did not make
+
+    r = run_composer("history")
+    assert r.code == 0, r.err
+    assert str(composer_home) in r.err and "0700" in r.err  # the note, one line
+    assert len([line for line in r.err.splitlines() if "private" in line]) == 1, r.err
+    (composer_home / "unrelated.txt").unlink()
+    assert loose(composer_home) == []
+    assert "private" not in run_composer("history").err  # said once: nothing left to tighten
+
+
+def test_secure_home_leaves_files_it_does_not_own_alone(
+    umask_022: None, composer_home: Path
+) -> None:
+    """A file that is not Composer's, in the folder it was pointed at, keeps its mode."""
+    composer_home.chmod(0o755)
+    (composer_home / "notes.txt").write_text("mine")
+    changed = secure_home()
+    assert composer_home in changed
+    assert stat.S_IMODE((composer_home / "notes.txt").stat().st_mode) == 0o644
+    assert secure_home() == []
