@@ -495,7 +495,7 @@ class Outbox:
         "failed" (a refusal, retries given up, not tried after a failure that stopped the
         batch, cancelled) is failed here too, and never goes out again on a resume unless
         the person resends it."""
-        status = result.status
+        status = Status(result.status)  # a plain "unknown" must never be taken for failed
         if status is Status.SENT:
             self.mark_sent(item_id, f"{result.code or ''} {result.reply}".strip())
             return SENT
@@ -639,7 +639,7 @@ class OutboxMover:
 
     def on_result(self, result: MessageResult) -> None:
         item_id = self._by_index[result.index]
-        if result.status is Status.SENT:
+        if Status(result.status) is Status.SENT:
             self._sent.append((item_id, f"{result.code or ''} {result.reply}".strip()))
         else:
             self._outbox.record(item_id, result)
