@@ -4,7 +4,6 @@ history, a real local relay over SMTP and a real keyring backend class kept in m
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,10 @@ import keyring
 import keyring.backend
 import keyring.backends.null
 import keyring.errors
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
+from support.gui import on_screen
+from support.keyrings import MemoryKeyring
 
 from composer.core.build import build_message
 from composer.core.draft import Draft, Recipient
@@ -28,54 +28,6 @@ from composer.store.paths import app_paths
 from composer.transport.profiles.store import ProfileStore
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend class, kept in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("not found") from None
-
-
-@pytest.fixture
-def use_keyring() -> Iterator:
-    previous = keyring.get_keyring()
-
-    def use(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
-        keyring.set_keyring(backend)
-        return backend
-
-    try:
-        yield use
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def memory(use_keyring) -> MemoryKeyring:
-    return use_keyring(MemoryKeyring())
-
-
-def open_dialog(qtbot, dialog: QDialog) -> QDialog:
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
 
 
 def idle(qtbot, dialog: QDialog) -> None:
@@ -122,7 +74,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
                          error="the connection dropped after the final '.'")  # fmt: skip
         history.record(profile="prod", host="smtp.sparkpostmail.com", subject="News",
                        result=unknown)  # fmt: skip
-    dialog = open_dialog(qtbot, HistoryDialog(None, history_path=path))
+    dialog = on_screen(qtbot, HistoryDialog(None, history_path=path))
     assert dialog.objectName() == "historyDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
     table = dialog.table
@@ -150,7 +102,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
 
 
 def test_history_dialog_without_any_send(qtbot, composer_home: Path) -> None:
-    dialog = open_dialog(qtbot, HistoryDialog(None))
+    dialog = on_screen(qtbot, HistoryDialog(None))
     qtbot.waitUntil(lambda: "Nothing sent yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     assert not app_paths().history_db.exists()  # looking does not create a database
@@ -177,7 +129,7 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
         )
         assert refused == {}
 
-    dialog = open_dialog(qtbot, SandboxDialog(None))
+    dialog = on_screen(qtbot, SandboxDialog(None))
     assert dialog.objectName() == "sandboxDialog"
     table = dialog.table
     qtbot.waitUntil(lambda: table.rowCount() == 3)
@@ -207,7 +159,7 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
 
 
 def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> None:
-    dialog = open_dialog(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
+    dialog = on_screen(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
     qtbot.waitUntil(lambda: "Nothing delivered yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     idle(qtbot, dialog)
@@ -217,7 +169,7 @@ def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> Non
 
 
 def profiles_dialog(qtbot) -> ProfilesDialog:
-    dialog = open_dialog(qtbot, ProfilesDialog(None))
+    dialog = on_screen(qtbot, ProfilesDialog(None))
     assert dialog.objectName() == "profilesDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 1)
     return dialog
@@ -242,7 +194,7 @@ def fill_custom_profile(qtbot, dialog: ProfilesDialog, name: str) -> None:
 
 
 def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
-    qtbot, memory: MemoryKeyring, composer_home: Path
+    qtbot, memory_keyring: MemoryKeyring, composer_home: Path
 ) -> None:
     dialog = profiles_dialog(qtbot)
     assert column(dialog.table, 0) == ["local"]
@@ -256,7 +208,7 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
     assert (saved.provider.value, saved.host, saved.port) == ("custom", "smtp.acme.example", 2525)
     assert (saved.subaccount, saved.default_from, saved.tls) == ("123", "Ann <ann@acme.example>",
                                                                  True)  # fmt: skip
-    assert memory.entries == {("composer-mail", "enterprise"): KEY}
+    assert memory_keyring.entries == {("composer-mail", "enterprise"): KEY}
     assert_no_key_in_files(composer_home)
     assert dialog.form.key_edit.text() == ""
     row = column(dialog.table, 0).index("enterprise")
@@ -271,11 +223,13 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
         click(qtbot, dialog.remove_button)
     idle(qtbot, dialog)
     assert "enterprise" not in ProfileStore()
-    assert memory.entries == {}
+    assert memory_keyring.entries == {}
     assert column(dialog.table, 0) == ["local"]
 
 
-def test_profiles_dialog_names_the_field_that_is_wrong(qtbot, memory: MemoryKeyring) -> None:
+def test_profiles_dialog_names_the_field_that_is_wrong(
+    qtbot, memory_keyring: MemoryKeyring
+) -> None:
     dialog = profiles_dialog(qtbot)
     click(qtbot, dialog.add_button)
     form = dialog.form
@@ -330,7 +284,7 @@ def test_recovery_dialog_returns_the_drafts_to_recover(qtbot, tmp_path: Path) ->
     store.autosave("first", Draft(subject="First"), None)
     store.autosave("second", Draft(subject="Second"), "/home/ann/second.json")
     recovered = store.recoverable()
-    dialog = open_dialog(qtbot, RecoveryDialog(None, recovered))
+    dialog = on_screen(qtbot, RecoveryDialog(None, recovered))
     assert dialog.findChild(QRadioButton, "recover_first").isChecked()  # recover is the default
     click(qtbot, dialog.findChild(QRadioButton, "discard_first"))
     click(qtbot, dialog.findChild(QPushButton, "continueButton"))

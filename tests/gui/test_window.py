@@ -10,25 +10,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QPushButton, QTabWidget
+from support.gui import WAIT
 
 from composer.core.draft import BodyFormat, Draft, Recipient, loads_draft
 from composer.gui.main_window import MainWindow
-
-WAIT = 20_000  # ms: the first QtWebEngine start on a busy 2-core machine is slow
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    w = MainWindow()
-    # pytest-qt closes widgets before fixtures tear down: no "save changes?" prompt then
-    # (test_closing_with_unsaved_changes_asks covers the prompt itself).
-    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    assert QThreadPool.globalInstance().waitForDone(WAIT), "a preview task was left running"
-    assert w.sender.worker is None, "a send thread was left running"
 
 
 def preview_caught_up(w: MainWindow) -> bool:

@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
@@ -82,7 +84,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
         box.claim([a, b])
         box.mark_awaiting(a)
         box.mark_failed(b, "550 5.7.1 refused")
-    env = child_env(home)
+    env = child_env(home, GOOD_KEY)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

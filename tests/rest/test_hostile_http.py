@@ -1,5 +1,5 @@
-"""The REST client against a hostile HTTP peer (hostile_http.py): every answer, however it
-misbehaves, ends within the deadline, holds at most about a megabyte, and after the POST is
+"""The REST client against a hostile HTTP peer (support/http_hostile.py): every answer, however
+it misbehaves, ends within the deadline, holds at most about a megabyte, and after the POST is
 either a clear result or "unknown" — never a second POST."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import time
 
 import pytest
 import trustme
-from hostile_http import HostilePeer
-from restdata import draft, messages
-from restserver import GOOD_KEY
+from support.drafts import draft, messages
+from support.endpoints import rest_endpoint
+from support.http_faults import GOOD_KEY
+from support.http_hostile import HostilePeer
 
 from composer.core.draft import Recipient
 from composer.core.errors import OutcomeUnknown
@@ -24,8 +25,7 @@ DEADLINE = 1.5
 
 
 def endpoint(peer: HostilePeer, ca_file: str, host: str = "127.0.0.1") -> RestEndpoint:
-    return RestEndpoint(peer.url(host), Secret(GOOD_KEY), ca_file, timeout=2.0,
-                        final_timeout=DEADLINE)  # fmt: skip
+    return rest_endpoint(peer.url(host), ca_file, timeout=2.0, final_timeout=DEADLINE)
 
 
 def send(peer: HostilePeer, ca_file: str, count: int = 1) -> tuple[BatchReport, float]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from restdata import draft, full_draft, messages
+from support.drafts import draft, full_draft, messages
 
 from composer.core.draft import Options
 from composer.relay.http import LocalHttpRelay

@@ -7,7 +7,7 @@ import json
 from email import message_from_bytes, policy
 
 import pytest
-from restdata import draft, full_draft, messages
+from support.drafts import draft, full_draft, messages
 
 from composer.core.draft import Recipient
 from composer.core.errors import PayloadError

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from faultserver import free_port
-from hostile_peer import HostilePeer
+from support.net import free_port
+from support.smtp_hostile import HostilePeer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
