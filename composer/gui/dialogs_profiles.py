@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.errors import CredentialsError, KeyringUnavailable, ProfileError
 from composer.gui.dialogs_common import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -33,18 +34,17 @@ from composer.gui.dialogs_common import (
     show_message,
 )
 from composer.gui.dialogs_profile_form import ProfileForm
+from composer.transport.base import Step
 from composer.transport.connect import open_endpoint
-from composer.transport.credentials import (
+from composer.transport.profiles.credentials import (
     ENV_VAR,
-    CredentialsError,
-    KeyringUnavailable,
     delete_api_key,
     key_status,
     keyring_problem,
     set_api_key,
 )
-from composer.transport.probe import Step, probe
-from composer.transport.profiles import Profile, ProfileError, ProfileStore
+from composer.transport.profiles.store import Profile, ProfileStore
+from composer.transport.smtp.probe import probe
 
 __all__ = ["ProfilesDialog", "test_profile"]
 
