@@ -15,15 +15,15 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from composer.app.context import Context
-from composer.transport.credentials import Secret
-from composer.transport.profiles import Profile
-from composer.transport.providers import SMTP_USER, Provider, smtp_password
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.sender import SendSession
-from composer.transport.session import Endpoint, SmtpSession
+from composer.transport.base import SendSession
+from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.providers import SMTP_USER, Provider, smtp_password
+from composer.transport.profiles.store import Profile
+from composer.transport.rest.session import RestEndpoint, RestSession
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 __all__ = ["choose_profile", "open_endpoint", "open_rest_endpoint", "open_session"]
 
@@ -78,8 +78,8 @@ def choose_profile(
     return dataclasses.replace(base, **overrides) if overrides else base
 
 
-def raise_no_profile() -> None:
-    from composer.transport.providers import ProfileError
+def raise_no_profile() -> NoReturn:
+    from composer.core.errors import ProfileError
 
     raise ProfileError("profile", "no default profile: add one with `composer profile add`")
 
@@ -132,7 +132,7 @@ def open_endpoint(
 def _is_builtin(profile: Profile) -> bool:
     """The ``local`` provider at its preset address means "start the relay for me"; pointed at
     another port it means "a local relay that is already running" (``composer relay``)."""
-    from composer.transport.providers import PRESETS
+    from composer.transport.profiles.providers import PRESETS
 
     return profile.port == PRESETS[Provider.LOCAL].port
 

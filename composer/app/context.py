@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the stores are imported when first opened: `composer --vers
     from composer.store.drafts import DraftStore
     from composer.store.history import History
     from composer.store.outbox import Outbox
-    from composer.transport.profiles import ProfileStore
+    from composer.transport.profiles.store import ProfileStore
 
 __all__ = ["HOME_VAR", "Context"]
 
@@ -54,7 +54,7 @@ class Context:
         secure_home(self.paths)  # once per process and per Paths; cheap afterwards
 
     def profiles(self) -> ProfileStore:
-        from composer.transport.profiles import ProfileStore
+        from composer.transport.profiles.store import ProfileStore
 
         return ProfileStore(self.paths.profiles_file)
 
@@ -83,9 +83,9 @@ class Context:
 
     @property
     def credentials(self) -> ModuleType:
-        """API keys: the system keyring, or ``COMPOSER_API_KEY`` (composer.transport.credentials).
+        """API keys: the system keyring, or ``COMPOSER_API_KEY`` (transport.profiles.credentials).
         Read at the last moment before a connection, never kept here."""
-        from composer.transport import credentials
+        from composer.transport.profiles import credentials
 
         return credentials
 

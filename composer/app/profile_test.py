@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from composer.app.connect import open_endpoint, open_rest_endpoint
 from composer.app.context import Context
-from composer.transport.profiles import Profile
+from composer.transport.profiles.store import Profile
 
 if TYPE_CHECKING:
-    from composer.transport.probe import Step
+    from composer.transport.base import Step
 
 __all__ = ["test_profile"]
 
@@ -23,7 +23,8 @@ def test_profile(
     context: Context, profile: Profile, *, ca_file: str | None = None, timeout: float = 60.0
 ) -> list[Step]:
     """SMTP: connect, STARTTLS, AUTH LOGIN, QUIT; REST: one authenticated GET."""
-    from composer.transport.probe import probe, probe_rest
+    from composer.transport.rest.probe import probe_rest
+    from composer.transport.smtp.probe import probe
 
     if profile.api == "rest":
         with open_rest_endpoint(context, profile, ca_file=ca_file, timeout=timeout) as rest:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from composer.app.context import Context
-from composer.cli import UsageError
+from composer.core.errors import UsageError
 
 if TYPE_CHECKING:  # the transport is imported when a send starts, not to parse flags
-    from composer.transport.profiles import Profile
-    from composer.transport.sender import SendOptions
+    from composer.transport.batch import SendOptions
+    from composer.transport.profiles.store import Profile
 
 __all__ = [
     "add_connection_arguments",
@@ -144,7 +144,7 @@ def profile_from_args(context: Context, args: argparse.Namespace) -> Profile:
 
 
 def send_options(args: argparse.Namespace) -> SendOptions:
-    from composer.transport.sender import SendOptions
+    from composer.transport.batch import SendOptions
 
     return SendOptions(retries=args.retries, retry_delay=args.retry_delay)
 

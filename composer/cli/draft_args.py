@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from composer.cli import UsageError
 from composer.cli import args as cli_args
 from composer.core import jsonin
 from composer.core.attachfiles import outside_places
@@ -22,7 +21,7 @@ from composer.core.draft import (
     read_address_lines,
     split_recipients,
 )
-from composer.core.errors import DraftFormatError
+from composer.core.errors import DraftFormatError, UsageError
 from composer.core.jsonin import shown
 
 __all__ = [

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from composer.cli import EXIT_INVALID, UsageError, exit_code_for
 from composer.core.build import OutgoingMessage
+from composer.core.errors import ComposerError, ExitCode, UsageError
+from composer.core.outcome import Status
 from composer.core.validate import Problem
 
 __all__ = [
@@ -60,7 +61,7 @@ def transmissions(
 ) -> list[dict[str, Any]]:
     """Every REST request body, built before anything is sent: a draft REST cannot carry
     (archive recipients) fails here with exit 2, not halfway through a batch."""
-    from composer.transport.transmission import transmission
+    from composer.transport.rest.payload import transmission
 
     return [transmission(m, substitution_data=subst) for m in messages]
 
@@ -142,17 +143,17 @@ def print_result(result: Any, total: int) -> None:
     """One line per message as its result comes in: stdout when sent, stderr otherwise."""
     who = ", ".join(result.rcpt_to)
     prefix = f"[{result.index + 1}/{total}] {who}:"
-    if result.status == "sent":
+    if result.status is Status.SENT:
         line = f"{prefix} sent ({result.code} {result.reply})".rstrip()
         if result.transmission_id:
             line += f"; transmission id {result.transmission_id}"
         if result.refused:
             line += f"; {result.error}"
-    elif result.status == "unknown":
+    elif result.status is Status.UNKNOWN:
         line = f"{prefix} UNKNOWN: {result.error}"
     else:
         line = f"{prefix} FAILED: {result.error}"
-    print(line, file=sys.stderr if result.status != "sent" else sys.stdout)
+    print(line, file=sys.stderr if result.status is not Status.SENT else sys.stdout)
 
 
 def sent_report(report: Any, profile: Any) -> dict[str, Any]:
@@ -161,22 +162,22 @@ def sent_report(report: Any, profile: Any) -> dict[str, Any]:
         "profile": profile.name,
         "api": profile.api,
         "messages": [r.as_json() for r in report.results],
-        "sent": report.count("sent"),
-        "failed": report.count("failed"),
-        "unknown": report.count("unknown"),
+        "sent": report.count(Status.SENT),
+        "failed": report.count(Status.FAILED),
+        "unknown": report.count(Status.UNKNOWN),
         "elapsed": round(report.elapsed, 4),
         "connections": report.connections,
     }
 
 
-def failure_report(messages: list[OutgoingMessage], exc: Exception) -> dict[str, Any]:
+def failure_report(messages: list[OutgoingMessage], exc: ComposerError) -> dict[str, Any]:
     """The --json report when an error stops the command (issue 12: a failure that ended the
     command printed no report, and scripts read nothing)."""
     # Exit 2 means "nothing was written or sent" (the CLI's contract). Anything else may have
     # stopped a batch half-way, so it is not called "not sent": `composer outbox` knows.
-    code = exit_code_for(exc)
-    before = code == EXIT_INVALID
-    status = "not sent" if before else "unknown"
+    code = exc.exit_code
+    before = code == ExitCode.INVALID
+    status = "not sent" if before else Status.UNKNOWN
     items = []
     for i, m in enumerate(messages):
         item = message_report(m, None)

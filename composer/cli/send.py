@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from composer.app.context import Context
-from composer.cli import EXIT_INVALID, EXIT_OK, connection, report
+from composer.cli import connection, report
 from composer.cli.draft_args import (
     add_message_arguments,
     add_substitution_argument,
@@ -29,7 +29,8 @@ from composer.cli.draft_args import (
 )
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft
-from composer.core.errors import InvalidDraft
+from composer.core.errors import ComposerError, ExitCode, InvalidDraft
+from composer.core.outcome import Status
 from composer.core.validate import validate
 
 __all__ = ["add_parser", "run_send"]
@@ -69,12 +70,12 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
     problems = validate(probe)
     report.print_problems(problems)
     if any(p.is_error for p in problems):
-        return EXIT_INVALID
+        return ExitCode.INVALID
     try:
         messages = build_messages(draft, seeds=seeds)
     except InvalidDraft as exc:  # validation above should have caught it; stay safe
         report.print_problems(exc.problems)
-        return EXIT_INVALID
+        return ExitCode.INVALID
     targets = report.eml_targets(args.eml, messages) if args.eml else None
     subst = substitution_data(args)
 
@@ -86,7 +87,7 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
     if targets:
         report.write_eml(targets, messages)
     report.dry_run_output(messages, targets, bodies, args.json)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _send_reporting_failures(
@@ -98,8 +99,6 @@ def _send_reporting_failures(
     subst: dict[str, Any] | None,
 ) -> int:
     """_send_for_real, and with --json a report on stdout whatever stops it."""
-    from composer.core.errors import ComposerError
-
     try:
         return _send_for_real(context, args, draft, messages, targets, subst)
     except ComposerError as exc:
@@ -138,7 +137,7 @@ def _send_for_real(
 
             refusal = StillInOutbox(held)
             print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)
-            return EXIT_INVALID
+            return ExitCode.INVALID
         sent = deliver(
             context,
             outbox,
@@ -155,8 +154,8 @@ def _send_for_real(
         print(json.dumps(report.sent_report(sent, profile), indent=2))
     else:
         print(
-            f"{sent.count('sent')} sent, {sent.count('failed')} failed, "
-            f"{sent.count('unknown')} unknown via {profile.name} ({profile.api.upper()}) "
+            f"{sent.count(Status.SENT)} sent, {sent.count(Status.FAILED)} failed, "
+            f"{sent.count(Status.UNKNOWN)} unknown via {profile.name} ({profile.api.upper()}) "
             f"in {sent.elapsed:.2f} s",
             file=sys.stderr,
         )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.app.context import Context
+from composer.core.outcome import Status
 from composer.gui.dialogs_common import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -50,8 +51,8 @@ __all__ = [
 
 HISTORY_LIMIT = 200
 _HEAD_LIMIT = 256 * 1024
-STATUS_TEXT = {"sent": "sent", "failed": "failed", "unknown": "may have been sent"}
-STATUS_COLOUR = {"sent": OK_COLOUR, "failed": ERROR_COLOUR, "unknown": WARN_COLOUR}
+STATUS_TEXT = {Status.SENT: "sent", Status.FAILED: "failed", Status.UNKNOWN: "may have been sent"}
+STATUS_COLOUR = {Status.SENT: OK_COLOUR, Status.FAILED: ERROR_COLOUR, Status.UNKNOWN: WARN_COLOUR}
 
 
 def _local_time(iso: str) -> str:
@@ -119,7 +120,7 @@ class HistoryDialog(QDialog):
         self.table.setRowCount(len(entries))
         for row, e in enumerate(entries):
             status = STATUS_TEXT.get(e.status, e.status)
-            why = e.error or ("" if e.status != "unknown" else "the final reply never came")
+            why = e.error or ("" if e.status != Status.UNKNOWN else "the final reply never came")
             rcpts = ", ".join(e.rcpt_to)
             refused = "; ".join(f"{r}: {c} {t}" for r, (c, t) in e.refused.items())
             reply = " ".join(str(x) for x in (e.code, e.reply) if x) or e.error

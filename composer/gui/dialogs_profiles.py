@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from composer.app.context import Context
 from composer.app.profile_test import test_profile
+from composer.core.errors import CredentialsError, KeyringUnavailable, ProfileError
 from composer.gui.dialogs_common import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -35,17 +36,15 @@ from composer.gui.dialogs_common import (
     show_message,
 )
 from composer.gui.dialogs_profile_form import ProfileForm
-from composer.transport.credentials import (
+from composer.transport.base import Step
+from composer.transport.profiles.credentials import (
     ENV_VAR,
-    CredentialsError,
-    KeyringUnavailable,
     delete_api_key,
     key_status,
     keyring_problem,
     set_api_key,
 )
-from composer.transport.probe import Step
-from composer.transport.profiles import Profile, ProfileError, ProfileStore
+from composer.transport.profiles.store import Profile, ProfileStore
 
 __all__ = ["ProfilesDialog"]
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from composer import __version__
 from composer.app.context import Context
 from composer.core.draft import Draft, Recipient, load_draft, read_address_lines
+from composer.core.outcome import FINAL, Status
 from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
@@ -341,7 +342,7 @@ class MainWindow(QMainWindow):
         )
 
     def _send_finished(self, report: Any) -> None:
-        sent, failed, unknown = (report.count(s) for s in ("sent", "failed", "unknown"))
+        sent, failed, unknown = (report.count(s) for s in FINAL)
         self.send_panel.finish(
             f"{sent} sent, {failed} failed, {unknown} may have been sent"
             + (" (cancelled)" if report.cancelled else "")
@@ -349,7 +350,7 @@ class MainWindow(QMainWindow):
         self._relay_problems = [
             Problem(r.field, f"the relay refused it: {r.error}")
             for r in report.results
-            if r.field and r.status != "sent"
+            if r.field and r.status is not Status.SENT
         ]
         if self._relay_problems:
             self.model.set_problems(self.model.problems + self._relay_problems)
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
         A second copy reaches people only if the person says so here."""
         self.send_panel.finish("Not sent: copies of this send are still in the outbox.")
         self._show_problems(self.model.problems)
-        unknown = sum(i.state == "unknown" for i in held.held)
+        unknown = sum(i.state == Status.UNKNOWN for i in held.held)
         box = QMessageBox(self)
         box.setObjectName("copiesHeldBox")
         box.setIcon(QMessageBox.Icon.Warning)
@@ -408,7 +409,7 @@ class MainWindow(QMainWindow):
         name = self.profile_name
 
         def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
-            from composer.transport.credentials import key_status
+            from composer.transport.profiles.credentials import key_status
 
             profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
@@ -572,7 +573,7 @@ class MainWindow(QMainWindow):
             )
 
     def _outbox_unreadable(self, exc: BaseException) -> None:
-        from composer.store.outbox import OutboxDamaged
+        from composer.core.errors import OutboxDamaged
 
         if isinstance(exc, OutboxDamaged):  # every send will refuse: say why now
             QMessageBox.warning(self, "Outbox damaged", str(exc))
@@ -585,8 +586,8 @@ class MainWindow(QMainWindow):
         HistoryDialog(self.context, self).show()
 
     def show_outbox(self) -> None:
+        from composer.core.errors import OutboxDamaged
         from composer.gui.outbox_view import OutboxDialog  # pending, failed, unknown
-        from composer.store.outbox import OutboxDamaged
 
         try:
             OutboxDialog(self.context, self).show()

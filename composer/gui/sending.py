@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from composer.app.context import Context
 from composer.core.draft import Draft, Recipient
+from composer.core.outcome import Status
 from composer.gui.tasks import SendWorker
 
 
@@ -97,13 +98,13 @@ class SendPanel(QWidget):
 
     def add_result(self, result: Any) -> None:
         who = ", ".join(result.rcpt_to)
-        if result.status == "sent":
+        if result.status is Status.SENT:
             text = f"✔ {who}: sent ({result.code} {result.reply})"
             if getattr(result, "transmission_id", None):
                 text += f" — transmission {result.transmission_id}"
             if result.refused:
                 text += f" — {result.error}"
-        elif result.status == "unknown":
+        elif result.status is Status.UNKNOWN:
             text = f"? {who}: may have been sent — {result.error}"
         else:
             text = f"✘ {who}: {result.error}"

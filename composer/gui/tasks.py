@@ -124,7 +124,7 @@ def cancel_tasks(owner: QObject) -> None:
 
 
 class SendWorker(QThread):
-    """Runs the one send path (``composer.transport.sender.send_batch``) off the UI thread.
+    """Runs the one send path (``composer.transport.batch.send_batch``) off the UI thread.
 
     Emits ``progress(MessageResult)`` per message and exactly one of ``done(BatchReport)`` /
     ``failed(Exception)``. ``cancel()`` stops between messages (and during a retry wait)."""

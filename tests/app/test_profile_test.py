@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from composer.app.profile_test import test_profile as check_profile
-from composer.transport.profiles import Profile
+from composer.transport.profiles.store import Profile
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import smtplib
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
 
 import keyring
 import keyring.backend
@@ -18,6 +18,7 @@ from support.keyrings import MemoryKeyring
 
 from composer.core.build import build_message
 from composer.core.draft import Draft, Recipient
+from composer.core.outcome import MessageResult, Status
 from composer.gui.dialogs import HistoryDialog, ProfilesDialog, RecoveryDialog, SandboxDialog
 from composer.gui.dialogs_common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
 from composer.relay.server import LocalRelay
@@ -55,21 +56,10 @@ def assert_no_key_in_files(root: Path) -> None:
 # --- history ----------------------------------------------------------------------------------
 
 
-def result(status: str, rcpt: list[str], **kw: object) -> SimpleNamespace:
-    """What History.record reads from a MessageResult."""
-    base = dict(
-        message_id="<m@example.com>",
-        mail_from="ann@example.com",
-        rcpt_to=rcpt,
-        status=status,
-        code=None,
-        reply="",
-        error="",
-        refused={},
-        attempts=1,
-        size=900,
-    )
-    return SimpleNamespace(**{**base, **kw})  # fmt: skip
+def result(status: str, rcpt: list[str], **kw: Any) -> MessageResult:
+    """A send's result, as History.record takes it."""
+    return MessageResult(0, "<m@example.com>", "ann@example.com", rcpt, 900, Status(status),
+                         attempts=1, **kw)  # fmt: skip
 
 
 def test_history_dialog_shows_the_recorded_sends(context, qtbot, tmp_path: Path) -> None:

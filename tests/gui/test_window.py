@@ -284,7 +284,7 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
     the window is closed, or closed and deleted): their results arrive at a window that is
     gone. Nothing may be printed, raised or crash; a second window then works as usual."""
     from composer.gui import main_window as main_window_module
-    from composer.transport.profiles import ProfileStore
+    from composer.transport.profiles.store import ProfileStore
 
     gate = threading.Event()
     held: list[str] = []

@@ -17,8 +17,8 @@ from support.smtp_faults import FaultServer
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
 from composer.store.outbox import Outbox, OutboxMover
-from composer.transport.sender import Hooks, SendOptions, send_batch
-from composer.transport.session import SmtpSession
+from composer.transport.batch import Hooks, SendOptions, send_batch
+from composer.transport.smtp.session import SmtpSession
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 

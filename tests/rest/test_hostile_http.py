@@ -15,10 +15,11 @@ from support.http_faults import GOOD_KEY
 from support.http_hostile import HostilePeer
 
 from composer.core.draft import Recipient
-from composer.transport.credentials import Secret
-from composer.transport.errors import OutcomeUnknown
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.sender import BatchReport, SendOptions, send_batch
+from composer.core.errors import OutcomeUnknown
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession
 
 DEADLINE = 1.5
 
@@ -133,7 +134,7 @@ def test_the_account_probe_is_bounded_too(rest_ca: trustme.CA, ca_file: str) -> 
 
 
 def test_a_key_with_a_line_break_is_never_written(rest_ca: trustme.CA, ca_file: str) -> None:
-    from composer.transport.errors import ConnectError
+    from composer.core.errors import ConnectError
 
     with HostilePeer("good", ca=rest_ca) as peer:
         ep = RestEndpoint(peer.url(), Secret("k\r\nX-Evil: 1"), ca_file, timeout=2.0)

@@ -12,10 +12,11 @@ from support.endpoints import rest_endpoint
 from support.http_faults import GOOD_KEY, FaultApi, api_errors
 
 from composer.core.draft import Recipient
-from composer.transport.credentials import Secret
-from composer.transport.errors import ConnectError, TLSError
-from composer.transport.rest import RestEndpoint, RestSession, _peer_closed
-from composer.transport.sender import BatchReport, Hooks, SendOptions, send_batch
+from composer.core.errors import ConnectError, TLSError
+from composer.core.outcome import BatchReport
+from composer.transport.batch import Hooks, SendOptions, send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession, _peer_closed
 
 
 def run(api: FaultApi, count: int = 1, key: str = GOOD_KEY, **kw: Any) -> BatchReport:

@@ -15,8 +15,9 @@ from support.smtp_hostile import DROP, SILENT, Drip, Endless, HostilePeer, Raw
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
-from composer.transport.sender import BatchReport, SendOptions, send_batch
-from composer.transport.session import Endpoint
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
+from composer.transport.smtp.session import Endpoint
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 TIMEOUT = 1.0

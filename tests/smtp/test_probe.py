@@ -6,7 +6,7 @@ from support.endpoints import smtp_endpoint as ep
 from support.net import free_port
 from support.smtp_faults import FaultServer
 
-from composer.transport.probe import probe
+from composer.transport.smtp.probe import probe
 
 
 def outcome(steps) -> list[tuple[str, bool | None]]:

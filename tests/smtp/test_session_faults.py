@@ -13,9 +13,10 @@ from support.smtp_faults import FaultServer
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
-from composer.transport.errors import TLSError
-from composer.transport.sender import BatchReport, SendOptions, send_batch
-from composer.transport.session import Endpoint, SmtpSession
+from composer.core.errors import TLSError
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from composer.transport.credentials import Secret
-from composer.transport.rest import RestEndpoint
-from composer.transport.session import Endpoint
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint
+from composer.transport.smtp.session import Endpoint
 from support import http_faults, smtp_faults
 
 

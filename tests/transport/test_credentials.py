@@ -15,17 +15,15 @@ import keyring.errors
 import pytest
 from support.keyrings import MemoryKeyring
 
-from composer.cli import exit_code_for
-from composer.transport import credentials
-from composer.transport.credentials import (
-    KeyringUnavailable,
+from composer.core.errors import CredentialsError, KeyringUnavailable
+from composer.transport.profiles import credentials
+from composer.transport.profiles.credentials import (
     Secret,
     delete_api_key,
     get_api_key,
     key_status,
     set_api_key,
 )
-from composer.transport.errors import CredentialsError
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
@@ -108,7 +106,7 @@ def test_a_missing_key_says_what_to_do(memory_keyring: MemoryKeyring) -> None:
         "No API key for profile 'prod': run `composer profile set-key prod` to store one in the "
         "system keyring, or set COMPOSER_API_KEY"
     )
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 # --- COMPOSER_API_KEY ----------------------------------------------------------------------
@@ -167,7 +165,7 @@ def test_no_usable_keyring_is_an_error_never_a_silent_success(
     assert message.startswith("No unlocked system keyring is available (")
     assert "COMPOSER_API_KEY" in message
     assert KEY not in message
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
     assert_no_key_anywhere(tmp_path)  # no file fallback
 
 

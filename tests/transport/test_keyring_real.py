@@ -2,8 +2,8 @@
 
 No fake backends here. One `dbus-run-session` runs an unlocked `gnome-keyring-daemon` with a
 throw-away HOME / XDG folders, and inside it a script that stores, reads and deletes a key with
-composer.transport.credentials, then drives the real `composer profile` command with the key
-piped on stdin (research/reliability.md §4 shows this is the set-up that works headless).
+composer.transport.profiles.credentials, then drives the real `composer profile` command with the
+key piped on stdin (research/reliability.md §4 shows this is the set-up that works headless).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ import json, os, subprocess, sys
 from pathlib import Path
 
 import keyring
-from composer.transport import credentials
-from composer.transport.errors import CredentialsError
+from composer.transport.profiles import credentials
+from composer.core.errors import CredentialsError
 
 key = os.environ["KR_TEST_KEY"]  # from the environment: the key is in no file, not even here
 home = Path(os.environ["COMPOSER_HOME"])

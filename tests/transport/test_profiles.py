@@ -9,16 +9,10 @@ from pathlib import Path
 import pytest
 from support.keyrings import MemoryKeyring
 
-from composer.cli import exit_code_for
-from composer.transport import credentials
-from composer.transport.profiles import (
-    LOCAL_PROFILE,
-    Profile,
-    ProfileError,
-    ProfileFileError,
-    ProfileStore,
-)
-from composer.transport.providers import Provider
+from composer.core.errors import ProfileError, ProfileFileError
+from composer.transport.profiles import credentials
+from composer.transport.profiles.providers import Provider
+from composer.transport.profiles.store import LOCAL_PROFILE, Profile, ProfileStore
 
 
 def sparkpost(name: str = "prod", **fields: object) -> Profile:
@@ -100,7 +94,7 @@ def test_invalid_profiles_cannot_exist(fields: dict[str, object], field: str) ->
     with pytest.raises(ProfileError) as info:
         Profile(**values)  # type: ignore[arg-type]
     assert info.value.field == field
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
@@ -235,7 +229,7 @@ def test_a_corrupt_file_is_named_and_kept(context, text: str, field: str, words:
         assert "left as it is" in message
         assert info.value.field == field
         assert info.value.path == store.path
-        assert exit_code_for(info.value) == 2
+        assert info.value.exit_code == 2
     assert store.path.read_text(encoding="utf-8") == text  # never overwritten
     assert [p.name for p in store.path.parent.iterdir()] == ["profiles.json"]
 
