@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.core.outcome import Status
 from composer.gui.dialogs_common import (
     ERROR_COLOUR,
@@ -38,7 +39,6 @@ from composer.gui.dialogs_profiles import ProfilesDialog
 from composer.gui.dialogs_recovery import RecoveryDialog
 from composer.relay.maildir import DeliveredCopy, list_sandbox
 from composer.store.history import History, HistoryEntry
-from composer.store.paths import app_paths
 
 __all__ = [
     "HistoryDialog",
@@ -78,12 +78,17 @@ class HistoryDialog(QDialog):
     COLUMNS = ("Time", "Status", "Profile", "Recipients", "Subject", "Reply")
     loaded = Signal(int)  # rows shown
 
-    def __init__(self, parent: QWidget | None = None, history_path: str | Path | None = None):
+    def __init__(
+        self,
+        context: Context,
+        parent: QWidget | None = None,
+        history_path: str | Path | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("historyDialog")
         self.setWindowTitle("Send history")
         self.resize(900, 420)
-        self.history_path = Path(history_path) if history_path else app_paths().history_db
+        self.history_path = Path(history_path) if history_path else context.paths.history_db
         self.tasks = TaskRunner(self)
         self.entries: list[HistoryEntry] = []
 
@@ -165,12 +170,14 @@ class SandboxDialog(QDialog):
     loaded = Signal(int)  # rows shown
     headers_shown = Signal(Path)
 
-    def __init__(self, parent: QWidget | None = None, maildir: str | Path | None = None):
+    def __init__(
+        self, context: Context, parent: QWidget | None = None, maildir: str | Path | None = None
+    ):
         super().__init__(parent)
         self.setObjectName("sandboxDialog")
         self.setWindowTitle("Local relay: delivered mail")
         self.resize(900, 560)
-        self.maildir = Path(maildir) if maildir else app_paths().sandbox
+        self.maildir = Path(maildir) if maildir else context.sandbox
         self.tasks = TaskRunner(self)
         self.copies: list[DeliveredCopy] = []
         self._showing: Path | None = None

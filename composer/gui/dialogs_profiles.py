@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
+from composer.app.profile_test import test_profile
 from composer.core.errors import CredentialsError, KeyringUnavailable, ProfileError
 from composer.gui.dialogs_common import (
     ERROR_COLOUR,
@@ -35,7 +37,6 @@ from composer.gui.dialogs_common import (
 )
 from composer.gui.dialogs_profile_form import ProfileForm
 from composer.transport.base import Step
-from composer.transport.connect import open_endpoint
 from composer.transport.profiles.credentials import (
     ENV_VAR,
     delete_api_key,
@@ -44,9 +45,8 @@ from composer.transport.profiles.credentials import (
     set_api_key,
 )
 from composer.transport.profiles.store import Profile, ProfileStore
-from composer.transport.smtp.probe import probe
 
-__all__ = ["ProfilesDialog", "test_profile"]
+__all__ = ["ProfilesDialog"]
 
 RESULT_TEXT = {True: "ok", False: "FAIL", None: "—"}
 RESULT_COLOUR = {True: OK_COLOUR, False: ERROR_COLOUR, None: None}
@@ -68,15 +68,6 @@ def _load(store: ProfileStore) -> _Listing:
     return _Listing(profiles, store.default_name, statuses, problem)
 
 
-def test_profile(profile: Profile) -> list[Step]:
-    """connect → STARTTLS → AUTH LOGIN against the profile's relay; nothing is sent."""
-    with open_endpoint(profile) as endpoint:
-        return probe(endpoint)
-
-
-test_profile.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
 class ProfilesDialog(QDialog):
     """Where mail goes. Emits ``profiles_changed`` after every change that was saved."""
 
@@ -86,12 +77,15 @@ class ProfilesDialog(QDialog):
     loaded = Signal(int)  # profiles listed
     tested = Signal(list)  # the probe's steps
 
-    def __init__(self, parent: QWidget | None = None, store: ProfileStore | None = None):
+    def __init__(
+        self, context: Context, parent: QWidget | None = None, store: ProfileStore | None = None
+    ):
         super().__init__(parent)
+        self.context = context
         self.setObjectName("profilesDialog")
         self.setWindowTitle("Sending profiles")
         self.resize(820, 640)
-        self.store = store or ProfileStore()
+        self.store = store or context.profiles()
         self.tasks = TaskRunner(self)
         self.profiles: list[Profile] = []
         self.default_name: str | None = None
@@ -304,7 +298,7 @@ class ProfilesDialog(QDialog):
         self.probe_table.setRowCount(0)
         show_message(self.status, f"Testing {profile.name} ({profile.host}:{profile.port})…")
         self.tasks.run(
-            lambda: test_profile(profile),
+            lambda: test_profile(self.context, profile),
             lambda steps: self._tested(profile, steps),
             self._test_failed,
         )

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer import __version__
+from composer.app.context import Context
 from composer.core.draft import Draft, Recipient, load_draft, read_address_lines
 from composer.core.outcome import FINAL, Status
 from composer.core.problems import Problem
@@ -68,17 +69,19 @@ def _compute(draft: Draft, generation: int) -> PreviewResult:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, draft: Draft | None = None, *, recover: bool = False) -> None:
+    def __init__(
+        self, context: Context, draft: Draft | None = None, *, recover: bool = False
+    ) -> None:
         super().__init__()
+        self.context = context  # the app's folders and stores (composer.app.context)
         if sys.getswitchinterval() > GIL_SWITCH_INTERVAL_S:
             sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         from composer.gui.attachments import AttachmentsPanel
         from composer.gui.options import OptionsPane
         from composer.gui.recipients import RecipientsPane
-        from composer.store.drafts import DraftStore
 
         self.model = DraftModel(draft)
-        self.drafts = DraftStore()
+        self.drafts = context.drafts()
         self.draft_id = uuid.uuid4().hex
         self.path: Path | None = None
         self.profile_name = "local"
@@ -143,7 +146,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1280, 820)
 
-        self.sender = SendController(self)
+        self.sender = SendController(context, self)
         self.sender.progress.connect(self.send_panel.add_result)
         self.sender.finished.connect(self._send_finished)
         self.sender.failed.connect(self._send_failed)
@@ -407,9 +410,8 @@ class MainWindow(QMainWindow):
 
         def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
             from composer.transport.profiles.credentials import key_status
-            from composer.transport.profiles.store import ProfileStore
 
-            profile = ProfileStore().get(name)
+            profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
                 return "the built-in sandbox relay on this computer: no account needed"
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
@@ -425,9 +427,7 @@ class MainWindow(QMainWindow):
 
     def _load_profiles(self) -> None:
         def load() -> tuple[list[str], str]:
-            from composer.transport.profiles.store import ProfileStore
-
-            store = ProfileStore()
+            store = self.context.profiles()
             return [p.name for p in store.list()], store.default_name or "local"
 
         def loaded(value: tuple[list[str], str]) -> None:
@@ -556,7 +556,12 @@ class MainWindow(QMainWindow):
             run_task(lambda: [self.drafts.discard(i) for i in ids], _ignore, _ignore, owner=self)
 
         run_task(self.drafts.recoverable, offer, _ignore, owner=self)
-        run_task(_recover_outbox, self._outbox_recovered, self._outbox_unreadable, owner=self)
+        run_task(
+            lambda: _recover_outbox(self.context),
+            self._outbox_recovered,
+            self._outbox_unreadable,
+            owner=self,
+        )
 
     def _outbox_recovered(self, counts: tuple[int, int]) -> None:
         queued, unknown = counts
@@ -578,14 +583,14 @@ class MainWindow(QMainWindow):
     def show_history(self) -> None:
         from composer.gui.dialogs import HistoryDialog
 
-        HistoryDialog(self).show()
+        HistoryDialog(self.context, self).show()
 
     def show_outbox(self) -> None:
         from composer.core.errors import OutboxDamaged
         from composer.gui.outbox_view import OutboxDialog  # pending, failed, unknown
 
         try:
-            OutboxDialog(self).show()
+            OutboxDialog(self.context, self).show()
         except OutboxDamaged as exc:
             QMessageBox.warning(self, "Outbox damaged", str(exc))
 
@@ -593,14 +598,14 @@ class MainWindow(QMainWindow):
         from composer.gui.copy_viewer import CopyViewer
         from composer.gui.dialogs import SandboxDialog
 
-        dialog = SandboxDialog(self)
+        dialog = SandboxDialog(self.context, self)
         dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
         dialog.show()
 
     def show_profiles(self) -> None:
         from composer.gui.dialogs import ProfilesDialog
 
-        dialog = ProfilesDialog(self)
+        dialog = ProfilesDialog(self.context, self)
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.show()
 
@@ -630,11 +635,11 @@ def _ignore(_value: object) -> None:
     """For background chores whose outcome needs no word (a stale autosave removed)."""
 
 
-def _recover_outbox() -> tuple[int, int]:
+def _recover_outbox(context: Context) -> tuple[int, int]:
     """After a crash: the outbox's "sending" items go back to the queue and "awaiting" ones
     become unknown — unless another process is still sending (the outbox's lock)."""
-    from composer.store.outbox import QUEUED, Outbox
+    from composer.store.outbox import QUEUED
 
-    with Outbox() as outbox:
+    with context.outbox() as outbox:
         _requeued, unknown = outbox.recover_on_start()
         return len(outbox.items(QUEUED)), unknown

@@ -23,16 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.gui.tasks import SendWorker
 from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxItem
 
 
-def resend_job(outbox_path: Path, item_id: int) -> Any:
+def resend_job(context: Context, outbox_path: Path, item_id: int) -> Any:
     """The worker's job: claim the queued item and send it with its own profile."""
 
     def job(worker: SendWorker) -> Any:
-        from composer.transport.connect import choose_profile
-        from composer.transport.deliver import deliver
+        from composer.app.connect import choose_profile
+        from composer.app.deliver import deliver
 
         with Outbox(outbox_path) as outbox:
             item = outbox.get(item_id)
@@ -40,8 +41,9 @@ def resend_job(outbox_path: Path, item_id: int) -> Any:
                 return None
             # deliver() holds the outbox's sending lock, which this path used to skip.
             return deliver(
+                context,
                 outbox,
-                choose_profile(item.profile),
+                choose_profile(context, item.profile),
                 queued_ids=[item_id],
                 on_result=worker.progress.emit,
                 cancel=worker.cancel_event,
@@ -51,12 +53,18 @@ def resend_job(outbox_path: Path, item_id: int) -> Any:
 
 
 class OutboxDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None, outbox_path: str | Path | None = None):
+    def __init__(
+        self,
+        context: Context,
+        parent: QWidget | None = None,
+        outbox_path: str | Path | None = None,
+    ):
         super().__init__(parent)
+        self.context = context
         self.setObjectName("outboxDialog")
         self.setWindowTitle("Outbox")
         self.resize(820, 380)
-        self.outbox = Outbox(outbox_path)
+        self.outbox = Outbox(outbox_path) if outbox_path else context.outbox()
         self.worker: SendWorker | None = None
         self.list = QListWidget()
         self.list.setObjectName("outboxList")
@@ -127,7 +135,7 @@ class OutboxDialog(QDialog):
                 return False
         if not self.outbox.resend(item.id):
             return False
-        self.worker = SendWorker(resend_job(self.outbox.path, item.id), self)
+        self.worker = SendWorker(resend_job(self.context, self.outbox.path, item.id), self)
         self.worker.done.connect(self._finished)
         self.worker.failed.connect(lambda exc: self._finished(None, str(exc)))
         self.status.setText("Sending…")

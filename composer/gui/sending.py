@@ -20,13 +20,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.core.draft import Draft, Recipient
 from composer.core.outcome import Status
 from composer.gui.tasks import SendWorker
 
 
 def send_job(
-    draft: Draft, profile_name: str, seeds: list[Recipient] | None, new_copies: bool = False
+    context: Context,
+    draft: Draft,
+    profile_name: str,
+    seeds: list[Recipient] | None,
+    new_copies: bool = False,
 ):
     """What the worker runs: build, connect, send, record. Plain data in, a report out.
 
@@ -34,16 +39,16 @@ def send_job(
     still queued, being sent or of unknown outcome, unless ``new_copies``."""
 
     def job(worker: SendWorker) -> Any:
+        from composer.app.connect import choose_profile
+        from composer.app.deliver import deliver
         from composer.core.build import build_messages
-        from composer.store.outbox import Outbox
-        from composer.transport.connect import choose_profile
-        from composer.transport.deliver import deliver
 
         messages = build_messages(draft, seeds=seeds)
-        with Outbox() as outbox:
+        with context.outbox() as outbox:
             return deliver(
+                context,
                 outbox,
-                choose_profile(profile_name),
+                choose_profile(context, profile_name),
                 new=messages,
                 subject=draft.subject,
                 on_result=worker.progress.emit,
@@ -126,8 +131,9 @@ class SendController(QObject):
     # StillInOutbox: nothing was sent; the window asks, then calls send_new_copies() or not
     copies_held = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, context: Context, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.context = context
         self.worker: SendWorker | None = None
         self._last: tuple[Draft, str, list[Recipient] | None] | None = None
 
@@ -146,7 +152,7 @@ class SendController(QObject):
         if self.worker is not None:
             return
         self._last = (draft, profile_name, seeds)
-        worker = SendWorker(send_job(draft, profile_name, seeds, new_copies), self)
+        worker = SendWorker(send_job(self.context, draft, profile_name, seeds, new_copies), self)
         worker.progress.connect(self.progress)
         worker.done.connect(self._done)
         worker.failed.connect(self._failed)

@@ -113,7 +113,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore")
-def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
+def test_the_outbox_window_lists_and_discards(context, qtbot, tmp_path: Path) -> None:
     from composer.gui.outbox_view import OutboxDialog
 
     path = tmp_path / "o.sqlite3"
@@ -121,7 +121,7 @@ def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
         a, b = box.enqueue(_messages(2), "p", "Test")
         box.mark_unknown(a)
         box.mark_failed(b, "550 5.7.1 refused")
-    dialog = OutboxDialog(None, path)
+    dialog = OutboxDialog(context, None, path)
     qtbot.addWidget(dialog)
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert any("may have been sent — check before resending" in t for t in texts)

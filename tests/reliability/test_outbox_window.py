@@ -44,7 +44,7 @@ def _sandbox(home: Path) -> list[str]:
 
 
 def test_send_asks_before_a_second_copy_and_sends_only_when_told(
-    qtbot, window: MainWindow, composer_home: Path
+    context, qtbot, window: MainWindow, composer_home: Path
 ) -> None:
     window.model.update(
         from_addr=Recipient("ann@example.com"),
@@ -54,7 +54,7 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
     )
     qtbot.waitUntil(window.send_button.isEnabled, timeout=WAIT)
     # What a send killed mid-way leaves behind: a copy of this very message still queued.
-    with Outbox() as box:
+    with context.outbox() as box:
         (held,) = box.enqueue(build_messages(window.model.snapshot()), "local", "Once only")
 
     seen: list[str] = []
@@ -71,12 +71,12 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
         window.send()
     assert done.args[0].count("sent") == 1 and len(seen) == 2
     assert _sandbox(composer_home) == ["bob@example.com"]  # once, by decision
-    with Outbox() as box:
+    with context.outbox() as box:
         assert box.get(held).state == "queued"  # the old copy is still the person's to decide
 
 
 def test_the_outbox_window_flags_a_damaged_row_and_never_resends_it(
-    qtbot, tmp_path: Path
+    context, qtbot, tmp_path: Path
 ) -> None:
     from composer.gui.outbox_view import OutboxDialog
 
@@ -92,7 +92,7 @@ def test_the_outbox_window_flags_a_damaged_row_and_never_resends_it(
     with sqlite3.connect(path) as db:
         db.execute("UPDATE outbox SET rcpt_to='{oops' WHERE id=?", (bad,))
     db.close()
-    dialog = OutboxDialog(None, path)
+    dialog = OutboxDialog(context, None, path)
     qtbot.addWidget(dialog)
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert len(texts) == 2 and any(t.startswith("[Damaged") and "rcpt_to" in t for t in texts)
