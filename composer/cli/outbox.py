@@ -105,7 +105,7 @@ def run_outbox(context: Context, args: argparse.Namespace) -> int:
 
 
 def _discard(outbox: Any, ids: list[int]) -> int:
-    from composer.store.outbox import id_ranges
+    from composer.store.outbox_items import id_ranges
 
     missing, busy, done = [], [], []
     for i in ids:
@@ -128,7 +128,7 @@ def _discard(outbox: Any, ids: list[int]) -> int:
 
 
 def _salvage(context: Context) -> int:
-    from composer.store.outbox import salvage
+    from composer.store.outbox_salvage import salvage
 
     context.secure()
     report = salvage(context.paths.outbox_db)
@@ -152,7 +152,7 @@ def _salvage(context: Context) -> int:
 
 
 def _list(outbox: Any, as_json: bool) -> int:
-    from composer.store.outbox import UNKNOWN_HINT, OutboxItem
+    from composer.store.outbox_items import UNKNOWN_HINT, OutboxItem
 
     groups: dict[str, list[OutboxItem]] = {
         "pending": [i for i in outbox.pending() if not i.problem],
@@ -186,7 +186,7 @@ def _list(outbox: Any, as_json: bool) -> int:
 def _resume(context: Context, outbox: Any, args: argparse.Namespace) -> int:
     from composer.app.deliver import deliver
     from composer.cli.report import print_result
-    from composer.store.outbox import QUEUED, id_ranges
+    from composer.store.outbox_items import QUEUED, id_ranges
 
     connection.check_connection_args(args)
     queued = outbox.sendable()

@@ -133,7 +133,7 @@ def _send_for_real(
         outbox.recover_on_start()  # a crashed run's items count in their honest states
         held = [] if args.new_copies else outbox.held_copies(messages)
         if held:  # a rerun after a crash: never a second copy unless asked (--new-copies)
-            from composer.store.outbox import StillInOutbox
+            from composer.store.outbox_items import StillInOutbox
 
             refusal = StillInOutbox(held)
             print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)

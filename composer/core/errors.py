@@ -25,7 +25,7 @@
         └── RelayRefused           a 5xx reply; REST: the other 4xx                  3
             └── AuthFailed         535: the key is wrong; REST: 401, 403
 
-    Defined next to their data, in the same tree: store.outbox.StillInOutbox (exit 2,
+    Defined next to their data, in the same tree: store.outbox_items.StillInOutbox (exit 2,
     carries the outbox items).
 
 Not in the tree, on purpose: ValueErrors the validators and readers turn into Problems or into

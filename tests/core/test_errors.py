@@ -15,7 +15,7 @@ from composer.core.errors import ComposerError, ExitCode, describe
 from composer.core.outcome import Status
 
 # Defined next to the data they carry, and drawn in the tree's docstring all the same.
-BESIDE_THEIR_DATA = {"composer.store.outbox.StillInOutbox"}
+BESIDE_THEIR_DATA = {"composer.store.outbox_items.StillInOutbox"}
 
 
 def _modules() -> list[str]:

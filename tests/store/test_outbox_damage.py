@@ -19,7 +19,8 @@ from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
 from composer.core.errors import OutboxDamaged
 from composer.store.history import History, take_notices
-from composer.store.outbox import Outbox, salvage
+from composer.store.outbox import Outbox
+from composer.store.outbox_salvage import salvage
 
 GARBAGE = b"this is not a database, it is a file someone overwrote\n" * 100
 

@@ -13,13 +13,8 @@ import pytest
 
 from composer.core.build import build_messages
 from composer.core.draft import Attachment, BodyFormat, Draft, Recipient
-from composer.store.outbox import (
-    FAILED,
-    Outbox,
-    StillInOutbox,
-    id_ranges,
-    send_fingerprint,
-)
+from composer.store.outbox import Outbox
+from composer.store.outbox_items import FAILED, StillInOutbox, id_ranges, send_fingerprint
 
 
 def _draft(tmp: Path, **kw) -> Draft:
