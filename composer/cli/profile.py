@@ -257,16 +257,10 @@ def run_default(args: argparse.Namespace) -> int:
 def run_test(args: argparse.Namespace) -> int:
     """Connect, STARTTLS, AUTH LOGIN, QUIT — or over REST one authenticated GET: sends
     nothing; says which step failed."""
-    from composer.transport.connect import open_endpoint, open_rest_endpoint
-    from composer.transport.probe import probe, probe_rest
+    from composer.transport.connect import test_profile
 
     profile = ProfileStore().get(args.name)
-    if profile.api == "rest":
-        with open_rest_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as rest:
-            steps = probe_rest(rest)
-    else:
-        with open_endpoint(profile, ca_file=args.ca_file, timeout=args.timeout) as endpoint:
-            steps = probe(endpoint)
+    steps = test_profile(profile, ca_file=args.ca_file, timeout=args.timeout)
     marks = {True: "ok  ", False: "FAIL", None: "-   "}
     for step in steps:
         print(f"{marks[step.ok]} {step.name:<11} {step.detail}")

@@ -33,7 +33,7 @@ from composer.gui.dialogs_common import (
     show_message,
 )
 from composer.gui.dialogs_profile_form import ProfileForm
-from composer.transport.connect import open_endpoint
+from composer.transport.connect import test_profile
 from composer.transport.credentials import (
     ENV_VAR,
     CredentialsError,
@@ -43,10 +43,10 @@ from composer.transport.credentials import (
     keyring_problem,
     set_api_key,
 )
-from composer.transport.probe import Step, probe
+from composer.transport.probe import Step
 from composer.transport.profiles import Profile, ProfileError, ProfileStore
 
-__all__ = ["ProfilesDialog", "test_profile"]
+__all__ = ["ProfilesDialog"]
 
 RESULT_TEXT = {True: "ok", False: "FAIL", None: "—"}
 RESULT_COLOUR = {True: OK_COLOUR, False: ERROR_COLOUR, None: None}
@@ -66,15 +66,6 @@ def _load(store: ProfileStore) -> _Listing:
     wanted = any(p.needs_key for p in profiles) and not os.environ.get(ENV_VAR, "").strip()
     problem = keyring_problem() if wanted else None
     return _Listing(profiles, store.default_name, statuses, problem)
-
-
-def test_profile(profile: Profile) -> list[Step]:
-    """connect → STARTTLS → AUTH LOGIN against the profile's relay; nothing is sent."""
-    with open_endpoint(profile) as endpoint:
-        return probe(endpoint)
-
-
-test_profile.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 class ProfilesDialog(QDialog):

@@ -15,7 +15,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from composer.store.paths import app_paths
 from composer.transport.credentials import Secret, get_api_key
@@ -25,7 +25,16 @@ from composer.transport.rest import RestEndpoint, RestSession
 from composer.transport.sender import SendSession
 from composer.transport.session import Endpoint, SmtpSession
 
-__all__ = ["choose_profile", "open_endpoint", "open_rest_endpoint", "open_session"]
+if TYPE_CHECKING:
+    from composer.transport.probe import Step
+
+__all__ = [
+    "choose_profile",
+    "open_endpoint",
+    "open_rest_endpoint",
+    "open_session",
+    "test_profile",
+]
 
 _LOCAL_KEY = "local-sandbox"  # the local relay takes any password / Authorization value
 
@@ -187,3 +196,23 @@ def open_session(
             yield f"{endpoint.host}:{endpoint.port}", session
         finally:
             session.close()
+
+
+def test_profile(
+    profile: Profile, *, ca_file: str | None = None, timeout: float = 60.0
+) -> list[Step]:
+    """Log in with ``profile`` over its own protocol and say how each step went; sends nothing.
+
+    The one profile test: ``composer profile test`` and the window's Profiles dialog both call
+    it (the dialog used to probe every profile over SMTP, so a REST profile was tested over the
+    wrong protocol). SMTP: connect, STARTTLS, AUTH LOGIN; REST: one authenticated GET."""
+    from composer.transport.probe import probe, probe_rest
+
+    if profile.api == "rest":
+        with open_rest_endpoint(profile, ca_file=ca_file, timeout=timeout) as rest:
+            return probe_rest(rest)
+    with open_endpoint(profile, ca_file=ca_file, timeout=timeout) as endpoint:
+        return probe(endpoint)
+
+
+test_profile.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

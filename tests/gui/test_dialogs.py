@@ -4,6 +4,7 @@ history, a real local relay over SMTP and a real keyring backend class kept in m
 from __future__ import annotations
 
 import smtplib
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import keyring.backend
 import keyring.backends.null
 import keyring.errors
 import pytest
+import trustme
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
 
@@ -24,7 +26,8 @@ from composer.relay.server import LocalRelay
 from composer.store.drafts import DraftStore
 from composer.store.history import History
 from composer.store.paths import app_paths
-from composer.transport.profiles import ProfileStore
+from composer.transport.profiles import Profile, ProfileStore
+from tests.rest.restserver import GOOD_KEY, FaultApi
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
@@ -330,6 +333,35 @@ def test_profiles_dialog_tests_the_local_profile(qtbot) -> None:
     assert results.item(1, 1).text() == "—"  # no TLS on the local relay
     assert "FAIL" not in column(results, 1)
     idle(qtbot, dialog)
+
+
+def test_profiles_dialog_tests_a_rest_profile_over_http_not_smtp(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drift of issue 13: the window probed every profile over SMTP, so a REST profile was
+    tested over the wrong protocol. It now runs the CLI's own test: one GET {api}/account."""
+    api = FaultApi(trustme.CA(), tmp_path, tls=False).start()
+    try:
+        with socket.socket() as closed:  # the profile's SMTP port: nothing listens there
+            closed.bind(("127.0.0.1", 0))
+            smtp_port = closed.getsockname()[1]
+        ProfileStore().add(Profile.new("restful", "custom", host="127.0.0.1", port=smtp_port,
+                                       api="rest", api_url=api.url))  # fmt: skip
+        monkeypatch.setenv("COMPOSER_API_KEY", GOOD_KEY)
+        dialog = profiles_dialog(qtbot)
+        click_row(qtbot, dialog.table, column(dialog.table, 0).index("restful"))
+        with qtbot.waitSignal(dialog.tested, timeout=30000) as tested:
+            click(qtbot, dialog.test_button)
+        steps = tested.args[0]
+        assert [(s.name, s.ok) for s in steps] == [
+            ("connect", True), ("TLS", None), ("API URL", True), ("API key", True)
+        ]
+        assert [(r.method, r.path) for r in api.received] == [("GET", "/api/v1/account")]
+        assert api.received[0].authorization == GOOD_KEY
+        assert "FAIL" not in column(dialog.probe_table, 1)
+        idle(qtbot, dialog)
+    finally:
+        api.stop()
 
 
 # --- recovery ---------------------------------------------------------------------------------
