@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-shots-"))
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # screenshots only, run as root here
 
-from composer.gui.preview import register_preview_scheme
+from composer.gui.preview.scheme import register_preview_scheme
 
 register_preview_scheme()
 

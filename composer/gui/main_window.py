@@ -31,12 +31,12 @@ from composer.core.draft import Draft, Recipient, load_draft, read_address_lines
 from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.model import DraftModel
-from composer.gui.preview_panel import PreviewPanel
+from composer.gui.preview.panel import PreviewPanel
 from composer.gui.sending import SendController, SendPanel
 from composer.gui.tasks import cancel_tasks, run_task
 
 if TYPE_CHECKING:
-    from composer.gui.pipeline import PreviewResult
+    from composer.gui.preview.pipeline import PreviewResult
 
 # No fixed delay: an edit renders on the next event-loop turn (coalescing that turn's edits),
 # and while a render runs, later edits wait for it and then get one render for all of them
@@ -61,7 +61,7 @@ AUTOSAVE_EVERY_MS = 60_000
 def _compute(draft: Draft, generation: int) -> PreviewResult:
     # Imported on the worker: the pipeline (render, build, the relay's fan-out) is not needed
     # for the window's first paint.
-    from composer.gui.pipeline import compute
+    from composer.gui.preview.pipeline import compute
 
     return compute(draft, generation)
 
@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
             if not found and not self.drafts.problems:
                 return
             # Imported only when there is something to offer: ~120 ms of start-up otherwise.
-            from composer.gui.dialogs import RecoveryDialog
+            from composer.gui.dialogs.recovery import RecoveryDialog
 
             recover, discard = RecoveryDialog.ask(self, found, self.drafts.problems)
             if recover:
@@ -575,12 +575,12 @@ class MainWindow(QMainWindow):
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
-        from composer.gui.dialogs import HistoryDialog
+        from composer.gui.dialogs.history import HistoryDialog
 
         HistoryDialog(self).show()
 
     def show_outbox(self) -> None:
-        from composer.gui.outbox_view import OutboxDialog  # pending, failed, unknown
+        from composer.gui.dialogs.outbox import OutboxDialog  # pending, failed, unknown
         from composer.store.outbox import OutboxDamaged
 
         try:
@@ -589,15 +589,15 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Outbox damaged", str(exc))
 
     def show_sandbox(self) -> None:
-        from composer.gui.copy_viewer import CopyViewer
-        from composer.gui.dialogs import SandboxDialog
+        from composer.gui.dialogs.sandbox import SandboxDialog
+        from composer.gui.preview.copy_viewer import CopyViewer
 
         dialog = SandboxDialog(self)
         dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
         dialog.show()
 
     def show_profiles(self) -> None:
-        from composer.gui.dialogs import ProfilesDialog
+        from composer.gui.dialogs.profiles import ProfilesDialog
 
         dialog = ProfilesDialog(self)
         dialog.finished.connect(lambda _r: self._load_profiles())

@@ -9,7 +9,7 @@ import time
 
 def check_gui() -> str:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless by design
-    from composer.gui.preview import register_preview_scheme
+    from composer.gui.preview.scheme import register_preview_scheme
 
     register_preview_scheme()
     from PySide6.QtCore import QEvent, QEventLoop, QTimer

@@ -36,7 +36,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from composer.core.draft import BodyFormat, Draft, Options, Recipient  # noqa: E402
-from composer.gui.preview import register_preview_scheme  # noqa: E402
+from composer.gui.preview.scheme import register_preview_scheme  # noqa: E402
 
 ENGINES = ("premailer", "css-inline")
 APP_WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld

@@ -20,8 +20,11 @@ from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
 
 from composer.core.build import build_message
 from composer.core.draft import Draft, Recipient
-from composer.gui.dialogs import HistoryDialog, ProfilesDialog, RecoveryDialog, SandboxDialog
-from composer.gui.dialogs_common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
+from composer.gui.dialogs.common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
+from composer.gui.dialogs.history import HistoryDialog
+from composer.gui.dialogs.profiles import ProfilesDialog
+from composer.gui.dialogs.recovery import RecoveryDialog
+from composer.gui.dialogs.sandbox import SandboxDialog
 from composer.relay.server import LocalRelay
 from composer.store.drafts import DraftStore
 from composer.store.history import History

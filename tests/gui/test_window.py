@@ -369,7 +369,7 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
 def test_closing_a_sandbox_copy_while_it_is_read_leaves_no_traceback(
     qtbot, capfd, monkeypatch, tmp_path: Path
 ) -> None:
-    from composer.gui import copy_viewer
+    from composer.gui.preview import copy_viewer
 
     gate = threading.Event()
     reading = threading.Event()

@@ -111,7 +111,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
 
 @pytest.mark.filterwarnings("ignore")
 def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
-    from composer.gui.outbox_view import OutboxDialog
+    from composer.gui.dialogs.outbox import OutboxDialog
 
     path = tmp_path / "o.sqlite3"
     with Outbox(path) as box:

@@ -92,7 +92,7 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
 def test_the_outbox_window_flags_a_damaged_row_and_never_resends_it(
     qtbot, tmp_path: Path
 ) -> None:
-    from composer.gui.outbox_view import OutboxDialog
+    from composer.gui.dialogs.outbox import OutboxDialog
 
     path = tmp_path / "o.sqlite3"
     draft = Draft(from_addr=Recipient("ann@example.com"), subject="T", body="x")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.dialogs_common import (
+from composer.gui.dialogs.common import (
     ERROR_COLOUR,
     OK_COLOUR,
     TaskRunner,
@@ -32,7 +32,7 @@ from composer.gui.dialogs_common import (
     make_table,
     show_message,
 )
-from composer.gui.dialogs_profile_form import ProfileForm
+from composer.gui.dialogs.profile_form import ProfileForm
 from composer.transport.connect import test_profile
 from composer.transport.credentials import (
     ENV_VAR,
