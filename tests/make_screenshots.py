@@ -82,7 +82,7 @@ def main(out_dir: str) -> int:
     )
     window.resize(1400, 860)
     window.show()
-    wait_until(lambda: window.preview_generation == window.model.generation)
+    wait_until(lambda: window.schedule.generation == window.model.generation)
     shots = [
         ("rendered", window.preview.web),
         ("raw", window.preview.raw),

@@ -1,4 +1,4 @@
-"""Background work for the window: one ``run_task`` for short jobs, and the send worker.
+"""Background work for the window: one ``run_task`` for every job off the UI thread.
 
 Every task ends with exactly one callback, result or error (Picard's run_task habit); results
 reach the UI thread by queued signals. Workers get plain data (Draft snapshots,
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,6 @@ from PySide6.QtCore import (
     QObject,
     QRunnable,
     Qt,
-    QThread,
     QThreadPool,
     Signal,
     Slot,
@@ -121,35 +119,3 @@ def cancel_tasks(owner: QObject) -> None:
     hub = owner.findChild(_Hub, _HUB_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
     if isinstance(hub, _Hub):
         hub.cancel()
-
-
-class SendWorker(QThread):
-    """Runs the one send path (``composer.transport.sender.send_batch``) off the UI thread.
-
-    Emits ``progress(MessageResult)`` per message and exactly one of ``done(BatchReport)`` /
-    ``failed(Exception)``. ``cancel()`` stops between messages (and during a retry wait)."""
-
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, job: Callable[[Any], Any], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._job = job
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancel_event(self) -> threading.Event:
-        return self._cancel
-
-    def run(self) -> None:
-        try:
-            report = self._job(self)
-        except BaseException as exc:
-            log.debug("send failed:\n%s", traceback.format_exc())
-            self.failed.emit(exc)
-        else:
-            self.done.emit(report)

@@ -80,7 +80,7 @@ def child(mode: str, template: str | None) -> None:
             app = QApplication.instance()
             win = next(w for w in app.topLevelWidgets() if isinstance(w, QMainWindow))
             win.menuBar().installEventFilter(watch)  # first paint: the menu bar's
-            win._confirm_discard = lambda: True  # quitting must not ask to save the draft
+            win.drafts.confirm_discard = lambda: True  # quitting must not ask to save the draft
             seen = {"first": False}
 
             def rendered() -> None:
@@ -92,7 +92,7 @@ def child(mode: str, template: str | None) -> None:
                         return
                     from composer.core.draft import BodyFormat, Draft, Options, Recipient
 
-                    win._load(
+                    win.drafts.load(
                         Draft(
                             from_addr=Recipient("ann@example.com"),
                             to=[Recipient("bob@example.com")],
@@ -104,7 +104,7 @@ def child(mode: str, template: str | None) -> None:
                         ),
                         None,
                     )
-                elif win.preview_generation == win.model.generation and not seen.get("done"):
+                elif win.schedule.generation == win.model.generation and not seen.get("done"):
                     seen["done"] = True
                     ready()
 

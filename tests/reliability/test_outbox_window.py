@@ -22,7 +22,7 @@ WAIT = 20_000
 @pytest.fixture
 def window(qtbot, monkeypatch):
     w = MainWindow()
-    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -73,7 +73,7 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
 
     seen: list[str] = []
     answer("cancel", seen)  # no such name: the Cancel button
-    window.send()
+    window.sending.send()
     qtbot.waitUntil(lambda: bool(seen) and not window.sender.busy, timeout=WAIT)
     assert "1 message(s) of this send are still in the outbox" in seen[0]
     assert "second copy" in seen[0]
@@ -82,7 +82,7 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
 
     answer("sendNewCopies", seen)
     with qtbot.waitSignal(window.sender.finished, timeout=WAIT) as done:
-        window.send()
+        window.sending.send()
     assert done.args[0].count("sent") == 1 and len(seen) == 2
     assert _sandbox(composer_home) == ["bob@example.com"]  # once, by decision
     with Outbox() as box:

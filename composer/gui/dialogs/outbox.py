@@ -23,31 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.tasks import SendWorker
+from composer.gui.sending import SendWorker, resend_job
 from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxItem
-
-
-def resend_job(outbox_path: Path, item_id: int) -> Any:
-    """The worker's job: claim the queued item and send it with its own profile."""
-
-    def job(worker: SendWorker) -> Any:
-        from composer.transport.connect import choose_profile
-        from composer.transport.deliver import deliver
-
-        with Outbox(outbox_path) as outbox:
-            item = outbox.get(item_id)
-            if item is None:
-                return None
-            # deliver() holds the outbox's sending lock, which this path used to skip.
-            return deliver(
-                outbox,
-                choose_profile(item.profile),
-                queued_ids=[item_id],
-                on_result=worker.progress.emit,
-                cancel=worker.cancel_event,
-            )
-
-    return job
 
 
 class OutboxDialog(QDialog):
