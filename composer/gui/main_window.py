@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -258,12 +257,8 @@ class MainWindow(QMainWindow):
 
     def show_outbox(self) -> None:
         from composer.gui.dialogs.outbox import OutboxDialog  # pending, failed, unknown
-        from composer.store.outbox import OutboxDamaged
 
-        try:
-            OutboxDialog(self).show()
-        except OutboxDamaged as exc:
-            QMessageBox.warning(self, "Outbox damaged", str(exc))
+        OutboxDialog(self).show()  # a damaged outbox: the dialog names it and closes
 
     def show_sandbox(self) -> None:
         from composer.gui.dialogs.sandbox import SandboxDialog

@@ -119,3 +119,38 @@ def cancel_tasks(owner: QObject) -> None:
     hub = owner.findChild(_Hub, _HUB_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
     if isinstance(hub, _Hub):
         hub.cancel()
+
+
+class TaskRunner(QObject):
+    """``run_task`` for one dialog, counting what is still running: ``pending``, and ``idle``
+    when the last task has called back (tests and Close wait on it). The same hub, the same
+    promise: exactly one callback per task, none once the dialog is gone."""
+
+    idle = Signal()
+
+    def __init__(self, owner: QObject) -> None:
+        super().__init__(owner)
+        self.pending = 0
+
+    def run(
+        self,
+        func: Callable[[], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Run ``func`` off the UI thread; exactly one of the callbacks runs on the UI thread."""
+        self.pending += 1
+        run_task(
+            func,
+            lambda value: self._done(on_result, value),
+            lambda exc: self._done(on_error, exc),
+            owner=self,
+        )
+
+    def _done(self, callback: Callable[[Any], None], value: Any) -> None:
+        self.pending -= 1
+        try:
+            callback(value)
+        finally:
+            if self.pending == 0:
+                self.idle.emit()

@@ -22,12 +22,12 @@ from composer.gui.dialogs.common import (
     ERROR_COLOUR,
     OK_COLOUR,
     WARN_COLOUR,
-    TaskRunner,
     cell,
     error_text,
     make_table,
     show_message,
 )
+from composer.gui.tasks import TaskRunner
 from composer.store.history import History, HistoryEntry
 from composer.store.paths import app_paths
 

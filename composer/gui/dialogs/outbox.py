@@ -1,16 +1,19 @@
 """View → Outbox: what waits, what failed and why, and what may have been sent.
 
 Resend puts a failed or unknown item back in the queue — for an unknown one only after the
-person confirms, since it may have been sent — and sends it (same bytes, same Message-ID) on a
-SendWorker through the one send path. Discard forgets an item.
+person confirms, since it may have been sent — and sends it (same bytes, same Message-ID) on
+the send thread of a ``SendController``, through the one send path. Discard forgets an item.
+
+The UI thread never waits on the outbox's SQLite file (another process may hold it, for up to
+SQLite's 30 s busy timeout): every read and write is a task (``TaskRunner``) with its own
+connection, and a selection only looks at the items the last read brought.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,18 +26,54 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.sending import SendWorker, resend_job
-from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxItem
+from composer.gui.dialogs.common import error_text, show_message
+from composer.gui.sending import SendController, resend_job
+from composer.gui.tasks import TaskRunner
+from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxDamaged, OutboxItem
+
+__all__ = ["OutboxDialog"]
+
+Groups = list[tuple[str, list[OutboxItem]]]
+
+
+def _read(path: Path | None) -> Groups:
+    with Outbox(path) as outbox:
+        return [
+            ("Pending", [i for i in outbox.pending() if not i.problem]),
+            ("Failed", [i for i in outbox.failed() if not i.problem]),
+            ("Unknown — " + UNKNOWN_HINT, [i for i in outbox.unknown() if not i.problem]),
+            # a row not as written: shown with what is wrong, never sent, can be discarded
+            ("Damaged — cannot be sent", outbox.damaged()),
+        ]
+
+
+def _requeue(path: Path | None, item_id: int) -> Path | None:
+    """The outbox's path when the item went back in the queue; None when it was not
+    eligible any more (sent, discarded or resent elsewhere meanwhile)."""
+    with Outbox(path) as outbox:
+        return outbox.path if outbox.resend(item_id) else None
+
+
+def _discard(path: Path | None, item_id: int) -> bool:
+    with Outbox(path) as outbox:
+        return outbox.discard(item_id)
 
 
 class OutboxDialog(QDialog):
+    loaded = Signal(int)  # rows shown, after each read
+
     def __init__(self, parent: QWidget | None = None, outbox_path: str | Path | None = None):
         super().__init__(parent)
         self.setObjectName("outboxDialog")
         self.setWindowTitle("Outbox")
         self.resize(820, 380)
-        self.outbox = Outbox(outbox_path)
-        self.worker: SendWorker | None = None
+        self.outbox_path = Path(outbox_path) if outbox_path is not None else None
+        self.tasks = TaskRunner(self)
+        self.sender = SendController(self)
+        self.sender.finished.connect(lambda _report: self.refresh())
+        self.sender.failed.connect(self._send_failed)
+        self.items: dict[int, OutboxItem] = {}  # what the last read brought, by id
+        self._note = ""  # the outcome of the last action, shown after the next read
         self.list = QListWidget()
         self.list.setObjectName("outboxList")
         self.list.setAccessibleName("Outbox items")
@@ -43,7 +82,7 @@ class OutboxDialog(QDialog):
         self.status.setWordWrap(True)
         self.resend_button = QPushButton("&Resend")
         self.resend_button.setObjectName("resendButton")
-        self.resend_button.clicked.connect(self.resend_selected)
+        self.resend_button.clicked.connect(lambda: self.resend_selected())
         self.discard_button = QPushButton("&Discard")
         self.discard_button.setObjectName("discardButton")
         self.discard_button.clicked.connect(self.discard_selected)
@@ -58,43 +97,67 @@ class OutboxDialog(QDialog):
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
 
+    @property
+    def busy(self) -> bool:
+        """A send or a write is under way: no second action meanwhile."""
+        return self.sender.busy or self.tasks.pending > 0
+
     def refresh(self) -> None:
+        show_message(self.status, "Loading…")
+        path = self.outbox_path
+        self.tasks.run(lambda: _read(path), self._show, self._unreadable)
+        self._update_buttons()
+
+    def _show(self, groups: Groups) -> None:
+        current = self._selected()
         self.list.clear()
-        groups = (
-            ("Pending", [i for i in self.outbox.pending() if not i.problem]),
-            ("Failed", [i for i in self.outbox.failed() if not i.problem]),
-            ("Unknown — " + UNKNOWN_HINT, [i for i in self.outbox.unknown() if not i.problem]),
-            # a row not as written: shown with what is wrong, never sent, can be discarded
-            ("Damaged — cannot be sent", self.outbox.damaged()),
-        )
-        total = 0
+        self.items = {}
         for title, items in groups:
             for item in items:
-                total += 1
+                self.items[item.id] = item
                 who = ", ".join(item.rcpt_to)
                 why = item.problem or item.reason
                 why = f" — {why}" if why else ""
                 row = QListWidgetItem(f"[{title}] {who}: {item.subject!r}{why}")
                 row.setData(Qt.ItemDataRole.UserRole, item.id)
                 self.list.addItem(row)
-        self.status.setText(f"{total} item(s)" if total else "The outbox is empty.")
+                if current is not None and item.id == current.id:
+                    self.list.setCurrentItem(row)
+        total = len(self.items)
+        text = f"{total} item(s)" if total else "The outbox is empty."
+        if self.sender.busy:
+            text += " Sending…"
+        note, self._note = self._note, ""
+        show_message(self.status, f"{text} {note}".strip(), error=bool(note))
         self._update_buttons()
+        self.loaded.emit(total)
+
+    def _unreadable(self, exc: BaseException) -> None:
+        self.list.clear()
+        self.items = {}
+        show_message(self.status, f"The outbox cannot be read: {error_text(exc)}", error=True)
+        self._update_buttons()
+        if isinstance(exc, OutboxDamaged):  # names the file and the way out (salvage)
+            QMessageBox.warning(self.parentWidget() or self, "Outbox damaged", str(exc))
+            self.reject()
 
     def _selected(self) -> OutboxItem | None:
         row = self.list.currentItem()
-        return self.outbox.get(row.data(Qt.ItemDataRole.UserRole)) if row else None
+        return self.items.get(row.data(Qt.ItemDataRole.UserRole)) if row else None
 
     def _update_buttons(self) -> None:
         item = self._selected()
-        busy = self.worker is not None
+        busy = self.busy
         self.resend_button.setEnabled(
             bool(item) and not busy and item.state in (FAILED, UNKNOWN) and not item.problem
         )
         self.discard_button.setEnabled(bool(item) and not busy)
 
     def resend_selected(self, *, confirmed: bool = False) -> bool:
+        """Queue the selected item again and send it. True when that has been started; the
+        list shows the outcome when the send is over."""
         item = self._selected()
-        if item is None or self.worker is not None or item.problem:
+        if item is None or self.busy or item.problem or item.state not in (FAILED, UNKNOWN):
             return False
         if item.state == UNKNOWN and not confirmed:
             answer = QMessageBox.question(
@@ -102,34 +165,38 @@ class OutboxDialog(QDialog):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        if not self.outbox.resend(item.id):
-            return False
-        self.worker = SendWorker(resend_job(self.outbox.path, item.id), self)
-        self.worker.done.connect(self._finished)
-        self.worker.failed.connect(lambda exc: self._finished(None, str(exc)))
-        self.status.setText("Sending…")
-        self.worker.start()
-        self.refresh()
+        path, item_id = self.outbox_path, item.id
+        self.tasks.run(lambda: _requeue(path, item_id), lambda p: self._requeued(p, item_id),
+                       self._write_failed)  # fmt: skip
+        self._update_buttons()
         return True
 
-    def _finished(self, _report: Any, error: str = "") -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.wait()
-            worker.deleteLater()
+    def _requeued(self, path: Path | None, item_id: int) -> None:
+        if path is None:
+            self._note = "Not resent: the item changed meanwhile."
+        else:
+            self.sender.start(resend_job(path, item_id))
         self.refresh()
-        if error:
-            self.status.setText(f"Not sent: {error}")
+
+    def _send_failed(self, exc: BaseException) -> None:
+        self._note = f"Not sent: {error_text(exc)}"
+        self.refresh()
 
     def discard_selected(self) -> bool:
+        """Forget the selected item. True when that has been started."""
         item = self._selected()
-        done = item is not None and self.outbox.discard(item.id)
-        self.refresh()
-        return done
+        if item is None or self.busy:
+            return False
+        path, item_id = self.outbox_path, item.id
+        self.tasks.run(lambda: _discard(path, item_id), lambda _done: self.refresh(),
+                       self._write_failed)  # fmt: skip
+        self._update_buttons()
+        return True
 
-    def done(self, result: int) -> None:  # closing: no thread outlives the dialog
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait()
-        self.outbox.close()
+    def _write_failed(self, exc: BaseException) -> None:
+        self._note = error_text(exc)
+        self.refresh()
+
+    def done(self, result: int) -> None:  # closing: no send thread outlives the dialog
+        self.sender.shutdown()
         super().done(result)

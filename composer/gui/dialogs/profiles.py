@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
 from composer.gui.dialogs.common import (
     ERROR_COLOUR,
     OK_COLOUR,
-    TaskRunner,
     cell,
     error_text,
     make_table,
     show_message,
 )
 from composer.gui.dialogs.profile_form import ProfileForm
+from composer.gui.tasks import TaskRunner
 from composer.transport.connect import test_profile
 from composer.transport.credentials import (
     ENV_VAR,

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from composer.gui.dialogs.common import (
-    TaskRunner,
     cell,
     error_text,
     make_table,
     show_message,
 )
+from composer.gui.tasks import TaskRunner
 from composer.relay.maildir import DeliveredCopy, list_sandbox
 from composer.store.paths import app_paths
 
