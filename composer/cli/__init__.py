@@ -8,13 +8,16 @@ Exit codes are part of the contract (scripts rely on them):
     3  refused by the relay (a 5xx, including authentication)
     4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
 
-No traceback reaches a person unless they ask for it with ``--debug``.
+No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
+line on stderr naming the flag, file or field; what every command's input must be (UTF-8 text,
+finite positive durations, regular files of bounded size, sendable JSON) is in ``args.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -48,10 +51,15 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_BUG
 
 
+# argparse quotes the value it refuses; a 4400-digit number would make a 4400-character line
+_LONG_QUOTED = re.compile(r"'([^'\n]{40})[^'\n]{20,}'")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+        # One line, as for every other bad input; the usage of `send` alone is 30 lines.
+        message = _LONG_QUOTED.sub(r"'\1…'", message)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -158,4 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from composer.cli.window import open_window
 
         return run(open_window, args)
-    return run(args.handler, args)
+    parser = build_parser()
+
+    def checked(args: argparse.Namespace) -> int:
+        from composer.cli.args import check_args
+
+        check_args(parser, args)  # every command's input, before its handler writes anything
+        return int(args.handler(args))
+
+    return run(checked, args)

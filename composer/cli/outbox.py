@@ -79,9 +79,11 @@ def _parse_ids(values: list[str]) -> list[int]:
         try:
             lo, hi = int(first), int(last) if sep else int(first)
         except ValueError:
-            raise UsageError(f"ID: {v!r} is not an item number or a range like 7-12") from None
-        if lo < 1 or hi < lo:
-            raise UsageError(f"ID: {v!r} is not a range of item numbers")
+            raise UsageError(
+                f"ID: {v[:40]!r} is not an item number or a range like 7-12"
+            ) from None
+        if lo < 1 or hi < lo or hi >= 2**63:  # SQLite's integers end at 2**63 - 1
+            raise UsageError(f"ID: {v[:40]!r} is not a range of item numbers")
         ids += range(lo, min(hi, lo + _MAX_IDS) + 1)
         if len(ids) > _MAX_IDS:
             raise UsageError(f"ID: at most {_MAX_IDS} items at once")

@@ -108,7 +108,7 @@ class _RefuseKey(argparse.Action):
 def _read_key(name: str, key_stdin: bool) -> str | None:
     """The key typed or piped in; None when there is no way to ask (not a terminal)."""
     if key_stdin:
-        line = sys.stdin.readline() if sys.stdin is not None else ""
+        line = _key_line()
         if not line.strip():
             raise UsageError("--key-stdin: standard input held no API key")
         return line.strip()
@@ -118,6 +118,17 @@ def _read_key(name: str, key_stdin: bool) -> str | None:
     if not key.strip():
         raise UsageError("no API key entered; nothing was saved")
     return key.strip()
+
+
+def _key_line() -> str:
+    """The first line of standard input, as bytes checked here: an error must never repeat
+    it, and Python's own decoding would either raise (exit 1) or pass surrogates on."""
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.readline(4096) if stream is not None else b""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("--key-stdin: the API key is not valid UTF-8 (it is not shown)") from None
 
 
 def _missing_key_hint(name: str) -> str:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from composer.cli import EXIT_INVALID, EXIT_OK, UsageError, sendapi
+from composer.cli import args as cli_args
+from composer.core import jsonin
 from composer.core.attachfiles import outside_places
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import (
@@ -25,11 +27,12 @@ from composer.core.draft import (
     BodyFormat,
     Draft,
     Recipient,
-    load_draft,
+    loads_draft,
     read_address_lines,
     split_recipients,
 )
-from composer.core.errors import InvalidDraft
+from composer.core.errors import DraftFormatError, InvalidDraft
+from composer.core.jsonin import shown
 from composer.core.validate import Problem, validate
 
 __all__ = ["add_parser", "draft_from_args"]
@@ -181,18 +184,28 @@ def add_fallback_port_argument(group: Any) -> None:
 
 
 def _read_text(flag: str, path: str) -> str:
+    return cli_args.read_text(flag, path)  # regular files (or '-'), size-capped, strict UTF-8
+
+
+def _attachment(path: str) -> Attachment:
+    """A path may be any bytes, but the file's own name is what recipients see (a MIME
+    parameter): that part must be text."""
     try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{flag}: file not found: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{flag}: {path} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{flag}: {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"{flag}: cannot read {path}: {exc.strerror}") from None
+        jsonin.check_text(Path(path).name)
+    except jsonin.InputError:
+        raise UsageError(
+            f"--attach: {shown(path)}: the file's name is not valid UTF-8 and recipients would "
+            "see it as the attachment's name; rename the file"
+        ) from None
+    return Attachment(path=str(Path(path).resolve()))
+
+
+def _load_draft(path: str) -> Draft:
+    """The --draft file, every error naming the flag, the file and the field."""
+    try:
+        return loads_draft(cli_args.read_text("--draft", path))
+    except DraftFormatError as exc:
+        raise UsageError(f"--draft: {shown(path)}: {exc}") from None
 
 
 def _recipients(values: list[str] | None) -> list[Recipient]:
@@ -208,11 +221,8 @@ def _parse_meta(items: list[str]) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--meta: {item!r} must look like KEY=VALUE")
-        try:
-            value: Any = json.loads(raw)
-        except ValueError:
-            value = raw
-        meta[key.strip()] = value
+        flag = f"--meta {shown(key.strip(), 40)}"
+        meta[key.strip()] = cli_args.read_json(flag, raw, lenient=True)
     return meta
 
 
@@ -230,7 +240,7 @@ def _check_draft_attachments(draft: Draft, draft_file: str) -> None:
 def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | None]:
     """The draft the flags describe, and the seed list if one was given."""
     if args.draft:
-        draft = load_draft(args.draft)
+        draft = _load_draft(args.draft)
         if args.attach is None and not args.allow_attachments_anywhere:
             _check_draft_attachments(draft, args.draft)
     else:
@@ -264,7 +274,7 @@ def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | 
     if args.plain_text is not None:
         changes["plain_text"] = _read_text("--plain-text", args.plain_text)
     if args.attach is not None:
-        changes["attachments"] = [Attachment(path=str(Path(a).resolve())) for a in args.attach]
+        changes["attachments"] = [_attachment(a) for a in args.attach]
     for name in ("cc", "bcc", "archive"):
         flagged = getattr(args, name)
         listed = getattr(args, f"{name}_file")
@@ -280,10 +290,7 @@ def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | 
     if args.metadata is not None or args.meta is not None:
         metadata: Any = draft.metadata if isinstance(draft.metadata, dict) else {}
         if args.metadata is not None:
-            try:
-                metadata = json.loads(args.metadata)
-            except ValueError as exc:
-                raise UsageError(f"--metadata: not valid JSON: {exc}") from None
+            metadata = cli_args.read_json("--metadata", args.metadata)
         if args.meta:
             if not isinstance(metadata, dict):
                 raise UsageError("--meta: --metadata must be a JSON object to add keys to it")

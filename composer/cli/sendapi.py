@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 from composer.cli import UsageError
 from composer.core.build import OutgoingMessage
@@ -42,30 +41,12 @@ def add_api_arguments(options: Any, connection: Any) -> None:
     )
 
 
-def _not_json(word: str) -> NoReturn:
-    # Python's json reads NaN and Infinity; JSON has no such numbers, and the API would refuse
-    # the request only once it was sent
-    raise ValueError(f"{word} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e999 overflows to Infinity
-        _not_json("Infinity")
-    return value
-
-
 def substitution_data(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.substitution_data is None:
         return None
-    try:
-        value = json.loads(
-            args.substitution_data, parse_constant=_not_json, parse_float=_finite
-        )
-    except ValueError as exc:
-        raise UsageError(f"--substitution-data: not valid JSON: {exc}") from None
-    except RecursionError:
-        raise UsageError("--substitution-data: nested too deeply to read") from None
+    from composer.cli.args import read_json
+
+    value = read_json("--substitution-data", args.substitution_data)  # strict: sendable JSON
     if not isinstance(value, dict):
         raise UsageError('--substitution-data: must be a JSON object, like {"name": "Ann"}')
     return value

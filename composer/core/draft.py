@@ -43,12 +43,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from composer.core import jsonin
 from composer.core.errors import DraftFormatError
 
 FORMAT_NAME = "composer-draft"
 FORMAT_VERSION = 1
 # CSS inliners for inline_locally and the preview of the relay's inlining (core/inline.py).
 INLINE_ENGINES = ("premailer", "css-inline")
+# A draft file holds the text of one message; the relay's size limit (problems.py,
+# MAX_MESSAGE_BYTES) bounds what could be sent from it, so a larger file is refused unread.
+MAX_DRAFT_FILE_BYTES = 20_000_000
 
 
 class BodyFormat(StrEnum):
@@ -264,6 +268,10 @@ def draft_from_json(doc: Any, *, trust_names: bool = False) -> Draft:
     """``trust_names``: keep attachment ``filename`` values (the app's own autosaves only)."""
     if not isinstance(doc, dict):
         raise DraftFormatError("", "a draft file must hold a JSON object")
+    try:  # a document parsed by plain json.loads may still hold what cannot be sent
+        jsonin.check(doc)
+    except jsonin.JsonValueError as exc:
+        raise DraftFormatError(exc.where, exc.message) from None
     if doc.get("format", FORMAT_NAME) != FORMAT_NAME:
         raise DraftFormatError("format", f"is {doc.get('format')!r}, not a Composer draft")
     version = doc.get("version", FORMAT_VERSION)
@@ -340,23 +348,25 @@ def draft_from_json(doc: Any, *, trust_names: bool = False) -> Draft:
 
 
 def loads_draft(text: str) -> Draft:
+    """A draft from JSON text. Values JSON allows but nothing can send (NaN, a lone
+    surrogate, a 4300-digit number, nesting ~1000 deep) are refused, naming the field."""
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DraftFormatError(
-            "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+        doc = jsonin.loads(text)
+    except jsonin.JsonValueError as exc:
+        raise DraftFormatError(exc.where, exc.message) from None
     return draft_from_json(doc)
 
 
+def read_draft_text(path: str | Path) -> str:
+    """The text of a draft file: a regular file (not a FIFO, which could block, nor a device,
+    which could be endless) of at most MAX_DRAFT_FILE_BYTES, in UTF-8. Raises
+    ``jsonin.InputError`` without the path (the caller names the file its own way)."""
+    return jsonin.decode_utf8(jsonin.read_regular_file(path, MAX_DRAFT_FILE_BYTES))
+
+
 def load_draft(path: str | Path) -> Draft:
-    p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DraftFormatError("", f"draft file not found: {p}") from None
-    except UnicodeDecodeError:
-        raise DraftFormatError("", f"draft file is not UTF-8 text: {p}") from None
-    except OSError as exc:
-        raise DraftFormatError("", f"cannot read draft file {p}: {exc.strerror}") from None
+        text = read_draft_text(path)
+    except jsonin.InputError as exc:
+        raise DraftFormatError("", f"draft file {jsonin.shown(str(path))}: {exc}") from None
     return loads_draft(text)

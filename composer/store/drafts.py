@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from composer.core import jsonin
 from composer.core.draft import Draft, draft_from_json, draft_to_json, dumps_draft
 from composer.core.errors import ComposerError, DraftFormatError
 from composer.store.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
@@ -59,6 +60,11 @@ FORMAT_VERSION = 1
 MAX_RECENT = 10
 RECENT_FILE = "recent.json"
 PREV_SUFFIX = ".prev"
+
+# Our own files, but read as untrusted (a disk that lied, a hand edit): bounded, and far above
+# any draft that could be sent (MAX_DRAFT_FILE_BYTES) so that no typed text is ever refused.
+MAX_AUTOSAVE_BYTES = 80_000_000
+MAX_RECENT_BYTES = 1_000_000  # ten paths
 
 # File names on every platform: no separators, no leading dot (our temp files start with one).
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -236,17 +242,16 @@ class DraftStore:
             from_previous = bool(errors)
             try:
                 stat = path.stat()
-                doc = json.loads(path.read_text(encoding="utf-8"))
+                data = jsonin.read_regular_file(path, MAX_AUTOSAVE_BYTES)
+                doc = jsonin.loads(jsonin.decode_utf8(data))
                 item = _read_autosave(draft_id, path, doc, stat.st_mtime, from_previous)
             except FileNotFoundError:
                 continue
             except OSError as exc:
                 errors.append(f"{path.name}: {_why(exc)}")
-            except UnicodeDecodeError:
-                errors.append(f"{path.name}: not UTF-8 text")
-            except json.JSONDecodeError as exc:
-                errors.append(f"{path.name}: not valid JSON (cut short at character {exc.pos})")
             except DraftFormatError as exc:
+                errors.append(f"{path.name}: {exc}")
+            except jsonin.InputError as exc:  # not a file, too big, not UTF-8, not sendable JSON
                 errors.append(f"{path.name}: {exc}")
             except (ValueError, RecursionError) as exc:  # e.g. JSON nested too deep
                 errors.append(f"{path.name}: {type(exc).__name__}")
@@ -261,8 +266,9 @@ class DraftStore:
 
     def _read_recent(self) -> list[str]:
         try:
-            doc = json.loads(self.recent_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = jsonin.read_regular_file(self.recent_path, MAX_RECENT_BYTES)
+            doc = jsonin.loads(jsonin.decode_utf8(data))
+        except jsonin.InputError:  # missing, not a file, too big, nested 1000 deep, not JSON
             return []  # a lost recent list is not worth an error
         files = doc.get("files") if isinstance(doc, dict) else None
         if not isinstance(files, list):

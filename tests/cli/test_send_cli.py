@@ -191,9 +191,9 @@ def test_invalid_input_exits_2_names_the_field_and_writes_nothing(
                 "missing.html",
                 "--dry-run",
             ],
-            "--html: file not found",
+            "--html: missing.html: file not found",
         ),
-        (["send", "--draft", "nope.json", "--dry-run"], "draft file not found"),
+        (["send", "--draft", "nope.json", "--dry-run"], "--draft: nope.json: file not found"),
         (["send", "--bogus"], "unrecognized arguments"),
         (
             [

@@ -128,3 +128,87 @@ def test_split_pasted_recipients() -> None:
 def test_address_file_lines() -> None:
     text = "# seeds\nA <a@example.com>\n\n b@example.com \n"
     assert read_address_lines(text) == [Recipient("a@example.com", "A"), Recipient("b@example.com")]
+
+
+# --- values JSON allows but nothing can send, and files that are not files --------------------
+
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"subject": "\\ud800"}', "subject"),
+        ('{"tags": ["a", "\\udcff"]}', "tags[1]"),
+        ('{"options": {"ip_pool": "\\udfff"}}', "options.ip_pool"),
+        ('{"metadata": {"\\ud800": 1}}', "metadata"),
+        ('{"metadata": {"n": NaN}}', "metadata.n"),
+        ('{"metadata": {"n": -Infinity}}', "metadata.n"),
+        ('{"metadata": {"n": 1e400}}', "metadata.n"),
+        ('{"metadata": {"n": ' + "9" * 4400 + "}}", "metadata.n"),
+        ('{"version": ' + "9" * 4400 + "}", "version"),
+        ('{"metadata": ' + DEEP + "}", "metadata"),
+        ('{"metadata": ' + '{"a":' * 40 + "1" + "}" * 40 + "}", "metadata"),
+        (DEEP, ""),
+    ],
+)
+def test_unsendable_json_values_are_refused_by_field(text: str, field: str) -> None:
+    with pytest.raises(DraftFormatError) as info:
+        loads_draft(text)
+    assert info.value.field == field
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_a_parsed_document_is_checked_too() -> None:
+    with pytest.raises(DraftFormatError) as info:
+        draft_from_json({"metadata": {"x": float("nan")}})
+    assert info.value.field == "metadata.x"
+
+
+def test_nesting_within_the_limit_is_kept() -> None:
+    meta = {"a": {"b": {"c": [1, [2, [3]]]}}, "big": 2**63, "f": 1.5}
+    assert loads_draft(json.dumps({"metadata": meta})).metadata == meta
+
+
+def _in_thread(fn, seconds: float = 5.0):
+    """Run fn with a deadline: the old reader blocked forever on a FIFO."""
+    import threading
+
+    box: dict[str, BaseException | object] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still reading after {seconds} s"
+    return box
+
+
+def test_draft_files_must_be_regular_files(tmp_path) -> None:
+    import os
+
+    from composer.core.draft import load_draft
+
+    fifo = tmp_path / "d.json"
+    os.mkfifo(fifo)
+    for path in (fifo, tmp_path, "/dev/zero"):
+        box = _in_thread(lambda p=path: load_draft(p))
+        assert isinstance(box.get("error"), DraftFormatError), (path, box)
+        assert str(path) in str(box["error"])
+
+
+def test_a_draft_file_over_the_limit_is_refused_unread(tmp_path, monkeypatch) -> None:
+    from composer.core import draft as draft_module
+
+    monkeypatch.setattr(draft_module, "MAX_DRAFT_FILE_BYTES", 1000)
+    p = tmp_path / "d.json"
+    p.write_text(json.dumps({"body": "x" * 2000}), encoding="utf-8")
+    with pytest.raises(DraftFormatError, match="larger than"):
+        draft_module.load_draft(p)
+    p.write_text(json.dumps({"body": "x" * 900}), encoding="utf-8")
+    assert draft_module.load_draft(p).body == "x" * 900

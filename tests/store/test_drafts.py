@@ -223,3 +223,51 @@ def test_a_draft_that_is_not_json_is_a_draft_save_error(store: DraftStore) -> No
 def test_draft_ids_are_plain_file_names(store: DraftStore, bad: str) -> None:
     with pytest.raises(ValueError):
         store.autosave(bad, sample(), None)
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        '{"metadata": ' + "[" * 1000 + "]" * 1000 + "}",
+        '{"subject": "\\ud800"}',
+        '{"metadata": {"n": NaN}}',
+        '{"metadata": {"n": ' + "9" * 4400 + "}}",
+    ],
+)
+def test_an_autosave_holding_unsendable_json_is_a_problem_not_a_crash(
+    store: DraftStore, inner: str
+) -> None:
+    store.autosave("good", sample("good"), None)
+    doc = '{"format": "composer-autosave", "version": 1, "source_path": null, "draft": '
+    store.folder.joinpath("bad.json").write_text(doc + inner + "}", encoding="utf-8")
+    assert [r.subject for r in store.recoverable()] == ["good"]
+    (problem,) = store.problems
+    assert problem.draft_id == "bad" and "\n" not in str(problem)
+    assert "Error" not in str(problem)  # a sentence, not an exception's class name
+
+
+def test_an_autosave_that_is_a_fifo_does_not_block(store: DraftStore) -> None:
+    import threading
+
+    store.autosave("good", sample("good"), None)
+    os.mkfifo(store.folder / "stuck.json")
+    found: list[object] = []
+    t = threading.Thread(target=lambda: found.append(store.recoverable()), daemon=True)
+    t.start()
+    t.join(5)
+    assert not t.is_alive(), "recovery blocked on a FIFO"
+    assert [r.subject for r in found[0]] == ["good"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"files": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        b'{"files": ["\\ud800"]}',
+        b"\xff\xfe",
+    ],
+)
+def test_a_hostile_recent_list_is_forgotten_not_raised(store: DraftStore, content: bytes) -> None:
+    store.folder.mkdir(parents=True)
+    store.recent_path.write_bytes(content)
+    assert store.recent() == []
