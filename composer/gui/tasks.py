@@ -1,4 +1,7 @@
-"""Background work for the window: one ``run_task`` for every job off the UI thread.
+"""Background work in the GUI: ``run_task(func, on_result, on_error, owner=...)`` for every
+job off the UI thread, and ``TaskRunner``, the same for a dialog with a count of what runs.
+(The one exception is the send thread, which reports progress while it runs: it lives with
+its one owner, ``composer.gui.sending.SendController``.)
 
 Every task ends with exactly one callback, result or error (Picard's run_task habit); results
 reach the UI thread by queued signals. Workers get plain data (Draft snapshots,
@@ -42,8 +45,10 @@ class _Hub(QObject):
     deleted the hub goes with it, Qt drops the connection and any result still queued, and no
     callback runs. ``cancel()`` (the window closing) forgets the pending callbacks at once.
 
-    The callbacks are looked up here, never connected to signals themselves: a closure
-    connected to a short-lived QObject crashed PySide 6.12 at deletion (see TaskRunner)."""
+    The callbacks are looked up here, never connected to signals themselves: with PySide 6.12,
+    closures connected to a short-lived QObject crashed at its deletion ("QObject: shared
+    QObject was deleted directly") once a signal emitted from one had been disconnected, which
+    is what pytest-qt's ``waitSignal`` does."""
 
     def __init__(self, owner: QObject) -> None:
         super().__init__(owner)
