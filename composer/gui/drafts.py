@@ -97,9 +97,12 @@ class DraftActions(QObject):
             run_task(
                 lambda: load_draft(chosen),
                 lambda d: self._opened(d, Path(chosen)),
-                lambda exc: QMessageBox.warning(self.window, "Open draft", str(exc)),
+                self._unreadable,
                 owner=self.window,
             )
+
+    def _unreadable(self, exc: BaseException) -> None:
+        QMessageBox.warning(self.window, "Open draft", str(exc))
 
     def _opened(self, draft: Draft, path: Path) -> None:
         from composer.gui.attachments import keep_outside_attachments
@@ -165,7 +168,12 @@ class DraftActions(QObject):
                 self.load(r.draft, Path(r.source_path) if r.source_path else None, dirty=True)
                 self.draft_id = r.draft_id  # keep autosaving into the recovered file
             ids = [d.draft_id for d in discard]
-            run_task(lambda: [store.discard(i) for i in ids], _ignore, _ignore, owner=self.window)
+
+            def forget() -> None:
+                for i in ids:
+                    store.discard(i)
+
+            run_task(forget, _ignore, _ignore, owner=self.window)
 
         run_task(store.recoverable, offer, _ignore, owner=self.window)
         run_task(

@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1280, 820)
 
-        self.sender = SendController(self)
+        self.send_controller = SendController(self)
         self.sending = SendActions(self)
         self.send_button.clicked.connect(lambda: self.sending.send())
         self.drafts = DraftActions(self)
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
     def show_problems(self, problems: list[Problem]) -> None:
         errors = [p for p in problems if p.is_error]
         ready = not errors and self.schedule.generation == self.model.generation
-        shown = (tuple(problems), ready, self.sender.busy)
+        shown = (tuple(problems), ready, self.send_controller.busy)
         if shown == self._problems_shown:  # most previews change nothing here
             return
         self._problems_shown = shown
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem("No problems found.")
             item.setForeground(Qt.GlobalColor.darkGreen)
             self.problem_list.addItem(item)
-        self.send_button.setEnabled(not errors and not self.sender.busy)
+        self.send_button.setEnabled(not errors and not self.send_controller.busy)
         self.send_action.setEnabled(not errors)
         reasons = "\n".join(str(p) for p in errors)
         self.send_button.setToolTip(
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         if not self.drafts.confirm_discard():
             event.ignore()
             return
-        self.sender.shutdown()
+        self.send_controller.shutdown()
         # Renders, autosaves and key-status probes still running finish on the pool; their
         # results must not reach a closed window (its web views are gone below).
         self.schedule.stop()

@@ -281,23 +281,23 @@ class SendActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.sender = window.sender
+        self.controller = window.send_controller
         self.panel = window.send_panel
         # What the relay refused in the last send, by field; cleared by the next edit.
         self.relay_problems: list[Problem] = []
-        self.sender.progress.connect(self.panel.add_result)
-        self.sender.finished.connect(self._finished)
-        self.sender.failed.connect(self._failed)
-        self.sender.copies_held.connect(self._ask_new_copies)
-        self.panel.cancel_requested.connect(self.sender.cancel)
+        self.controller.progress.connect(self.panel.add_result)
+        self.controller.finished.connect(self._finished)
+        self.controller.failed.connect(self._failed)
+        self.controller.copies_held.connect(self._ask_new_copies)
+        self.panel.cancel_requested.connect(self.controller.cancel)
 
     def send(self, seeds: list[Recipient] | None = None) -> None:
         w = self.window
-        if w.model.errors or self.sender.busy:
+        if w.model.errors or self.controller.busy:
             return
         self.panel.start(len(seeds) if seeds else 1)
         w.sending_started()
-        self.sender.send(w.model.snapshot(), w.profile_name, seeds or None)
+        self.controller.send(w.model.snapshot(), w.profile_name, seeds or None)
 
     def test_send(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -311,9 +311,12 @@ class SendActions(QObject):
         run_task(
             lambda: read_address_lines(Path(path).read_text(encoding="utf-8")),
             lambda seeds: self.send(seeds=seeds) if seeds else None,
-            lambda exc: QMessageBox.warning(self.window, "Seed list", f"Cannot read it: {exc}"),
+            self._seeds_unreadable,
             owner=self.window,
         )
+
+    def _seeds_unreadable(self, exc: BaseException) -> None:
+        QMessageBox.warning(self.window, "Seed list", f"Cannot read it: {exc}")
 
     def _finished(self, report: Any) -> None:
         sent, failed, unknown = (report.count(s) for s in ("sent", "failed", "unknown"))
@@ -363,7 +366,7 @@ class SendActions(QObject):
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
-        if box.clickedButton() is again and self.sender.send_new_copies():
+        if box.clickedButton() is again and self.controller.send_new_copies():
             self.panel.start(self.panel.bar.maximum() or 1)
             self.window.sending_started()
         elif box.clickedButton() is outbox:

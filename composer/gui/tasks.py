@@ -112,7 +112,10 @@ def run_task(
     """Run ``func`` on the pool; then exactly one of the callbacks runs on the thread that owns
     ``owner`` (the UI) - unless ``owner`` has been deleted or ``cancel_tasks(owner)`` was
     called meanwhile: then neither runs, and nothing is printed."""
-    hub = _hub(owner if owner is not None else QCoreApplication.instance())
+    receiver = owner if owner is not None else QCoreApplication.instance()
+    if receiver is None:
+        raise RuntimeError("run_task needs an owner or a QApplication")
+    hub = _hub(receiver)
     signals = _Signals()  # no parent: the task owns it, so it outlives any window
     signals.done.connect(hub.deliver)  # queued: the hub lives on the UI thread
     (pool or QThreadPool.globalInstance()).start(_Task(func, hub.add(on_result, on_error), signals))

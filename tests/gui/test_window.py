@@ -28,7 +28,7 @@ def window(qtbot, monkeypatch):
     qtbot.waitExposed(w)
     yield w
     assert QThreadPool.globalInstance().waitForDone(WAIT), "a preview task was left running"
-    assert w.sender.worker is None, "a send thread was left running"
+    assert w.send_controller.worker is None, "a send thread was left running"
 
 
 def preview_caught_up(w: MainWindow) -> bool:
@@ -153,7 +153,7 @@ def test_send_to_the_local_relay_lands_in_the_sandbox(qtbot, window, composer_ho
     window.recipients.findChild(QPushButton, "ccPaste").click()
     send = window.findChild(QPushButton, "sendButton")
     qtbot.waitUntil(lambda: send.isEnabled() and preview_caught_up(window), timeout=WAIT)
-    with qtbot.waitSignal(window.sender.finished, timeout=WAIT) as sent:
+    with qtbot.waitSignal(window.send_controller.finished, timeout=WAIT) as sent:
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     report = sent.args[0]
     assert report.count("sent") == 1

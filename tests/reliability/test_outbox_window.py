@@ -30,7 +30,7 @@ def window(qtbot, monkeypatch):
     qtbot.waitExposed(w)
     yield w
     assert QThreadPool.globalInstance().waitForDone(WAIT), "a task was left running"
-    assert w.sender.worker is None, "a send thread was left running"
+    assert w.send_controller.worker is None, "a send thread was left running"
 
 
 def answer(name: str, seen: list[str], *, box_name: str = "copiesHeldBox") -> None:
@@ -76,14 +76,14 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
     seen: list[str] = []
     answer("cancel", seen)  # no such name: the Cancel button
     window.sending.send()
-    qtbot.waitUntil(lambda: bool(seen) and not window.sender.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(seen) and not window.send_controller.busy, timeout=WAIT)
     assert "1 message(s) of this send are still in the outbox" in seen[0]
     assert "second copy" in seen[0]
     assert _sandbox(composer_home) == []  # asked first, nothing sent
     assert "Not sent" in window.send_panel.label.text()
 
     answer("sendNewCopies", seen)
-    with qtbot.waitSignal(window.sender.finished, timeout=WAIT) as done:
+    with qtbot.waitSignal(window.send_controller.finished, timeout=WAIT) as done:
         window.sending.send()
     assert done.args[0].count("sent") == 1 and len(seen) == 2
     assert _sandbox(composer_home) == ["bob@example.com"]  # once, by decision
@@ -227,12 +227,12 @@ def test_the_outbox_window_resends_a_failed_item_once(
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=WAIT)
     dialog.list.setCurrentRow(0)
-    with qtbot.waitSignal(dialog.sender.finished, timeout=WAIT) as sent:
+    with qtbot.waitSignal(dialog.send_controller.finished, timeout=WAIT) as sent:
         assert dialog.resend_selected()
         assert not dialog.resend_selected()  # one at a time
     assert sent.args[0].count("sent") == 1
     qtbot.waitUntil(lambda: dialog.list.count() == 0, timeout=WAIT)
     assert _sandbox(composer_home) == ["bob@example.com"]
     dialog.close()
-    assert dialog.sender.worker is None
+    assert dialog.send_controller.worker is None
     assert QThreadPool.globalInstance().waitForDone(WAIT)

@@ -69,9 +69,9 @@ class OutboxDialog(QDialog):
         self.resize(820, 380)
         self.outbox_path = Path(outbox_path) if outbox_path is not None else None
         self.tasks = TaskRunner(self)
-        self.sender = SendController(self)
-        self.sender.finished.connect(lambda _report: self.refresh())
-        self.sender.failed.connect(self._send_failed)
+        self.send_controller = SendController(self)
+        self.send_controller.finished.connect(lambda _report: self.refresh())
+        self.send_controller.failed.connect(self._send_failed)
         self.items: dict[int, OutboxItem] = {}  # what the last read brought, by id
         self._note = ""  # the outcome of the last action, shown after the next read
         self.list = QListWidget()
@@ -100,7 +100,7 @@ class OutboxDialog(QDialog):
     @property
     def busy(self) -> bool:
         """A send or a write is under way: no second action meanwhile."""
-        return self.sender.busy or self.tasks.pending > 0
+        return self.send_controller.busy or self.tasks.pending > 0
 
     def refresh(self) -> None:
         show_message(self.status, "Loading…")
@@ -125,7 +125,7 @@ class OutboxDialog(QDialog):
                     self.list.setCurrentItem(row)
         total = len(self.items)
         text = f"{total} item(s)" if total else "The outbox is empty."
-        if self.sender.busy:
+        if self.send_controller.busy:
             text += " Sending…"
         note, self._note = self._note, ""
         show_message(self.status, f"{text} {note}".strip(), error=bool(note))
@@ -149,9 +149,9 @@ class OutboxDialog(QDialog):
         item = self._selected()
         busy = self.busy
         self.resend_button.setEnabled(
-            bool(item) and not busy and item.state in (FAILED, UNKNOWN) and not item.problem
+            item is not None and not busy and item.state in (FAILED, UNKNOWN) and not item.problem
         )
-        self.discard_button.setEnabled(bool(item) and not busy)
+        self.discard_button.setEnabled(item is not None and not busy)
 
     def resend_selected(self, *, confirmed: bool = False) -> bool:
         """Queue the selected item again and send it. True when that has been started; the
@@ -175,7 +175,7 @@ class OutboxDialog(QDialog):
         if path is None:
             self._note = "Not resent: the item changed meanwhile."
         else:
-            self.sender.start(resend_job(path, item_id))
+            self.send_controller.start(resend_job(path, item_id))
         self.refresh()
 
     def _send_failed(self, exc: BaseException) -> None:
@@ -198,5 +198,5 @@ class OutboxDialog(QDialog):
         self.refresh()
 
     def done(self, result: int) -> None:  # closing: no send thread outlives the dialog
-        self.sender.shutdown()
+        self.send_controller.shutdown()
         super().done(result)
