@@ -28,6 +28,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from composer.core.outcome import Status
+
 __all__ = ["run_self_test"]
 
 
@@ -36,9 +38,9 @@ def _check_send() -> str:
     from composer.core.draft import BodyFormat, Draft, Recipient
     from composer.relay.maildir import list_sandbox
     from composer.store.paths import app_paths
+    from composer.transport.batch import SendOptions, send_batch
     from composer.transport.connect import open_session
-    from composer.transport.profiles import Profile
-    from composer.transport.sender import SendOptions, send_batch
+    from composer.transport.profiles.store import Profile
 
     token = uuid.uuid4().hex[:12]
     draft = Draft(
@@ -55,8 +57,8 @@ def _check_send() -> str:
     profile = Profile.new("local", "local")  # the preset port: the relay starts in-process
     with open_session(profile, timeout=20.0, final_timeout=30.0) as (_where, session):
         report = send_batch(messages, None, options=SendOptions(retries=0), session=session)
-    if report.count("sent") != len(messages):
-        errors = "; ".join(str(r.error) for r in report.results if r.status != "sent")
+    if report.count(Status.SENT) != len(messages):
+        errors = "; ".join(str(r.error) for r in report.results if r.status is not Status.SENT)
         raise AssertionError(f"the local relay did not accept the message: {errors}")
     found = [c for c in list_sandbox(app_paths().sandbox) if token in c.subject]
     if not found:

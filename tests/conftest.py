@@ -1,15 +1,16 @@
-"""Shared test set-up: headless Qt, an isolated COMPOSER_HOME for every test."""
+"""Shared test set-up: headless Qt, an isolated COMPOSER_HOME for every test, and thin fixtures
+over the shared parts in tests/support/."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import cli
+from support.keyrings import Backend, MemoryKeyring, using_keyring
+from support.net import ConnectionCounter
 
 # Tests only: the app itself never disables the QtWebEngine sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,46 +28,44 @@ def composer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-    out_bytes: bytes
+@pytest.fixture
+def run_composer(composer_home: Path, tmp_path: Path) -> Callable[..., cli.Result]:
+    """Run the real, installed `composer` command in a subprocess (support.cli.run_composer)."""
 
+    def run(*args: str, **kwargs: object) -> cli.Result:
+        return cli.run_composer(composer_home, tmp_path, *args, **kwargs)  # type: ignore[arg-type]
 
-def _composer_command() -> list[str]:
-    script = shutil.which("composer", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "composer"]
+    return run
 
 
 @pytest.fixture
-def run_composer(composer_home: Path, tmp_path: Path):
-    """Run the real, installed `composer` command in a subprocess."""
+def window(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """The main window, shown; at teardown no background task or send thread may be left."""
+    from support.gui import main_window  # here, not above: only window tests import Qt
 
-    def run(
-        *args: str,
-        stdin: bytes | None = None,
-        env: dict[str, str] | None = None,
-        timeout: float = 120,
-    ) -> Result:
-        full_env = {**os.environ, "COMPOSER_HOME": str(composer_home), **(env or {})}
-        proc = subprocess.run(
-            [*_composer_command(), *args],
-            input=stdin,
-            capture_output=True,
-            env=full_env,
-            cwd=tmp_path,
-            timeout=timeout,
-        )
-        return Result(
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-            proc.stdout,
-        )
+    with main_window(qtbot, monkeypatch) as w:
+        yield w
 
-    return run
+
+@pytest.fixture
+def use_keyring() -> Iterator[Callable[[Backend], Backend]]:
+    """``use_keyring(backend)`` makes it the keyring for this test only."""
+    with using_keyring() as use:
+        yield use
+
+
+@pytest.fixture
+def memory_keyring(use_keyring: Callable[[Backend], Backend]) -> MemoryKeyring:
+    backend = MemoryKeyring()
+    use_keyring(backend)
+    return backend
+
+
+@pytest.fixture
+def listener() -> Iterator[ConnectionCounter]:
+    """A loopback port that counts every connection made to it (none is the usual hope)."""
+    with ConnectionCounter() as counter:
+        yield counter
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """``composer``: the window, and the command-line tools beside it.
 
-Exit codes are part of the contract (scripts rely on them):
+Exit codes are part of the contract (scripts rely on them), core.errors.ExitCode:
 
     0  success
     1  a bug in Composer itself (the traceback is in the log; --debug prints it)
     2  invalid input or usage: nothing was written or sent
     3  refused by the relay (a 5xx, including authentication)
     4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
+
+Every error's code is its class's ``exit_code`` (core.errors), read by ``describe``.
 
 No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
 line on stderr naming the flag, file or field; what every command's input must be (UTF-8 text,
@@ -23,32 +25,10 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from composer import __version__
-from composer.core.errors import ComposerError, DraftFormatError, InvalidDraft
+from composer.core.errors import ComposerError, ExitCode, InvalidDraft, describe
 from composer.store.paths import use_private_umask
 
-EXIT_OK = 0
-EXIT_BUG = 1
-EXIT_INVALID = 2
-EXIT_REFUSED = 3
-EXIT_INCOMPLETE = 4
-
 log = logging.getLogger("composer")
-
-
-class UsageError(ComposerError):
-    """Bad flags or unreadable input files: exit 2, one line naming the flag."""
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """Map an error to the documented exit code. Transport errors carry their own."""
-    code = getattr(exc, "exit_code", None)
-    if isinstance(code, int):
-        return code
-    if isinstance(exc, (UsageError, InvalidDraft, DraftFormatError)):
-        return EXIT_INVALID
-    if isinstance(exc, ComposerError):
-        return EXIT_INCOMPLETE
-    return EXIT_BUG
 
 
 # argparse quotes the value it refuses; a 4400-digit number would make a 4400-character line
@@ -59,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, as for every other bad input; the usage of `send` alone is 30 lines.
         message = _LONG_QUOTED.sub(r"'\1…'", message)
-        self.exit(EXIT_INVALID, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(ExitCode.INVALID, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
@@ -122,31 +102,30 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         for problem in exc.problems:
             if problem.is_error:
                 print(f"error: {problem}", file=sys.stderr)
-        return EXIT_INVALID
+        return exc.exit_code
     except ComposerError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
-        return exit_code_for(exc)
+        code, line = describe(exc)
+        print(f"error: {line}", file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`composer history | head`): not an error worth a word.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
         where = _log_traceback(exc)
         hint = f" (details in {where})" if where else ""
-        print(
-            f"error: Composer hit an internal problem: {type(exc).__name__}: {exc}{hint}",
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        code, line = describe(exc)
+        print(f"error: {line}{hint}", file=sys.stderr)
+        return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

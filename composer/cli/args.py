@@ -23,8 +23,8 @@ import stat
 import sys
 from typing import Any
 
-from composer.cli import UsageError
 from composer.core import jsonin
+from composer.core.errors import UsageError
 
 __all__ = ["MAX_INPUT_BYTES", "RELAY_MIN_TIMEOUT", "check_args", "read_json", "read_text"]
 

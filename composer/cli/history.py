@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from composer.cli import EXIT_OK, UsageError
+from composer.core.errors import ExitCode, UsageError
 
 
 def add_parser(sub: Any) -> None:
@@ -30,13 +30,13 @@ def run_history(args: argparse.Namespace) -> int:
         entries = history.recent(args.limit)
     if args.json:
         print(json.dumps([e.as_json() for e in entries], indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     if not entries:
         print("No sends yet.", file=sys.stderr)
-        return EXIT_OK
+        return ExitCode.OK
     for e in entries:
         rcpts = ", ".join(e.rcpt_to)
         reply = f"{e.code} {e.reply}".strip() if e.code else e.error
         tid = f"  transmission {e.transmission_id}" if e.transmission_id else ""
         print(f"{e.time}  {e.status:<7}  {e.profile:<12} {rcpts}  {e.subject!r}  {reply}{tid}")
-    return EXIT_OK
+    return ExitCode.OK

@@ -19,7 +19,8 @@ import json
 import sys
 from typing import Any
 
-from composer.cli import EXIT_INVALID, EXIT_OK, UsageError
+from composer.core.errors import ExitCode, UsageError
+from composer.core.outcome import Status
 
 __all__ = ["add_parser"]
 
@@ -113,12 +114,12 @@ def run_outbox(args: argparse.Namespace) -> int:
                 f"`composer outbox discard {args.id}` forgets it",
                 file=sys.stderr,
             )
-            return EXIT_INVALID
+            return ExitCode.INVALID
         if not outbox.resend(args.id):
             print(f"error: item {args.id} is {item.state}; cannot resend it", file=sys.stderr)
-            return EXIT_INVALID
+            return ExitCode.INVALID
         print(f"item {args.id}: queued again (composer outbox resume)", file=sys.stderr)
-        return EXIT_OK
+        return ExitCode.OK
 
 
 def _discard(outbox: Any, ids: list[int]) -> int:
@@ -141,7 +142,7 @@ def _discard(outbox: Any, ids: list[int]) -> int:
         raise UsageError(f"no outbox item {ids[0]} (composer outbox list)")
     if missing:
         print(f"error: no such item(s): {id_ranges(missing)}", file=sys.stderr)
-    return EXIT_OK if done and not busy else EXIT_INVALID
+    return ExitCode.OK if done and not busy else ExitCode.INVALID
 
 
 def _salvage() -> int:
@@ -150,7 +151,7 @@ def _salvage() -> int:
     report = salvage()
     if report.moved_to is None:
         print(report.detail, file=sys.stderr)
-        return EXIT_OK
+        return ExitCode.OK
     states: dict[str, int] = {}
     for item in report.items:
         states[item.state] = states.get(item.state, 0) + 1
@@ -164,28 +165,28 @@ def _salvage() -> int:
         )
     print(f"the damaged file is kept as {report.moved_to}", file=sys.stderr)
     print("see `composer outbox` for what is queued and what may have been sent", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _list(outbox: Any, as_json: bool) -> int:
-    from composer.store.outbox import UNKNOWN_HINT
+    from composer.store.outbox import UNKNOWN_HINT, OutboxItem
 
-    groups = {
+    groups: dict[str, list[OutboxItem]] = {
         "pending": [i for i in outbox.pending() if not i.problem],
-        "failed": [i for i in outbox.failed() if not i.problem],
-        "unknown": [i for i in outbox.unknown() if not i.problem],
+        Status.FAILED: [i for i in outbox.failed() if not i.problem],
+        Status.UNKNOWN: [i for i in outbox.unknown() if not i.problem],
         "damaged": outbox.damaged(),
     }
     if as_json:
         print(json.dumps({k: [i.as_json() for i in v] for k, v in groups.items()}, indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     if not any(groups.values()):
         print("The outbox is empty.", file=sys.stderr)
-        return EXIT_OK
+        return ExitCode.OK
     for name, items in groups.items():
         if not items:
             continue
-        if name == "unknown":
+        if name == Status.UNKNOWN:
             title = f"{name} — {UNKNOWN_HINT}"
         elif name == "damaged":
             title = f"{name} — cannot be read as written; never sent (discard them)"
@@ -196,14 +197,14 @@ def _list(outbox: Any, as_json: bool) -> int:
             why = f"  ({i.problem or i.reason})" if i.problem or i.reason else ""
             state = i.state[:8] if i.state.isprintable() else repr(i.state)[:10]
             print(f"  {i.id:>5}  {state:<8} {', '.join(i.rcpt_to)}  {i.subject!r}{why}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _resume(outbox: Any, args: argparse.Namespace) -> int:
     from composer.cli.send import _check_network_args, _print_result, announce, profile_from_args
     from composer.store.outbox import QUEUED, id_ranges
+    from composer.transport.batch import SendOptions
     from composer.transport.deliver import deliver
-    from composer.transport.sender import SendOptions
 
     _check_network_args(args)
     queued = outbox.sendable()
@@ -216,7 +217,7 @@ def _resume(outbox: Any, args: argparse.Namespace) -> int:
         )
     if not queued:
         print("nothing queued", file=sys.stderr)
-        return EXIT_OK
+        return ExitCode.OK
 
     def show(result: Any) -> None:
         if not args.json:
@@ -236,8 +237,8 @@ def _resume(outbox: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"messages": [r.as_json() for r in report.results]}, indent=2))
     print(
-        f"{report.count('sent')} sent, {report.count('failed')} failed, "
-        f"{report.count('unknown')} unknown from the outbox",
+        f"{report.count(Status.SENT)} sent, {report.count(Status.FAILED)} failed, "
+        f"{report.count(Status.UNKNOWN)} unknown from the outbox",
         file=sys.stderr,
     )
     return report.exit_code

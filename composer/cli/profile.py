@@ -2,8 +2,8 @@
 
 API keys are read from a hidden prompt or from standard input (``--key-stdin``), never from a
 command-line argument: arguments end up in shell history and in ``ps`` for every user to see.
-They go to the system keyring only (composer.transport.credentials); the profiles file never
-holds one.
+They go to the system keyring only (composer.transport.profiles.credentials); the profiles
+file never holds one.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import sys
 from argparse import SUPPRESS
 from typing import Any
 
-from composer.cli import EXIT_OK, UsageError
-from composer.transport import credentials
-from composer.transport.errors import CredentialsError
-from composer.transport.profiles import Profile, ProfileStore
-from composer.transport.providers import PRESETS, Provider
+from composer.core.errors import CredentialsError, ExitCode, UsageError
+from composer.transport.profiles import credentials
+from composer.transport.profiles.providers import PRESETS, Provider
+from composer.transport.profiles.store import Profile, ProfileStore
 
 __all__ = ["add_parser", "run_test"]
 
@@ -171,7 +170,7 @@ def run_add(args: argparse.Namespace) -> int:
         print(_missing_key_hint(profile.name), file=sys.stderr)
     if profile.preset.note and profile.provider is Provider.CUSTOM:
         print(f"note: {profile.preset.note}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_set_key(args: argparse.Namespace) -> int:
@@ -183,7 +182,7 @@ def run_set_key(args: argparse.Namespace) -> int:
         raise UsageError("standard input is not a terminal: pipe the key in with --key-stdin")
     credentials.set_api_key(profile.name, key)
     print(f"API key for profile '{profile.name}' stored in the system keyring")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _where(p: Profile) -> str:
@@ -208,7 +207,7 @@ def run_list(args: argparse.Namespace) -> int:
     for row, p in zip(rows, profiles, strict=True):
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
         print(f"{cells}  key: {_status(p)}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -236,7 +235,7 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(("note", p.preset.note))
     for label, value in lines:
         print(f"{label + ':':<12}{value}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_remove(args: argparse.Namespace) -> int:
@@ -256,13 +255,13 @@ def run_remove(args: argparse.Namespace) -> int:
     store.remove(profile.name)
     extra = " and its API key" if removed_key else ""
     print(f"removed profile '{profile.name}'{extra}; default: {store.default_name or 'none'}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_default(args: argparse.Namespace) -> int:
     ProfileStore().set_default(args.name)
     print(f"default profile: {args.name}")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -277,6 +276,7 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"{marks[step.ok]} {step.name:<11} {step.detail}")
     if all(step.ok is not False for step in steps):
         print(f"profile '{profile.name}' works: nothing was sent")
-        return EXIT_OK
+        return ExitCode.OK
     failed = next(step for step in steps if step.ok is False)
-    return 3 if failed.name in ("AUTH LOGIN", "API key") else 4
+    refused = failed.name in ("AUTH LOGIN", "API key")
+    return ExitCode.REFUSED if refused else ExitCode.INCOMPLETE

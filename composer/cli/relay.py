@@ -19,8 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from composer.cli import EXIT_OK, UsageError
-from composer.core.errors import ComposerError
+from composer.core.errors import ExitCode, RelayStartError, UsageError
 
 if TYPE_CHECKING:
     from composer.relay import LocalHttpRelay, LocalRelay
@@ -29,11 +28,6 @@ __all__ = ["DEFAULT_PORT", "RelayStartError", "add_parser", "run_relay"]
 
 DEFAULT_PORT = 1025  # unprivileged, and the port local test SMTP servers traditionally use
 
-
-class RelayStartError(ComposerError):
-    """The relay could not start listening (port in use, address not available)."""
-
-    exit_code = 4
 
 
 def add_parser(sub: Any) -> None:
@@ -159,4 +153,4 @@ def run_relay(args: argparse.Namespace) -> int:
         for s, handler in previous.items():
             signal.signal(s, handler)
     print("Local relay stopped", file=sys.stderr, flush=True)
-    return EXIT_OK
+    return ExitCode.OK

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from composer.cli import EXIT_INVALID, EXIT_OK, UsageError, sendapi
 from composer.cli import args as cli_args
+from composer.cli import sendapi
 from composer.core import jsonin
 from composer.core.attachfiles import outside_places
 from composer.core.build import OutgoingMessage, build_messages
@@ -31,8 +31,9 @@ from composer.core.draft import (
     read_address_lines,
     split_recipients,
 )
-from composer.core.errors import DraftFormatError, InvalidDraft
+from composer.core.errors import ComposerError, DraftFormatError, ExitCode, InvalidDraft, UsageError
 from composer.core.jsonin import shown
+from composer.core.outcome import Status
 from composer.core.validate import Problem, validate
 
 __all__ = ["add_parser", "draft_from_args"]
@@ -377,12 +378,12 @@ def run_send(args: argparse.Namespace) -> int:
     problems = validate(probe)
     _report_problems(problems)
     if any(p.is_error for p in problems):
-        return EXIT_INVALID
+        return ExitCode.INVALID
     try:
         messages = build_messages(draft, seeds=seeds)
     except InvalidDraft as exc:  # validation above should have caught it; stay safe
         _report_problems(exc.problems)
-        return EXIT_INVALID
+        return ExitCode.INVALID
     targets = _eml_targets(args.eml, messages) if args.eml else None
     subst = sendapi.substitution_data(args)
 
@@ -420,7 +421,7 @@ def run_send(args: argparse.Namespace) -> int:
         print(
             f"dry run: {len(messages)} message(s) written to {where}; nothing sent", file=sys.stderr
         )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _check_network_args(args: argparse.Namespace) -> None:
@@ -452,7 +453,6 @@ def _send_reporting_failures(
 ) -> int:
     """_send_for_real, and with --json a report on stdout whatever stops it (issue 12: a
     failure that ended the command printed no report, and scripts read nothing)."""
-    from composer.core.errors import ComposerError
 
     try:
         return _send_for_real(args, draft, messages, targets, subst)
@@ -462,14 +462,12 @@ def _send_reporting_failures(
         raise  # the one error line on stderr, and the exit code, as for every command
 
 
-def _failure_report(messages: list[OutgoingMessage], exc: Exception) -> dict[str, Any]:
-    from composer.cli import EXIT_INVALID, exit_code_for
-
+def _failure_report(messages: list[OutgoingMessage], exc: ComposerError) -> dict[str, Any]:
     # Exit 2 means "nothing was written or sent" (the CLI's contract). Anything else may have
     # stopped a batch half-way, so it is not called "not sent": `composer outbox` knows.
-    code = exit_code_for(exc)
-    before = code == EXIT_INVALID
-    status = "not sent" if before else "unknown"
+    code = exc.exit_code
+    before = code == ExitCode.INVALID
+    status = "not sent" if before else Status.UNKNOWN
     items = []
     for i, m in enumerate(messages):
         item = message_report(m, None)
@@ -493,7 +491,7 @@ def _send_for_real(
     targets: list[Path] | None,
     subst: dict[str, Any] | None,
 ) -> int:
-    from composer.transport.sender import SendOptions
+    from composer.transport.batch import SendOptions
 
     _check_network_args(args)
     profile = profile_from_args(args)
@@ -517,7 +515,7 @@ def _send_for_real(
 
             refusal = StillInOutbox(held)
             print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)
-            return EXIT_INVALID
+            return ExitCode.INVALID
         report = deliver(
             outbox,
             profile,
@@ -540,9 +538,9 @@ def _send_for_real(
                     "profile": profile.name,
                     "api": profile.api,
                     "messages": [r.as_json() for r in report.results],
-                    "sent": report.count("sent"),
-                    "failed": report.count("failed"),
-                    "unknown": report.count("unknown"),
+                    "sent": report.count(Status.SENT),
+                    "failed": report.count(Status.FAILED),
+                    "unknown": report.count(Status.UNKNOWN),
                     "elapsed": round(report.elapsed, 4),
                     "connections": report.connections,
                 },
@@ -551,8 +549,8 @@ def _send_for_real(
         )
     else:
         print(
-            f"{report.count('sent')} sent, {report.count('failed')} failed, "
-            f"{report.count('unknown')} unknown via {profile.name} ({profile.api.upper()}) "
+            f"{report.count(Status.SENT)} sent, {report.count(Status.FAILED)} failed, "
+            f"{report.count(Status.UNKNOWN)} unknown via {profile.name} ({profile.api.upper()}) "
             f"in {report.elapsed:.2f} s",
             file=sys.stderr,
         )
@@ -589,14 +587,14 @@ def announce(line: str) -> None:
 def _print_result(result: Any, total: int) -> None:
     who = ", ".join(result.rcpt_to)
     prefix = f"[{result.index + 1}/{total}] {who}:"
-    if result.status == "sent":
+    if result.status is Status.SENT:
         line = f"{prefix} sent ({result.code} {result.reply})".rstrip()
         if result.transmission_id:
             line += f"; transmission id {result.transmission_id}"
         if result.refused:
             line += f"; {result.error}"
-    elif result.status == "unknown":
+    elif result.status is Status.UNKNOWN:
         line = f"{prefix} UNKNOWN: {result.error}"
     else:
         line = f"{prefix} FAILED: {result.error}"
-    print(line, file=sys.stderr if result.status != "sent" else sys.stdout)
+    print(line, file=sys.stderr if result.status is not Status.SENT else sys.stdout)

@@ -9,8 +9,8 @@ import json
 import sys
 from typing import Any
 
-from composer.cli import UsageError
 from composer.core.build import OutgoingMessage
+from composer.core.errors import UsageError
 
 __all__ = [
     "add_api_arguments",
@@ -70,7 +70,7 @@ def transmissions(
 ) -> list[dict[str, Any]]:
     """Every request body, built before anything is sent: a draft REST cannot carry (archive
     recipients) fails here with exit 2, not halfway through a batch."""
-    from composer.transport.transmission import transmission
+    from composer.transport.rest.payload import transmission
 
     return [transmission(m, substitution_data=subst) for m in messages]
 

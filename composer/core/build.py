@@ -207,7 +207,9 @@ class _Builder:
         )
         buf = BytesIO()
         body = _mime_body(rendered or render(draft), draft)
-        BytesGenerator(buf, policy=_POLICY.clone(linesep="\r\n")).flatten(body)
+        crlf = _POLICY.clone(linesep="\r\n")
+        generator: BytesGenerator[MIMEPart] = BytesGenerator(buf, policy=crlf)
+        generator.flatten(body)
         # The MIME root's own headers (Content-Type, Content-Transfer-Encoding) follow ours.
         self.body_entity = buf.getvalue()
         _check_wire(self.body_entity)

@@ -219,7 +219,8 @@ class _Reader:
         real = tuple(k for k in kinds if isinstance(k, type))
         # bool is an int in Python; never accept it where a string or number is expected
         if not isinstance(value, real) or (isinstance(value, bool) and bool not in real):
-            want = " or ".join(_TYPE_WORDS.get(k) or getattr(k, "__name__", "?") for k in kinds)
+            words = (_TYPE_WORDS.get(k) or str(getattr(k, "__name__", "?")) for k in kinds)
+            want = " or ".join(words)
             raise DraftFormatError(name, f"must be {want}, not {_json_type(value)}")
         return value
 

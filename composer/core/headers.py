@@ -118,7 +118,7 @@ def check_header_block(block: bytes, expected: list[str]) -> None:
     if b"\r\n\r\n" in block or not block.endswith(b"\r\n"):
         raise HeaderError("the header block has an empty line or no final line break")
     lines = block[:-2].split(b"\r\n")
-    names = []
+    names: list[str] = []
     for line in lines:
         if len(line) > HARD_LIMIT:
             raise HeaderError(f"a header line of {len(line)} octets is over the 998 limit")

@@ -245,7 +245,7 @@ def _inline_premailer(html: str) -> str:
                 style.set(_IGNORE_ATTR, original)
         # lxml invents an HTML 4 doctype for documents without one; keep only a real one.
         node = tree if _has_doctype(html) else tree.getroot()
-        return etree.tostring(node, method="html", encoding="unicode")
+        return str(etree.tostring(node, method="html", encoding="unicode"))
     except Exception as exc:
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ComposerError(f"body: CSS inlining failed: {detail}") from exc
@@ -307,7 +307,7 @@ def _inline_css_inline(html: str) -> str:
         pos = end
     out.append(html[pos:])
     try:
-        result = _INLINER.inline("".join(out))
+        result: str = _INLINER.inline("".join(out))
     except Exception as exc:
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ComposerError(f"body: CSS inlining failed: {detail}") from exc

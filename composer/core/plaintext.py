@@ -32,7 +32,8 @@ _LINE = frozenset(
 )  # fmt: skip
 # Invisible characters (preheader padding, soft hyphens, C0 controls) go; no-break space is a
 # space in plain text; a lone surrogate (possible from a JSON draft) would fail UTF-8 encoding.
-_TRANSLATE = {c: None for c in (0xAD, 0x34F, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
+_TRANSLATE: dict[int, str | None] = {}
+_TRANSLATE.update({c: None for c in (0xAD, 0x34F, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
 _TRANSLATE.update({c: None for c in range(32) if c not in (9, 10, 13)})
 _TRANSLATE.update({0x7F: None, 0xA0: " "})
 _TRANSLATE.update({c: "\ufffd" for c in range(0xD800, 0xE000)})  # lone surrogates cannot be sent

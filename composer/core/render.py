@@ -44,7 +44,7 @@ def markdown_to_html(text: str) -> str:
     people paste snippets (buttons, banners) into Markdown bodies.
     """
     md = markdown.Markdown(extensions=list(_MD_EXTENSIONS), output_format="html")
-    return md.convert(text)
+    return str(md.convert(text))
 
 
 _PLACEHOLDER = re.compile(r"\{\{(title|body)\}\}")

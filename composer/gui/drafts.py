@@ -190,7 +190,7 @@ class DraftActions(QObject):
             )
 
     def _outbox_unreadable(self, exc: BaseException) -> None:
-        from composer.store.outbox import OutboxDamaged
+        from composer.core.errors import OutboxDamaged
 
         if isinstance(exc, OutboxDamaged):  # every send will refuse: say why now
             QMessageBox.warning(self.window, "Outbox damaged", str(exc))

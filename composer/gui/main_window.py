@@ -216,8 +216,8 @@ class MainWindow(QMainWindow):
         name = self.profile_name
 
         def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
-            from composer.transport.credentials import key_status
-            from composer.transport.profiles import ProfileStore
+            from composer.transport.profiles.credentials import key_status
+            from composer.transport.profiles.store import ProfileStore
 
             profile = ProfileStore().get(name)
             if profile.provider.value == "local":
@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
 
     def _load_profiles(self) -> None:
         def load() -> tuple[list[str], str]:
-            from composer.transport.profiles import ProfileStore
+            from composer.transport.profiles.store import ProfileStore
 
             store = ProfileStore()
             return [p.name for p in store.list()], store.default_name or "local"

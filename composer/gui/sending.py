@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.draft import Draft, Recipient, read_address_lines
+from composer.core.outcome import FINAL, Status
 from composer.core.problems import Problem
 from composer.gui.tasks import run_task
 
@@ -168,13 +169,13 @@ class SendPanel(QWidget):
 
     def add_result(self, result: Any) -> None:
         who = ", ".join(result.rcpt_to)
-        if result.status == "sent":
+        if result.status is Status.SENT:
             text = f"✔ {who}: sent ({result.code} {result.reply})"
             if getattr(result, "transmission_id", None):
                 text += f" — transmission {result.transmission_id}"
             if result.refused:
                 text += f" — {result.error}"
-        elif result.status == "unknown":
+        elif result.status is Status.UNKNOWN:
             text = f"? {who}: may have been sent — {result.error}"
         else:
             text = f"✘ {who}: {result.error}"
@@ -319,7 +320,7 @@ class SendActions(QObject):
         QMessageBox.warning(self.window, "Seed list", f"Cannot read it: {exc}")
 
     def _finished(self, report: Any) -> None:
-        sent, failed, unknown = (report.count(s) for s in ("sent", "failed", "unknown"))
+        sent, failed, unknown = (report.count(s) for s in FINAL)
         self.panel.finish(
             f"{sent} sent, {failed} failed, {unknown} may have been sent"
             + (" (cancelled)" if report.cancelled else "")
@@ -327,7 +328,7 @@ class SendActions(QObject):
         self.relay_problems = [
             Problem(r.field, f"the relay refused it: {r.error}")
             for r in report.results
-            if r.field and r.status != "sent"
+            if r.field and r.status is not Status.SENT
         ]
         model = self.window.model
         if self.relay_problems:
@@ -346,7 +347,7 @@ class SendActions(QObject):
         A second copy reaches people only if the person says so here."""
         self.panel.finish("Not sent: copies of this send are still in the outbox.")
         self.window.show_problems(self.window.model.problems)
-        unknown = sum(i.state == "unknown" for i in held.held)
+        unknown = sum(i.state == Status.UNKNOWN for i in held.held)
         box = QMessageBox(self.window)
         box.setObjectName("copiesHeldBox")
         box.setIcon(QMessageBox.Icon.Warning)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 import ssl
@@ -39,6 +38,7 @@ from aiosmtpd.smtp import (
     TLSSetupException,
 )
 
+from composer.core.hosts import is_loopback
 from composer.relay import limits
 from composer.relay.fanout import MsysRejection, envelope_address_ok, parse_request
 from composer.relay.maildir import ensure_maildir
@@ -50,15 +50,6 @@ log = logging.getLogger("composer.relay")
 
 TEMP_FAILURE = "451 4.3.0 local relay error"
 _USER_PREFIX = b"SMTP_Injection"
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _authenticate(
@@ -234,7 +225,7 @@ class LocalRelay:
         max_connections: int = limits.MAX_CONNECTIONS,
         sink: Sink | None = None,  # shared with the HTTP endpoint of the same Maildir
     ) -> None:
-        if not allow_remote and not _loopback(host):
+        if not allow_remote and not is_loopback(host):
             raise ValueError(
                 f"refusing to listen on {host!r}: the local relay accepts mail from anyone "
                 "who can reach it, so it listens only on a loopback address (127.0.0.1, ::1, "

@@ -41,13 +41,12 @@ from typing import Any
 
 from composer.core import jsonin
 from composer.core.draft import Draft, draft_from_json, draft_to_json, dumps_draft
-from composer.core.errors import ComposerError, DraftFormatError
+from composer.core.errors import DraftFormatError, DraftSaveError
 from composer.store.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
 from composer.store.paths import app_paths, make_private_dirs, secure_home
 
 __all__ = [
     "MAX_RECENT",
-    "DraftSaveError",
     "DraftStore",
     "RecoveredDraft",
     "RecoveryProblem",
@@ -69,9 +68,6 @@ MAX_RECENT_BYTES = 1_000_000  # ten paths
 # File names on every platform: no separators, no leading dot (our temp files start with one).
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
-
-class DraftSaveError(ComposerError):
-    """A draft, an autosave or the recent-files list could not be written (or removed)."""
 
 
 @dataclass(frozen=True)

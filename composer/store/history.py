@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from composer.core.outcome import MessageResult
 from composer.store.damaged import is_damage, move_aside
 from composer.store.paths import app_paths, prepare_sqlite
 
@@ -146,9 +147,8 @@ class History:
                 if "duplicate column" not in str(exc):
                     raise
 
-    def record(self, *, profile: str, host: str, subject: str, result: Any) -> None:
-        """Record one MessageResult (composer.transport.sender) — duck-typed to keep the
-        store below the transport layer. Never raises for the file: a send goes on."""
+    def record(self, *, profile: str, host: str, subject: str, result: MessageResult) -> None:
+        """Record one send's result. Never raises for the file: a send goes on."""
         row = (
             datetime.now(UTC).isoformat(timespec="seconds"),
             profile,
@@ -157,14 +157,14 @@ class History:
             result.mail_from,
             json.dumps(result.rcpt_to),
             subject,
-            result.status,
+            str(result.status),
             result.code,
             result.reply,
             result.error,
             json.dumps({k: list(v) for k, v in result.refused.items()}),
             result.attempts,
             result.size,
-            getattr(result, "transmission_id", None),
+            result.transmission_id,
         )
         for attempt in (1, 2):
             try:
@@ -209,7 +209,12 @@ class History:
             return []
         return [
             HistoryEntry(
-                *row[:6],
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
                 json.loads(row[6]),
                 row[7],
                 row[8],

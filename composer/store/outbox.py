@@ -14,7 +14,7 @@ again unless the person asks (``resend``). A resend sends the very same bytes, M
 included, so a relay or a reader can tell a copy from a new message.
 
 The bytes of a sent message are dropped once the relay has it: the outbox is not an archive.
-Duck-typed on OutgoingMessage / MessageResult to stay below the transport layer.
+Typed on OutgoingMessage and core.outcome.MessageResult (core vocabulary, below the store).
 
 "The same send" (``send_fingerprint``). Running the same `composer send` again after a crash
 must not quietly send everyone a second copy while the first copies still wait here. Two
@@ -50,38 +50,26 @@ from pathlib import Path
 from typing import Any
 
 from composer.core.build import Envelope, OutgoingMessage
-from composer.core.errors import ComposerError
+from composer.core.errors import ComposerError, ExitCode, OutboxDamaged
+from composer.core.outcome import MessageResult, Status
 from composer.store.damaged import is_damage, move_aside
 from composer.store.paths import app_paths, make_private_file, prepare_sqlite
 
-QUEUED, SENDING, AWAITING = "queued", "sending", "awaiting"
-SENT, FAILED, UNKNOWN = "sent", "failed", "unknown"
-STATES = (QUEUED, SENDING, AWAITING, SENT, FAILED, UNKNOWN)
+QUEUED, SENDING, AWAITING = Status.QUEUED, Status.SENDING, Status.AWAITING
+SENT, FAILED, UNKNOWN = Status.SENT, Status.FAILED, Status.UNKNOWN
+STATES = tuple(Status)
 # The states in which an item of a send is "still in the outbox" for a rerun of that send: it
 # will go out on resume, is going out now, or may have gone out.
 HELD = (QUEUED, SENDING, AWAITING, UNKNOWN)
 UNKNOWN_HINT = "may have been sent — check before resending"
-SALVAGE_COMMAND = "composer outbox salvage"
+SALVAGE_COMMAND = OutboxDamaged.SALVAGE_COMMAND
 
-
-class OutboxDamaged(ComposerError):
-    """The outbox file cannot be read as a database: nothing may be sent until it is salvaged."""
-
-    exit_code = 4
-
-    def __init__(self, path: Path, detail: str) -> None:
-        self.path = path
-        super().__init__(
-            f"the outbox {path} is damaged ({detail}); it may hold messages waiting or of "
-            f"unknown outcome, so nothing is sent. `{SALVAGE_COMMAND}` copies what can be read "
-            "into a new outbox and keeps the damaged file"
-        )
 
 
 class StillInOutbox(ComposerError):
     """Copies of these messages are still queued, being sent or of unknown outcome."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
     def __init__(self, held: list[OutboxItem]) -> None:
         self.held = held
@@ -500,18 +488,18 @@ class Outbox:
             (UNKNOWN, _now(), reason or f"the final reply never came: {UNKNOWN_HINT}", item_id),
         )
 
-    def record(self, item_id: int, result: Any) -> str:
-        """Move an item by a MessageResult (composer.transport.sender); return the new state.
+    def record(self, item_id: int, result: MessageResult) -> Status:
+        """Move an item by a send's result; return the new state.
 
         The state is the result's own status, what the person was told: a message reported
         "failed" (a refusal, retries given up, not tried after a failure that stopped the
         batch, cancelled) is failed here too, and never goes out again on a resume unless
         the person resends it."""
-        status = result.status
-        if status == "sent":
+        status = Status(result.status)  # a plain "unknown" must never be taken for failed
+        if status is Status.SENT:
             self.mark_sent(item_id, f"{result.code or ''} {result.reply}".strip())
             return SENT
-        if status == "unknown":
+        if status is Status.UNKNOWN:
             self.mark_unknown(item_id, result.error)
             return UNKNOWN
         self.mark_failed(item_id, result.error or f"{result.code or ''} {result.reply}".strip())
@@ -626,7 +614,7 @@ class Outbox:
 
 class OutboxMover:
     """Moves ``items`` (sent in this order by send_batch) through their states; its
-    ``before_final_reply`` and ``on_result`` go into sender.Hooks, and ``flush`` runs once the
+    ``before_final_reply`` and ``on_result`` go into batch.Hooks, and ``flush`` runs once the
     batch ends, whatever happened.
 
     One synchronous commit per message, not two: a "sent" is not written on its own but in the
@@ -646,12 +634,12 @@ class OutboxMover:
         self._by_mid = {item.message_id: item.id for item in items}
         self._sent: list[tuple[int, str]] = []
 
-    def before_final_reply(self, message: Any) -> None:
+    def before_final_reply(self, message: OutgoingMessage) -> None:
         self._outbox.advance(self._by_mid[message.message_id], self._take())
 
-    def on_result(self, result: Any) -> None:
+    def on_result(self, result: MessageResult) -> None:
         item_id = self._by_index[result.index]
-        if result.status == "sent":
+        if Status(result.status) is Status.SENT:
             self._sent.append((item_id, f"{result.code or ''} {result.reply}".strip()))
         else:
             self._outbox.record(item_id, result)

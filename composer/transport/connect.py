@@ -15,18 +15,18 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from composer.store.paths import app_paths
-from composer.transport.credentials import Secret, get_api_key
-from composer.transport.profiles import Profile, ProfileStore
-from composer.transport.providers import SMTP_USER, Provider, smtp_password
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.sender import SendSession
-from composer.transport.session import Endpoint, SmtpSession
+from composer.transport.base import SendSession
+from composer.transport.profiles.credentials import Secret, get_api_key
+from composer.transport.profiles.providers import SMTP_USER, Provider, smtp_password
+from composer.transport.profiles.store import Profile, ProfileStore
+from composer.transport.rest.session import RestEndpoint, RestSession
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 if TYPE_CHECKING:
-    from composer.transport.probe import Step
+    from composer.transport.base import Step
 
 __all__ = [
     "choose_profile",
@@ -87,8 +87,8 @@ def choose_profile(
     return dataclasses.replace(base, **overrides) if overrides else base
 
 
-def raise_no_profile() -> None:
-    from composer.transport.providers import ProfileError
+def raise_no_profile() -> NoReturn:
+    from composer.core.errors import ProfileError
 
     raise ProfileError("profile", "no default profile: add one with `composer profile add`")
 
@@ -138,7 +138,7 @@ def open_endpoint(
 def _is_builtin(profile: Profile) -> bool:
     """The ``local`` provider at its preset address means "start the relay for me"; pointed at
     another port it means "a local relay that is already running" (``composer relay``)."""
-    from composer.transport.providers import PRESETS
+    from composer.transport.profiles.providers import PRESETS
 
     return profile.port == PRESETS[Provider.LOCAL].port
 
@@ -206,7 +206,8 @@ def test_profile(
     The one profile test: ``composer profile test`` and the window's Profiles dialog both call
     it (the dialog used to probe every profile over SMTP, so a REST profile was tested over the
     wrong protocol). SMTP: connect, STARTTLS, AUTH LOGIN; REST: one authenticated GET."""
-    from composer.transport.probe import probe, probe_rest
+    from composer.transport.rest.probe import probe_rest
+    from composer.transport.smtp.probe import probe
 
     if profile.api == "rest":
         with open_rest_endpoint(profile, ca_file=ca_file, timeout=timeout) as rest:

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from composer.core.build import OutgoingMessage
+from composer.core.outcome import BatchReport, MessageResult
 from composer.store.history import History
 from composer.store.outbox import Outbox, OutboxMover
+from composer.transport.batch import Hooks, SendOptions, send_batch
 from composer.transport.connect import open_session
-from composer.transport.profiles import Profile
-from composer.transport.sender import BatchReport, Hooks, MessageResult, SendOptions, send_batch
+from composer.transport.profiles.store import Profile
 
 __all__ = ["deliver"]
 

@@ -7,8 +7,10 @@ import os
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
 REPO = HERE.parents[1]
 TEMPLATES = (REPO / ".." / "shared" / "templates").resolve()
 
@@ -25,6 +27,22 @@ def templates() -> list[Path]:
     if not TEMPLATES.is_dir():
         sys.exit(f"real templates not found at {TEMPLATES}")
     return sorted(TEMPLATES.glob("*.html"))
+
+
+def make_draft(html: str, engine: str) -> Any:
+    """``html`` as an HTML body with "Relay inlines CSS" on, so every edit runs ``engine``.
+    Composer is imported here, not above: the start-up benchmark times its first import."""
+    from composer.core.draft import BodyFormat, Draft, Options, Recipient
+
+    return Draft(
+        from_addr=Recipient("ann@example.com"),
+        to=[Recipient("bob@example.com")],
+        subject="Bench",
+        body=html,
+        body_format=BodyFormat.HTML,
+        options=Options(inline_css=True),
+        inline_engine=engine,
+    )
 
 
 def pct(values: list[float], p: float) -> float:

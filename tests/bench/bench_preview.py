@@ -1,7 +1,7 @@
 """Keystroke → preview painted, next to a bare QWebEngineView repainting the same HTML; the
 UI-thread stall during a typing burst; and how preview latency grows with template size.
 
-    .venv/bin/python tests/bench/bench_preview.py [--keys 12] [--burst 200] [--json out.json]
+    cd tests && ../.venv/bin/python -m bench.bench_preview [--keys 12] [--burst 200] [--json F]
 
 One process, headless Qt (offscreen unless QT_QPA_PLATFORM says otherwise). For each real
 template and each engine (premailer, css-inline) the window shows the template as an HTML body
@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_common as bc
+from bench import bench_common as bc
 
 bc.qt_env()
 bc.keep_none_alive()
@@ -35,7 +34,6 @@ from PySide6.QtWebEngineCore import QWebEngineScript  # noqa: E402
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from composer.core.draft import BodyFormat, Draft, Options, Recipient  # noqa: E402
 from composer.gui.preview.scheme import register_preview_scheme  # noqa: E402
 
 ENGINES = ("premailer", "css-inline")
@@ -65,18 +63,6 @@ def wait(pred, timeout: float = 30.0) -> bool:
 def laid_out(page, done: dict) -> None:
     """Ask the page for its layout; record the time the answer comes back."""
     page.runJavaScript(LAYOUT_JS, APP_WORLD, lambda _r: done.__setitem__("t1", time.perf_counter()))
-
-
-def make_draft(html: str, engine: str) -> Draft:
-    return Draft(
-        from_addr=Recipient("ann@example.com"),
-        to=[Recipient("bob@example.com")],
-        subject="Bench",
-        body=html,
-        body_format=BodyFormat.HTML,
-        options=Options(inline_css=True),
-        inline_engine=engine,
-    )
 
 
 class Bench:
@@ -109,7 +95,7 @@ class Bench:
 
     def load(self, html: str, engine: str) -> int:
         """Show a template; returns the editor position where characters are typed."""
-        self.w.drafts.load(make_draft(html, engine), None)
+        self.w.drafts.load(bc.make_draft(html, engine), None)
         assert wait(lambda: self.caught_up() and self.web.last_load_ok, 120), "no first preview"
         wait(lambda: False, 0.3)  # settle
         lower = html.lower()

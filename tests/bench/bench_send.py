@@ -1,6 +1,6 @@
 """Throughput of `composer send --seed-list` against raw smtplib, in one run, same server.
 
-    .venv/bin/python tests/bench/bench_send.py [--seeds 500] [--runs 3] [--json out.json]
+    cd tests && ../.venv/bin/python -m bench.bench_send [--seeds 500] [--runs 3] [--json F]
 
 Both send the same number of ~4 KB messages over STARTTLS with AUTH LOGIN to an aiosmtpd sink
 on 127.0.0.1 (its own process), reusing each connection for 100 messages. Printed: the send
@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import smtplib
-import socket
 import ssl
 import statistics
 import subprocess
@@ -25,19 +24,10 @@ import time
 from pathlib import Path
 
 import trustme
+from support.cli import composer_command, send_args
+from support.net import free_port
 
 HERE = Path(__file__).resolve().parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def composer_cmd() -> list[str]:
-    exe = shutil.which("composer", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "composer"]
 
 
 def raw_smtplib(port: int, ca: str, messages: list[tuple[str, str, bytes]]) -> float:
@@ -86,26 +76,9 @@ def main() -> None:
     seeds = tmp / "seeds.txt"
     seeds.write_text("".join(f"seed{i}@example.com\n" for i in range(args.seeds)))
     env = {**os.environ, "COMPOSER_API_KEY": "bench-key", "COMPOSER_HOME": str(tmp / "home")}
-    base = [
-        *composer_cmd(),
-        "send",
-        "--from",
-        "ann@example.com",
-        "--seed-list",
-        str(seeds),
-        "--subject",
-        "Bench",
-        "--markdown",
-        str(body),
-        "--provider",
-        "custom",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ca-file",
-        str(tmp / "ca.pem"),
-    ]
+    connection = ["--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                  "--ca-file", str(tmp / "ca.pem")]  # fmt: skip
+    base = [*composer_command(), *send_args(body, *connection, seeds=seeds, subject="Bench")]
 
     # The same bytes for raw smtplib: build them once with --dry-run --eml.
     subprocess.run(

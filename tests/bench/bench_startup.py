@@ -1,9 +1,9 @@
 """Start-up (spawn → first paint, spawn → preview ready) and memory (PSS of the process tree),
 `composer` next to a bare QMainWindow and a bare QMainWindow + QWebEngineView started the same
-way: each a fresh `python tests/bench/bench_startup.py --child MODE` process, headless
+way: each a fresh `python -m bench.bench_startup --child MODE` process, headless
 (offscreen unless QT_QPA_PLATFORM says otherwise), launched alternately, several times.
 
-    .venv/bin/python tests/bench/bench_startup.py [--runs 5] [--json out.json]
+    cd tests && ../.venv/bin/python -m bench.bench_startup [--runs 5] [--json out.json]
 
 composer: the real `composer` entry point (composer.cli.main with no command). A hook on
 QApplication.exec (installed before anything of ours runs) watches for the first Paint event of
@@ -26,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_common as bc
+from bench import bench_common as bc
 
 MODES = ("bare-window", "bare-web", "composer")
 
@@ -90,20 +89,7 @@ def child(mode: str, template: str | None) -> None:
                     if html is None:
                         ready()
                         return
-                    from composer.core.draft import BodyFormat, Draft, Options, Recipient
-
-                    win.drafts.load(
-                        Draft(
-                            from_addr=Recipient("ann@example.com"),
-                            to=[Recipient("bob@example.com")],
-                            subject="Bench",
-                            body=html,
-                            body_format=BodyFormat.HTML,
-                            options=Options(inline_css=True),
-                            inline_engine="css-inline",
-                        ),
-                        None,
-                    )
+                    win.drafts.load(bc.make_draft(html, "css-inline"), None)
                 elif win.schedule.generation == win.model.generation and not seen.get("done"):
                     seen["done"] = True
                     ready()
@@ -155,7 +141,7 @@ def child(mode: str, template: str | None) -> None:
 
 
 def run_once(mode: str, template: str | None, home: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
+    cmd = [sys.executable, "-m", "bench.bench_startup", "--child", mode]
     if template:
         cmd += ["--template", template]
     env = {**os.environ, "COMPOSER_HOME": home}
@@ -169,6 +155,7 @@ def run_once(mode: str, template: str | None, home: str) -> dict:
         # Python buffer ("preview" and "ready" often arrive in one read).
         bufsize=0,
         env=env,
+        cwd=bc.TESTS,  # where `-m bench.bench_startup` is found
     )
     marks: dict[str, float] = {}
     assert p.stdout is not None

@@ -1,6 +1,12 @@
-"""Run every benchmark, print one table, write tests/bench/report.json. Never fails on a time.
+"""Run every benchmark, print one table, write a JSON report. Never fails on a time.
 
-    .venv/bin/python tests/bench/run_all.py [--quick]
+    .venv/bin/python tests/bench/run_all.py [--quick] [--out FILE]
+
+This file imports nothing of the tests; it starts each benchmark as a module from the tests
+folder (``python -m bench.bench_send``), so that ``support`` and ``bench`` import without anyone
+editing ``sys.path`` (see tests/support/__init__.py). The report goes to ``--out``, by default
+into the run's own temporary folder (its path is printed at the end): results are a record of
+one machine on one day and are never committed.
 
 Each benchmark runs in its own process (start-up ones spawn one process per run). Repetitions
 are kept small so the suite ends in well under 15 minutes on 2 noisy cores: 12 timed
@@ -24,19 +30,20 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
 PY = sys.executable
 
 
-def run(script: str, args: list[str], out: Path) -> dict:
-    cmd = [PY, str(HERE / script), *args, "--json", str(out)]
+def run(module: str, args: list[str], out: Path) -> dict:
+    cmd = [PY, "-m", f"bench.{module}", *args, "--json", str(out)]
     print("$", " ".join(cmd[1:]), flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=TESTS)
     for line in proc.stdout.splitlines():
         print("   ", line, flush=True)
     if proc.returncode != 0 or not out.exists():
         tail = "\n".join(proc.stderr.splitlines()[-15:])
-        print(f"    {script} failed (exit {proc.returncode}):\n{tail}", flush=True)
+        print(f"    {module} failed (exit {proc.returncode}):\n{tail}", flush=True)
         return {"error": f"exit {proc.returncode}", "stderr_tail": tail}
     data = json.loads(out.read_text())
     data["wall_s"] = round(time.perf_counter() - t0, 1)
@@ -145,7 +152,11 @@ def table(report: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
-    ap.add_argument("--out", default=str(HERE / "report.json"))
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help="where to write the JSON report (default: report.json in the run's temporary folder)",
+    )
     ap.add_argument("--only", default="", help="comma list of: preview,startup,send")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(","))) or {"preview", "startup", "send"}
@@ -155,6 +166,7 @@ def main() -> None:
     subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parents[1] / "composer")],
                    check=True, stdout=subprocess.DEVNULL)  # fmt: skip
     tmp = Path(tempfile.mkdtemp(prefix="composer-bench-"))
+    out: Path = args.out or tmp / "report.json"
     q = args.quick
     t0 = time.perf_counter()
     report: dict = {
@@ -172,19 +184,19 @@ def main() -> None:
             "--burst",
             "50" if q else "200",
         ]
-        report["preview"] = run("bench_preview.py", pargs, tmp / "preview.json")
+        report["preview"] = run("bench_preview", pargs, tmp / "preview.json")
     if "startup" in only:
         report["startup"] = run(
-            "bench_startup.py", ["--runs", "2" if q else "5"], tmp / "startup.json"
+            "bench_startup", ["--runs", "2" if q else "5"], tmp / "startup.json"
         )
     if "send" in only:
         report["send"] = run(
-            "bench_send.py", ["--seeds", "500", "--runs", "1" if q else "3"], tmp / "send.json"
+            "bench_send", ["--seeds", "500", "--runs", "1" if q else "3"], tmp / "send.json"
         )
         seeds = [500, 1000] if q else [500, 1000, 2000, 4000]
         phase, raw = [], []
         for n in seeds:
-            r = run("bench_send.py", ["--seeds", str(n), "--runs", "1"], tmp / f"send{n}.json")
+            r = run("bench_send", ["--seeds", str(n), "--runs", "1"], tmp / f"send{n}.json")
             if "rows" in r:
                 raw.append(r["rows"][0]["median_s"])
                 phase.append(r["rows"][1]["median_s"])
@@ -207,11 +219,11 @@ def main() -> None:
         }
     report["wall_s"] = round(time.perf_counter() - t0, 1)
     report["table"] = table(report)
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print()
     print(f"{report['machine']}; {report['wall_s']} s")
     print(report["table"])
-    print(f"\nreport: {args.out}")
+    print(f"\nreport: {out}")
 
 
 if __name__ == "__main__":

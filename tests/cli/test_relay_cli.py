@@ -4,51 +4,22 @@ from __future__ import annotations
 
 import mailbox
 import os
-import shutil
 import signal
 import smtplib
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.cli import composer_command
+from support.net import free_port, wait_for_port
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 MESSAGE = b"From: ann@example.com\r\nTo: bob@example.com\r\nSubject: CLI\r\n"
 MESSAGE += b'X-MSYS-API: {"cc":["cc@example.com"]}\r\n\r\nHello\r\n'
-
-
-def composer_command() -> list[str]:
-    script = shutil.which("composer", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "composer"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_listening(proc: subprocess.Popen[bytes], port: int, within: float = 60) -> None:
-    """Connect attempts until one succeeds, the process dies, or the deadline passes."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                pytest.fail(f"composer relay did not listen on {port} within {within}s")
-        try:
-            proc.wait(timeout=0.05)  # paces the loop and notices an early exit
-        except subprocess.TimeoutExpired:
-            continue
-        assert proc.stderr is not None
-        pytest.fail(f"composer relay exited with {proc.returncode}: {proc.stderr.read()!r}")
 
 
 @pytest.fixture
@@ -82,7 +53,7 @@ def test_relay_delivers_and_stops_cleanly_on_a_signal(
     port = free_port()
     maildir = tmp_path / "md"
     proc = start(popen, "--port", str(port), "--maildir", str(maildir))
-    wait_until_listening(proc, port)
+    wait_for_port(port, proc)
 
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
         s.login("SMTP_Injection", "any key")
@@ -105,7 +76,7 @@ def test_default_maildir_is_the_apps_sandbox(
 ) -> None:
     port = free_port()
     proc = start(popen, "--port", str(port))
-    wait_until_listening(proc, port)
+    wait_for_port(port, proc)
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
         s.sendmail("ann@example.com", ["bob@example.com"], MESSAGE)
     proc.send_signal(signal.SIGINT)

@@ -4,11 +4,10 @@ text. Each is refused (exit 2, one line naming the field) before any connection 
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.net import ConnectionCounter
 
 SECRET = "k3y-that-must-never-leave-0123456789"
 RLO = "\u202e"
@@ -29,28 +28,8 @@ def write_draft(path: Path, **fields) -> Path:
     return path
 
 
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A loopback port that records whether anyone connected."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(4)
-    s.setblocking(False)
-    yield s
-    s.close()
-
-
-def nobody_connected(s: socket.socket) -> bool:
-    try:
-        conn, _ = s.accept()
-    except BlockingIOError:
-        return True
-    conn.close()
-    return False
-
-
-def send_for_real(run_composer, listener: socket.socket, draft: Path, *extra: str):
-    port = str(listener.getsockname()[1])
+def send_for_real(run_composer, listener: ConnectionCounter, draft: Path, *extra: str):
+    port = str(listener.port)
     return run_composer(
         "send",
         "--draft",
@@ -92,12 +71,12 @@ def test_proc_self_environ_named_report_pdf_is_refused(run_composer, tmp_path, l
     r = send_for_real(run_composer, listener, draft)
     one_line_error(r, "attachments[0].path", "/proc/self/environ")
     assert SECRET not in r.out + r.err
-    assert nobody_connected(listener)
+    assert listener.settled() == []
     # Allowing files anywhere does not make /proc a document.
     r = send_for_real(run_composer, listener, draft, "--allow-attachments-anywhere")
     one_line_error(r, "Attachment #1", "system file under /proc")
     assert SECRET not in r.out + r.err
-    assert nobody_connected(listener)
+    assert listener.settled() == []
 
 
 def test_attach_flag_refuses_system_files(run_composer, tmp_path) -> None:
@@ -156,7 +135,7 @@ def test_a_50_mb_attachment_is_refused_before_connecting(run_composer, tmp_path,
     draft = write_draft(tmp_path / "d.json", attachments=[{"path": str(big)}])
     r = send_for_real(run_composer, listener, draft)
     one_line_error(r, "Attachment", "20.0 MB", "the relay documents none")
-    assert nobody_connected(listener)
+    assert listener.settled() == []
 
 
 @pytest.mark.parametrize(
@@ -173,7 +152,7 @@ def test_huge_header_fields_are_refused_before_connecting(
     draft = write_draft(tmp_path / "d.json", **{field: value})
     r = send_for_real(run_composer, listener, draft)
     one_line_error(r, f"{label}:")
-    assert nobody_connected(listener)
+    assert listener.settled() == []
 
 
 # --- item 12: deceptive text ------------------------------------------------------------------
@@ -200,4 +179,4 @@ def test_a_65_character_local_part_is_refused(run_composer, tmp_path, listener) 
     draft = write_draft(tmp_path / "d.json", to=[{"email": "a" * 65 + "@example.com"}])
     r = send_for_real(run_composer, listener, draft)
     one_line_error(r, "To #1", "at most 64")
-    assert nobody_connected(listener)
+    assert listener.settled() == []

@@ -8,6 +8,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from support.cli import send_args
 
 from composer.core import msys
 
@@ -20,18 +21,7 @@ def body(tmp_path: Path) -> Path:
 
 
 def base_args(body: Path) -> list[str]:
-    return [
-        "send",
-        "--from",
-        "Ann <ann@example.com>",
-        "--to",
-        "bob@example.com",
-        "--subject",
-        "Hi",
-        "--markdown",
-        str(body),
-        "--dry-run",
-    ]
+    return send_args(body, "--dry-run", sender="Ann <ann@example.com>")
 
 
 def parse(data: bytes) -> email.message.EmailMessage:
@@ -105,21 +95,7 @@ def test_seed_list_writes_one_eml_per_seed(run_composer, body: Path, tmp_path: P
     seeds = tmp_path / "seeds.txt"
     seeds.write_text("s1@example.com\n\nSeed Two <s2@example.com>\n# comment\n")
     folder = tmp_path / "out"
-    r = run_composer(
-        "send",
-        "--from",
-        "ann@example.com",
-        "--seed-list",
-        str(seeds),
-        "--subject",
-        "Hi",
-        "--markdown",
-        str(body),
-        "--dry-run",
-        "--eml",
-        str(folder),
-        "--json",
-    )
+    r = run_composer(*send_args(body, "--dry-run", "--eml", str(folder), "--json", seeds=seeds))
     assert r.code == 0, r.err
     files = sorted(folder.glob("*.eml"))
     assert len(files) == 2

@@ -8,22 +8,12 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from support.drafts import hello_draft as draft
 
 from composer.core import msys
 from composer.core.build import build_message, build_messages, msys_object
-from composer.core.draft import Attachment, BodyFormat, Draft, Options, Recipient
+from composer.core.draft import Attachment, BodyFormat, Options, Recipient
 from composer.core.errors import InvalidDraft
-
-
-def draft(**changes) -> Draft:
-    base = dict(
-        from_addr=Recipient("ann@example.com", "Ann"),
-        to=[Recipient("bob@example.com", "Bob")],
-        subject="Hello",
-        body="# Hi\n\nSee [the site](https://example.com/x).",
-    )
-    base.update(changes)
-    return Draft(**base)
 
 
 def parse(data: bytes) -> email.message.EmailMessage:

@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from support.drafts import ok_draft, problems
 
 from composer.core.addresses import AddressError, check_address
 from composer.core.build import build_message
-from composer.core.draft import Attachment, Draft, Options, Recipient
+from composer.core.draft import Attachment, Options, Recipient
 from composer.core.errors import InvalidDraft
 from composer.core.problems import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, MAX_SUBJECT_OCTETS
 from composer.core.validate import Severity, validate
@@ -19,19 +20,10 @@ RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
 
 
-def ok_draft(**changes) -> Draft:
-    base = dict(
-        from_addr=Recipient("ann@example.com", "Ann"),
-        to=[Recipient("bob@example.com")],
-        subject="Hello",
-        body="Hi",
-    )
-    base.update(changes)
-    return Draft(**base)
 
 
-def problems(draft: Draft, severity: Severity = Severity.ERROR) -> dict[str, str]:
-    return {p.field: p.message for p in validate(draft) if p.severity is severity}
+
+
 
 
 def sparse_file(path: Path, size: int) -> Path:

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.drafts import ok_draft, problems
+
 from composer.core.draft import Attachment, Draft, Options, Recipient
 from composer.core.validate import Severity, validate
-
-
-def ok_draft(**changes) -> Draft:
-    base = dict(
-        from_addr=Recipient("ann@example.com", "Ann"),
-        to=[Recipient("bob@example.com")],
-        subject="Hello",
-        body="Hi",
-    )
-    base.update(changes)
-    return Draft(**base)
-
-
-def fields(draft: Draft, severity: Severity = Severity.ERROR) -> dict[str, str]:
-    return {p.field: p.message for p in validate(draft) if p.severity is severity}
 
 
 def test_a_good_draft_has_no_problems() -> None:
@@ -28,7 +15,7 @@ def test_a_good_draft_has_no_problems() -> None:
 
 
 def test_from_and_to_are_required() -> None:
-    errs = fields(Draft(subject="x", body="y"))
+    errs = problems(Draft(subject="x", body="y"))
     assert "from" in errs and "to" in errs
 
 
@@ -38,7 +25,7 @@ def test_invalid_addresses_name_their_field_and_position() -> None:
         cc=[Recipient("not an address")],
         bcc=[Recipient("x@y")],
     )
-    errs = fields(draft)
+    errs = problems(draft)
     assert "something after the @" in errs["to[1]"]
     assert "cc[0]" in errs and "bcc[0]" in errs
     labels = [p.label for p in validate(draft)]
@@ -46,8 +33,8 @@ def test_invalid_addresses_name_their_field_and_position() -> None:
 
 
 def test_idn_domains_are_accepted_and_utf8_local_parts_are_not() -> None:
-    assert fields(ok_draft(to=[Recipient("user@bücher.example")])) == {}
-    assert "non-ASCII" in fields(ok_draft(to=[Recipient("jörg@example.com")]))["to[0]"]
+    assert problems(ok_draft(to=[Recipient("user@bücher.example")])) == {}
+    assert "non-ASCII" in problems(ok_draft(to=[Recipient("jörg@example.com")]))["to[0]"]
 
 
 def test_same_address_in_two_lists_is_reported() -> None:
@@ -55,40 +42,40 @@ def test_same_address_in_two_lists_is_reported() -> None:
         cc=[Recipient("Bob@Example.com")],
         bcc=[Recipient("x@example.com"), Recipient("x@example.com")],
     )
-    errs = fields(draft)
+    errs = problems(draft)
     assert "also in To" in errs["cc[0]"]
     assert "again" in errs["bcc[1]"]
 
 
 def test_campaign_id_counts_bytes_not_characters() -> None:
-    assert fields(ok_draft(campaign_id="a" * 64)) == {}
-    msg = fields(ok_draft(campaign_id="é" * 40))["campaign_id"]
+    assert problems(ok_draft(campaign_id="a" * 64)) == {}
+    msg = problems(ok_draft(campaign_id="é" * 40))["campaign_id"]
     assert "80 bytes" in msg and "40 characters" in msg
 
 
 def test_at_most_ten_tags() -> None:
-    assert fields(ok_draft(tags=[str(i) for i in range(10)])) == {}
-    assert "11 tags" in fields(ok_draft(tags=[str(i) for i in range(11)]))["tags"]
+    assert problems(ok_draft(tags=[str(i) for i in range(10)])) == {}
+    assert "11 tags" in problems(ok_draft(tags=[str(i) for i in range(11)]))["tags"]
 
 
 def test_metadata_must_be_an_object_and_large_metadata_warns() -> None:
-    assert "JSON object" in fields(ok_draft(metadata=[1, 2]))["metadata"]
-    assert "JSON object" in fields(ok_draft(metadata="x"))["metadata"]
+    assert "JSON object" in problems(ok_draft(metadata=[1, 2]))["metadata"]
+    assert "JSON object" in problems(ok_draft(metadata="x"))["metadata"]
     big = ok_draft(metadata={f"k{i}": "v" * 40 for i in range(30)})
-    assert fields(big) == {}
-    assert "1000 bytes" in fields(big, Severity.WARNING)["metadata"]
+    assert problems(big) == {}
+    assert "1000 bytes" in problems(big, Severity.WARNING)["metadata"]
 
 
 def test_metadata_value_too_long_for_the_header_is_an_error() -> None:
-    assert "metadata.k" in fields(ok_draft(metadata={"k": "x" * 5000}))["metadata"]
+    assert "metadata.k" in problems(ok_draft(metadata={"k": "x" * 5000}))["metadata"]
 
 
 def test_list_limit_is_1000_in_total() -> None:
     def many(n: int, prefix: str) -> list[Recipient]:
         return [Recipient(f"{prefix}{i}@example.com") for i in range(n)]
 
-    assert fields(ok_draft(cc=many(500, "c"), bcc=many(400, "b"), archive=many(100, "a"))) == {}
-    errs = fields(ok_draft(cc=many(500, "c"), bcc=many(400, "b"), archive=many(101, "a")))
+    assert problems(ok_draft(cc=many(500, "c"), bcc=many(400, "b"), archive=many(100, "a"))) == {}
+    errs = problems(ok_draft(cc=many(500, "c"), bcc=many(400, "b"), archive=many(101, "a")))
     assert "1001" in errs["cc"] and "1000" in errs["cc"]
 
 
@@ -100,7 +87,7 @@ def test_control_characters_in_single_line_fields() -> None:
         options=Options(ip_pool="p\u2028"),
         to=[Recipient("bob@example.com", "Bob\r\nBcc: e@example.com")],
     )
-    errs = fields(draft)
+    errs = problems(draft)
     for field in ("subject", "campaign_id", "tags[0]", "options.ip_pool", "to[0]"):
         assert field in errs, field
     assert "line break" in errs["to[0]"] or "carriage return" in errs["to[0]"]
@@ -108,15 +95,15 @@ def test_control_characters_in_single_line_fields() -> None:
 
 def test_nul_in_body_is_an_error_and_empty_subject_a_warning() -> None:
     draft = ok_draft(body="a\x00b", subject="")
-    assert "NUL" in fields(draft)["body"]
-    assert "subject" in fields(draft, Severity.WARNING)
+    assert "NUL" in problems(draft)["body"]
+    assert "subject" in problems(draft, Severity.WARNING)
 
 
 def test_missing_attachment_is_named(tmp_path: Path) -> None:
     present = tmp_path / "a.txt"
     present.write_text("x")
     draft = ok_draft(attachments=[Attachment(str(present)), Attachment(str(tmp_path / "no.pdf"))])
-    errs = fields(draft)
+    errs = problems(draft)
     assert list(errs) == ["attachments[1]"] and "not found" in errs["attachments[1]"]
 
 

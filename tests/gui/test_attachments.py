@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog
+from support.gui import on_screen
 
 from composer.core.draft import Attachment, Draft
 from composer.core.validate import validate
@@ -26,18 +27,8 @@ NO_MOD = Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture
-def model() -> DraftModel:
-    return DraftModel()
-
-
-@pytest.fixture
 def panel(qtbot, model: DraftModel) -> AttachmentsPanel:
-    w = AttachmentsPanel(model)
-    qtbot.addWidget(w)
-    w.resize(600, 400)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return on_screen(qtbot, AttachmentsPanel(model), (600, 400))
 
 
 def make_file(folder: Path, name: str, size: int) -> Path:
@@ -215,10 +206,7 @@ def window_with_draft(qtbot, tmp_path, monkeypatch):
     draft_file.write_text(json.dumps(doc), encoding="utf-8")
     w = MainWindow()
     monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w, draft_file, beside, outside
+    return on_screen(qtbot, w), draft_file, beside, outside
 
 
 def test_opening_a_draft_with_outside_files_asks_and_no_drops_them(

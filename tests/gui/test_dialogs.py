@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import smtplib
 import socket
-from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
 
 import keyring
 import keyring.backend
@@ -17,9 +16,13 @@ import pytest
 import trustme
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
+from support.gui import on_screen
+from support.http_faults import GOOD_KEY, FaultApi
+from support.keyrings import MemoryKeyring
 
 from composer.core.build import build_message
 from composer.core.draft import Draft, Recipient
+from composer.core.outcome import MessageResult, Status
 from composer.gui.dialogs.common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
 from composer.gui.dialogs.history import HistoryDialog
 from composer.gui.dialogs.profiles import ProfilesDialog
@@ -29,58 +32,9 @@ from composer.relay.server import LocalRelay
 from composer.store.drafts import DraftStore
 from composer.store.history import History
 from composer.store.paths import app_paths
-from composer.transport.profiles import Profile, ProfileStore
-from tests.rest.restserver import GOOD_KEY, FaultApi
+from composer.transport.profiles.store import Profile, ProfileStore
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend class, kept in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("not found") from None
-
-
-@pytest.fixture
-def use_keyring() -> Iterator:
-    previous = keyring.get_keyring()
-
-    def use(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
-        keyring.set_keyring(backend)
-        return backend
-
-    try:
-        yield use
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def memory(use_keyring) -> MemoryKeyring:
-    return use_keyring(MemoryKeyring())
-
-
-def open_dialog(qtbot, dialog: QDialog) -> QDialog:
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
 
 
 def idle(qtbot, dialog: QDialog) -> None:
@@ -111,21 +65,10 @@ def assert_no_key_in_files(root: Path) -> None:
 # --- history ----------------------------------------------------------------------------------
 
 
-def result(status: str, rcpt: list[str], **kw: object) -> SimpleNamespace:
-    """What History.record reads from a MessageResult."""
-    base = dict(
-        message_id="<m@example.com>",
-        mail_from="ann@example.com",
-        rcpt_to=rcpt,
-        status=status,
-        code=None,
-        reply="",
-        error="",
-        refused={},
-        attempts=1,
-        size=900,
-    )
-    return SimpleNamespace(**{**base, **kw})  # fmt: skip
+def result(status: str, rcpt: list[str], **kw: Any) -> MessageResult:
+    """A send's result, as History.record takes it."""
+    return MessageResult(0, "<m@example.com>", "ann@example.com", rcpt, 900, Status(status),
+                         attempts=1, **kw)  # fmt: skip
 
 
 def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
@@ -138,7 +81,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
                          error="the connection dropped after the final '.'")  # fmt: skip
         history.record(profile="prod", host="smtp.sparkpostmail.com", subject="News",
                        result=unknown)  # fmt: skip
-    dialog = open_dialog(qtbot, HistoryDialog(None, history_path=path))
+    dialog = on_screen(qtbot, HistoryDialog(None, history_path=path))
     assert dialog.objectName() == "historyDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
     table = dialog.table
@@ -166,7 +109,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
 
 
 def test_history_dialog_without_any_send(qtbot, composer_home: Path) -> None:
-    dialog = open_dialog(qtbot, HistoryDialog(None))
+    dialog = on_screen(qtbot, HistoryDialog(None))
     qtbot.waitUntil(lambda: "Nothing sent yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     assert not app_paths().history_db.exists()  # looking does not create a database
@@ -193,7 +136,7 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
         )
         assert refused == {}
 
-    dialog = open_dialog(qtbot, SandboxDialog(None))
+    dialog = on_screen(qtbot, SandboxDialog(None))
     assert dialog.objectName() == "sandboxDialog"
     table = dialog.table
     qtbot.waitUntil(lambda: table.rowCount() == 3)
@@ -223,7 +166,7 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
 
 
 def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> None:
-    dialog = open_dialog(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
+    dialog = on_screen(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
     qtbot.waitUntil(lambda: "Nothing delivered yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     idle(qtbot, dialog)
@@ -233,7 +176,7 @@ def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> Non
 
 
 def profiles_dialog(qtbot) -> ProfilesDialog:
-    dialog = open_dialog(qtbot, ProfilesDialog(None))
+    dialog = on_screen(qtbot, ProfilesDialog(None))
     assert dialog.objectName() == "profilesDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 1)
     return dialog
@@ -258,7 +201,7 @@ def fill_custom_profile(qtbot, dialog: ProfilesDialog, name: str) -> None:
 
 
 def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
-    qtbot, memory: MemoryKeyring, composer_home: Path
+    qtbot, memory_keyring: MemoryKeyring, composer_home: Path
 ) -> None:
     dialog = profiles_dialog(qtbot)
     assert column(dialog.table, 0) == ["local"]
@@ -272,7 +215,7 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
     assert (saved.provider.value, saved.host, saved.port) == ("custom", "smtp.acme.example", 2525)
     assert (saved.subaccount, saved.default_from, saved.tls) == ("123", "Ann <ann@acme.example>",
                                                                  True)  # fmt: skip
-    assert memory.entries == {("composer-mail", "enterprise"): KEY}
+    assert memory_keyring.entries == {("composer-mail", "enterprise"): KEY}
     assert_no_key_in_files(composer_home)
     assert dialog.form.key_edit.text() == ""
     row = column(dialog.table, 0).index("enterprise")
@@ -287,11 +230,13 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
         click(qtbot, dialog.remove_button)
     idle(qtbot, dialog)
     assert "enterprise" not in ProfileStore()
-    assert memory.entries == {}
+    assert memory_keyring.entries == {}
     assert column(dialog.table, 0) == ["local"]
 
 
-def test_profiles_dialog_names_the_field_that_is_wrong(qtbot, memory: MemoryKeyring) -> None:
+def test_profiles_dialog_names_the_field_that_is_wrong(
+    qtbot, memory_keyring: MemoryKeyring
+) -> None:
     dialog = profiles_dialog(qtbot)
     click(qtbot, dialog.add_button)
     form = dialog.form
@@ -375,7 +320,7 @@ def test_recovery_dialog_returns_the_drafts_to_recover(qtbot, tmp_path: Path) ->
     store.autosave("first", Draft(subject="First"), None)
     store.autosave("second", Draft(subject="Second"), "/home/ann/second.json")
     recovered = store.recoverable()
-    dialog = open_dialog(qtbot, RecoveryDialog(None, recovered))
+    dialog = on_screen(qtbot, RecoveryDialog(None, recovered))
     assert dialog.findChild(QRadioButton, "recover_first").isChecked()  # recover is the default
     click(qtbot, dialog.findChild(QRadioButton, "discard_first"))
     click(qtbot, dialog.findChild(QPushButton, "continueButton"))

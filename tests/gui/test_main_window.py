@@ -5,15 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from support.gui import on_screen
+
 from composer import __version__
 from composer.gui.main_window import MainWindow
 
 
 def test_main_window_opens(qtbot) -> None:
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = on_screen(qtbot, MainWindow())
     assert window.windowTitle() == f"Untitled — Composer {__version__}"
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionButton,
 )
+from support.gui import on_screen
 
 from composer.core.draft import Draft, Options
 from composer.core.validate import validate
@@ -26,18 +27,8 @@ NO_MOD = Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture
-def model() -> DraftModel:
-    return DraftModel()
-
-
-@pytest.fixture
 def pane(qtbot, model: DraftModel) -> OptionsPane:
-    w = OptionsPane(model)
-    qtbot.addWidget(w)
-    w.resize(800, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return on_screen(qtbot, OptionsPane(model), (800, 700))
 
 
 def validate_now(model: DraftModel) -> None:

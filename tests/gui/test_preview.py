@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import http.server
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import pytest
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl
 from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
+from support.net import ConnectionCounter
 
 from composer.gui.preview import strip as preview_module_strip
 from composer.gui.preview import view as preview_module
@@ -329,46 +329,6 @@ def test_the_module_imports_without_qtwebengine() -> None:
 # --- resource hints: TCP connections the interceptor never sees ------------------------------
 
 
-@dataclass
-class Listener:
-    """A plain TCP listener on loopback: counts accepted connections, whatever they carry (a
-    preconnect opens a socket and sends nothing, so an HTTP server would record no request)."""
-
-    port: int
-    accepted: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.settimeout(0.05)  # so the loop sees `stop` promptly; accept() never blocks for long
-    result = Listener(sock.getsockname()[1])
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, peer = sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            result.accepted.append(f"{peer[0]}:{peer[1]}")
-            conn.close()
-
-    thread = threading.Thread(target=serve, name="connection-counter")
-    thread.start()
-    try:
-        yield result
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-        sock.close()
-        assert not thread.is_alive()
-
-
 def hinted(origin: str) -> str:
     """Every resource hint a message can carry, each naming the listener (by IP and by name)."""
     named = origin.replace("127.0.0.1", "localhost")
@@ -410,7 +370,7 @@ def quiet_window(qtbot, view: PreviewView) -> None:
 
 @pytest.mark.parametrize("remote", [False, True], ids=["blocked", "remote-allowed"])
 def test_resource_hints_open_no_connection(
-    qtbot, view: PreviewView, listener: Listener, remote: bool
+    qtbot, view: PreviewView, listener: ConnectionCounter, remote: bool
 ) -> None:
     origin = f"http://127.0.0.1:{listener.port}"
     if remote:  # hints are stripped either way: a preview never needs one
@@ -420,7 +380,7 @@ def test_resource_hints_open_no_connection(
     show(qtbot, view, hinted(origin))
     show(qtbot, view, "<p>edited</p>" + hinted(origin), keep_scroll=True)  # in-place path
     quiet_window(qtbot, view)
-    assert listener.accepted == []
+    assert listener.settled() == []
 
     # Positive control: the listener does see a browser's connection (remote image allowed).
     view.set_remote_content_allowed(True)
@@ -429,7 +389,7 @@ def test_resource_hints_open_no_connection(
 
 
 def test_a_sandbox_copy_goes_through_the_same_stripping(
-    qtbot, listener: Listener, tmp_path: Path
+    qtbot, listener: ConnectionCounter, tmp_path: Path
 ) -> None:
     """The other way a document reaches a web view: a delivered copy opened from the sandbox."""
     from email.message import EmailMessage
@@ -449,7 +409,7 @@ def test_a_sandbox_copy_goes_through_the_same_stripping(
         dialog.show()
     assert probe(qtbot, dialog.view, "document.body.textContent").startswith("hello")
     quiet_window(qtbot, dialog.view)
-    assert listener.accepted == []
+    assert listener.settled() == []
 
 
 # --- the stripping itself, without a browser ----------------------------------------------------
@@ -521,7 +481,7 @@ def test_many_comments_before_the_document_do_not_stall_the_stripping() -> None:
 
 
 def test_hovering_and_clicking_a_link_opens_no_connection(
-    qtbot, view: PreviewView, listener: Listener
+    qtbot, view: PreviewView, listener: ConnectionCounter
 ) -> None:
     """Browsers preconnect on hover or mouse-down; the preview hands the click to the window
     and must not have touched the link's host meanwhile."""
@@ -533,4 +493,4 @@ def test_hovering_and_clicking_a_link_opens_no_connection(
         QTest.mouseClick(view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
     assert clicked.args == [QUrl(f"{origin}/offer")]
     quiet_window(qtbot, view)
-    assert listener.accepted == []
+    assert listener.settled() == []

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog
+from support.gui import on_screen
 
 from composer.core.draft import Draft, Recipient
 from composer.core.validate import validate
@@ -19,18 +20,8 @@ ROLE = Qt.ItemDataRole
 
 
 @pytest.fixture
-def model() -> DraftModel:
-    return DraftModel()
-
-
-@pytest.fixture
 def pane(qtbot, model: DraftModel) -> RecipientsPane:
-    w = RecipientsPane(model)
-    qtbot.addWidget(w)
-    w.resize(700, 500)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return on_screen(qtbot, RecipientsPane(model), (700, 500))
 
 
 def show_tab(pane: RecipientsPane, field: str) -> RecipientPanel:

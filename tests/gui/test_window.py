@@ -10,25 +10,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QPushButton, QTabWidget
+from support.gui import WAIT
 
 from composer.core.draft import BodyFormat, Draft, Recipient, loads_draft
 from composer.gui.main_window import MainWindow
-
-WAIT = 20_000  # ms: the first QtWebEngine start on a busy 2-core machine is slow
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    w = MainWindow()
-    # pytest-qt closes widgets before fixtures tear down: no "save changes?" prompt then
-    # (test_closing_with_unsaved_changes_asks covers the prompt itself).
-    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    assert QThreadPool.globalInstance().waitForDone(WAIT), "a preview task was left running"
-    assert w.send_controller.worker is None, "a send thread was left running"
 
 
 def preview_caught_up(w: MainWindow) -> bool:
@@ -301,7 +286,7 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
     the window is closed, or closed and deleted): their results arrive at a window that is
     gone. Nothing may be printed, raised or crash; a second window then works as usual."""
     from composer.gui.preview import schedule as schedule_module
-    from composer.transport.profiles import ProfileStore
+    from composer.transport.profiles.store import ProfileStore
 
     gate = threading.Event()
     held: list[str] = []

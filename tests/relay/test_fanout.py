@@ -14,6 +14,7 @@ from email.message import EmailMessage
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.drafts import hello_draft as draft
 
 from composer.core import msys
 from composer.core.build import build_message
@@ -24,15 +25,7 @@ TID = "123456789012345678"
 SENDER = "ann@example.com"
 
 
-def draft(**changes: object) -> Draft:
-    base: dict[str, object] = dict(
-        from_addr=Recipient(SENDER, "Ann"),
-        to=[Recipient("bob@example.com", "Bob")],
-        subject="Hello",
-        body="# Hi\n\nSee [the site](https://example.com/x).",
-    )
-    base.update(changes)
-    return Draft(**base)  # type: ignore[arg-type]
+
 
 
 def app_copies(d: Draft) -> tuple[bytes, list[Copy]]:

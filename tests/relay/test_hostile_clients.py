@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import signal
 import socket
 import struct
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.cli import composer_command
+from support.net import free_port, wait_for_port
 
 from composer.relay import LocalHttpRelay, LocalRelay
 from composer.relay.limits import MAX_HEAD, MAX_HTTP_BODY, MAX_MESSAGE
@@ -387,33 +388,16 @@ def test_endless_data_is_dropped_with_bounded_memory(smtp_relay: LocalRelay) -> 
 # --- the real command --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_composer_relay_survives_hostile_clients_without_a_traceback(tmp_path: Path) -> None:
     smtp_port, http_port = free_port(), free_port()
-    script = shutil.which("composer", path=str(Path(sys.executable).parent))
-    cmd = [script] if script else [sys.executable, "-m", "composer"]
     proc = subprocess.Popen(
-        [*cmd, "relay", "--port", str(smtp_port), "--http-port", str(http_port),
+        [*composer_command(), "relay", "--port", str(smtp_port), "--http-port", str(http_port),
          "--maildir", str(tmp_path / "box")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", http_port), timeout=5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "composer relay did not listen"
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=0.05)  # paces the loop and notices an early exit
-                assert proc.returncode is None, proc.stderr.read() if proc.stderr else ""
+        wait_for_port(http_port, proc)
         for raw, _, _ in [m[1:] for m in MALFORMED]:
             with connect(http_port) as s:
                 s.sendall(raw)

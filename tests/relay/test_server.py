@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import trustme
+from support.net import started
 
 from composer.core import msys
 from composer.core.build import build_message
@@ -64,19 +65,13 @@ def maildir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def start_relay(maildir: Path) -> Iterator[Callable[..., LocalRelay]]:
-    started: list[LocalRelay] = []
-
-    def start(**kwargs: object) -> LocalRelay:
+    def relay(**kwargs: object) -> LocalRelay:
         kwargs.setdefault("maildir", maildir)
         kwargs.setdefault("idle_timeout", 30)
-        relay = LocalRelay(**kwargs)  # type: ignore[arg-type]
-        relay.start()
-        started.append(relay)
-        return relay
+        return LocalRelay(**kwargs)  # type: ignore[arg-type]
 
-    yield start
-    for relay in started:
-        relay.stop()
+    with started(relay) as start:
+        yield start
 
 
 @pytest.fixture

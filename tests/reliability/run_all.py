@@ -1,7 +1,11 @@
 """Every reliability suite at full size, one summary table, a non-zero exit on any loss,
 duplicate, traceback or leak:
 
-    .venv/bin/python tests/reliability/run_all.py [--quick] [--fuzz-seconds N]
+    cd tests && ../.venv/bin/python -m reliability.run_all [--quick] [--fuzz-seconds N]
+
+Run as a module from the tests folder: it imports the suites it runs (``reliability.…``,
+``store.…``, ``relay.…``) and they import ``support``, all found from there as under pytest
+(``pythonpath = ["tests"]``), so nothing edits ``sys.path``.
 
 1 fault matrix · 2 crash while editing (100 kills) · 3 crash while sending (20 × 50 messages)
 · 4 hostile input · 5 secrets · 6 preview privacy · 7 property tests and a relay-parser fuzz
@@ -25,8 +29,6 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-for sub in ("tests/reliability", "tests/smtp", "tests/store", "tests/relay"):
-    sys.path.insert(0, str(ROOT / sub))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
@@ -45,7 +47,7 @@ def _pytest(*targets: str, marks: str = "") -> tuple[int, str]:
 
 def fuzz_relay_parser(seconds: float) -> dict[str, Any]:
     """Mutate real messages for a fixed time; every input must give copies or a 550."""
-    import test_fanout
+    from relay import test_fanout
 
     from composer.core.build import build_message
     from composer.core.draft import Draft, Recipient
@@ -119,11 +121,11 @@ def main() -> int:
     send_rounds = 4 if opts.quick else 20
     fuzz_seconds = opts.fuzz_seconds or (5 if opts.quick else 60)
 
-    from test_crash_sending import run_crash_sending
-    from test_drafts_crash import run_draft_crash_rounds
-    from test_fault_matrix import run_matrix
-    from test_hostile_input import run_hostile
-    from test_secrets_sweep import run_secrets_sweep
+    from reliability.test_crash_sending import run_crash_sending
+    from reliability.test_fault_matrix import run_matrix
+    from reliability.test_hostile_input import run_hostile
+    from reliability.test_secrets_sweep import run_secrets_sweep
+    from store.test_drafts_crash import run_draft_crash_rounds
 
     rows: list[tuple[str, str, bool]] = []
     tmp = Path(tempfile.mkdtemp(prefix="composer-reliability-"))
@@ -212,7 +214,7 @@ def main() -> int:
         )
 
     def threat_list(d: Path) -> tuple[str, bool]:
-        import threats
+        from support import threats
 
         found = threats.rows()
         listed = [r for r in found if not r.is_open]

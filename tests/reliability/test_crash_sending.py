@@ -26,12 +26,14 @@ import json
 import os
 import random
 import subprocess
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command, send_args, watched
+from support.sizes import quick_then_full
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 MESSAGES = 50
 KINDS = ("held MAIL", "held DATA", "after reply", "after line", "at the final dot")
@@ -52,28 +54,12 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
     with GatedServer(tmp, gate=gate, kill_at=kill_at) as server:
         command = [
             *composer_command(),
-            "send",
-            "--from",
-            "ann@example.com",
-            "--seed-list",
-            str(seeds),
-            "--subject",
-            "crash test",
-            "--text",
-            str(body),
-            *server.connection_args(),
+            *send_args(
+                body, *server.connection_args(), seeds=seeds, subject="crash test", kind="--text"
+            ),
         ]
-        proc = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=child_env(home),
-        )
-        server.handler.victim = proc.pid
-        watchdog = threading.Timer(120, proc.kill)
-        watchdog.start()
-        try:
+        with watched(command, within=120, env=child_env(home, GOOD_KEY)) as proc:
+            server.handler.victim = proc.pid
             if kind == "after line":
                 assert proc.stdout is not None
                 for _ in range(n):
@@ -89,27 +75,21 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
                         break
             proc.kill()  # SIGKILL
             proc.wait(timeout=30)
-        finally:
-            watchdog.cancel()
-            server.handler.release.set()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.communicate()
+        server.handler.release.set()
         before = server.deliveries()
         held = json.loads(
             subprocess.run(
                 [*composer_command(), "outbox", "--json"],
                 capture_output=True,
                 text=True,
-                env=child_env(home),
+                env=child_env(home, GOOD_KEY),
                 timeout=60,
             ).stdout
         )
         rerun_refused = None
         if held["pending"] or held["unknown"]:
             rerun = subprocess.run(
-                command, capture_output=True, text=True, env=child_env(home), timeout=120
+                command, capture_output=True, text=True, env=child_env(home, GOOD_KEY), timeout=120
             )
             rerun_refused = (
                 rerun.returncode == 2
@@ -120,7 +100,7 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
             [*composer_command(), "outbox", "resume", *server.connection_args()],
             capture_output=True,
             text=True,
-            env=child_env(home),
+            env=child_env(home, GOOD_KEY),
             timeout=120,
         )
         assert resume.returncode in (0, 4), resume.stderr
@@ -128,7 +108,7 @@ def _kill_round(tmp: Path, home: Path, kind: str, n: int) -> dict[str, object]:
             [*composer_command(), "outbox", "--json"],
             capture_output=True,
             text=True,
-            env=child_env(home),
+            env=child_env(home, GOOD_KEY),
             timeout=60,
         )
         state = json.loads(listing.stdout)
@@ -202,23 +182,8 @@ def run_crash_sending(tmp_path: Path, rounds: int) -> dict[str, object]:
     return figures
 
 
-# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1; it is
-# skipped even when a CI's own -m replaces the default "not slow".
-@pytest.mark.parametrize(
-    "rounds",
-    [
-        4,
-        pytest.param(
-            int(os.environ.get("CRASH_SEND_ROUNDS", "20")),
-            marks=[
-                pytest.mark.slow,
-                pytest.mark.skipif(
-                    not os.environ.get("COMPOSER_SLOW_TESTS"), reason="full size: run_all.py"
-                ),
-            ],
-        ),
-    ],
-)
+# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1.
+@pytest.mark.parametrize("rounds", quick_then_full(4, "CRASH_SEND_ROUNDS", 20))
 def test_kill_minus_nine_while_sending_loses_nothing(tmp_path: Path, rounds: int) -> None:
     figures = run_crash_sending(tmp_path, rounds)
     assert figures["problems"] == []

@@ -1,5 +1,5 @@
 """The fault matrix, through the outbox: every case's messages go through send_batch with the
-outbox hooks against a misbehaving aiosmtpd on loopback (tests/smtp/faultserver.py). Each
+outbox hooks against a misbehaving aiosmtpd on loopback (support/smtp_faults.py). Each
 message must end sent, failed with a reason (a refusal, or retries given up: what the CLI
 reports is what the outbox holds, so a resume never sends what the person was told failed), or
 unknown — never left "sending" or "awaiting" — and the server must hold no message twice."""
@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 import trustme
-from reliability_common import GOOD_KEY, USER, FaultServer
+from support.endpoints import smtp_endpoint
+from support.smtp_faults import FaultServer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
 from composer.store.outbox import Outbox, OutboxMover
-from composer.transport.sender import Hooks, SendOptions, send_batch
-from composer.transport.session import Endpoint, SmtpSession
+from composer.transport.batch import Hooks, SendOptions, send_batch
+from composer.transport.smtp.session import SmtpSession
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 
@@ -51,20 +52,6 @@ CASES: dict[str, tuple[dict[str, Any], list[tuple[str, str]], dict[str, Any], in
 }
 
 
-def _endpoint(server: FaultServer, **kw: Any) -> Endpoint:
-    base: dict[str, Any] = dict(
-        host=server.host,
-        port=server.port,
-        ca_file=str(server.ca_file),
-        username=USER,
-        password=GOOD_KEY,
-        timeout=5.0,
-        final_timeout=5.0,
-    )
-    base.update(kw)
-    return Endpoint(**base)
-
-
 def run_case(tmp: Path, ca: trustme.CA, name: str) -> dict[str, Any]:
     server_kw, scripts, ep_kw, count, first_end = CASES[name]
     server_kw = dict(server_kw)
@@ -85,7 +72,7 @@ def run_case(tmp: Path, ca: trustme.CA, name: str) -> dict[str, Any]:
                 on_result=mover.on_result,
                 before_final_reply=mover.before_final_reply,
             )
-            with SmtpSession(_endpoint(server, **ep_kw)) as session:
+            with SmtpSession(smtp_endpoint(server, **ep_kw)) as session:
                 if name == "idle drop":
                     send_batch(msgs[:1], None, options=FAST, hooks=hooks, session=session)
                     assert server.closed.wait(10), "the server should drop the idle connection"

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 from pathlib import Path
 
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command, send_args, watched
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 SEEDS = 12
 HELD_AT = 6  # the 6th MAIL FROM is held: 5 messages have gone out
@@ -24,7 +25,7 @@ HELD_AT = 6  # the 6th MAIL FROM is held: 5 messages have gone out
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*composer_command(), *args], capture_output=True, text=True, env=child_env(home),
+        [*composer_command(), *args], capture_output=True, text=True, env=child_env(home, GOOD_KEY),
         timeout=120,
     )  # fmt: skip
 
@@ -34,10 +35,7 @@ def _send_args(tmp: Path) -> list[str]:
     seeds.write_text("".join(f"seed{i:02d}@example.com\n" for i in range(SEEDS)))
     body = tmp / "body.txt"
     body.write_text("The same test, sent once.\n")
-    return [
-        "send", "--from", "ann@example.com", "--seed-list", str(seeds), "--subject",
-        "rerun test", "--text", str(body),
-    ]  # fmt: skip
+    return send_args(body, seeds=seeds, subject="rerun test", kind="--text")
 
 
 def test_the_rerun_after_a_kill_refuses_and_resume_sends_only_the_rest(tmp_path: Path) -> None:
@@ -45,23 +43,13 @@ def test_the_rerun_after_a_kill_refuses_and_resume_sends_only_the_rest(tmp_path:
     send = _send_args(tmp_path)
     with GatedServer(tmp_path, gate=("MAIL", HELD_AT)) as server:
         args = [*send, *server.connection_args()]
-        proc = subprocess.Popen(
-            [*composer_command(), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(home),
-        )  # fmt: skip
-        watchdog = threading.Timer(60, proc.kill)
-        watchdog.start()
-        try:
+        command = [*composer_command(), *args]
+        with watched(command, within=60, env=child_env(home, GOOD_KEY)) as proc:
             while server.handler.events.get(timeout=60) != ("HELD MAIL", HELD_AT):
                 pass
             proc.kill()  # SIGKILL, mid-batch
             proc.wait(timeout=30)
-        finally:
-            watchdog.cancel()
-            server.handler.release.set()
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate()
+        server.handler.release.set()
         first = server.deliveries()
         assert sum(first.values()) == HELD_AT - 1 and max(first.values()) == 1
 

@@ -8,10 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
+from composer.core.errors import ExitCode
+from composer.core.outcome import MessageResult, Status
 from composer.store.outbox import Outbox
 
 
@@ -58,10 +62,9 @@ def test_the_state_is_the_reported_status_never_a_guess_from_the_exit_code(
     """What the CLI reported is what the outbox holds: "gave up" (exit 4) is failed, as is a
     refusal (exit 3); only "unknown" stays unknown. Nothing is silently queued again."""
 
-    class R:
-        def __init__(self, status: str, exit_code: int, error: str) -> None:
-            self.status, self.exit_code, self.error = status, exit_code, error
-            self.code, self.reply = None, ""
+    def R(status: str, exit_code: int, error: str) -> MessageResult:
+        return MessageResult(0, "<m@x>", "a@x", ["b@x"], 1, Status(status),
+                             error=error, exit_code=ExitCode(exit_code))  # fmt: skip
 
     with Outbox(tmp_path / "o.sqlite3") as box:
         a, b, c, d = box.enqueue(_messages(4), "p")
@@ -81,7 +84,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
         box.claim([a, b])
         box.mark_awaiting(a)
         box.mark_failed(b, "550 5.7.1 refused")
-    env = child_env(home)
+    env = child_env(home, GOOD_KEY)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -139,8 +142,6 @@ def test_the_mover_writes_sent_with_the_next_awaiting_and_a_crash_errs_to_unknow
     "awaiting" is on disk when before_final_reply returns (a second connection, standing in
     for a process started after a crash, sees it), and a "sent" not yet written is left
     "awaiting", so recovery says "unknown", never "queued"."""
-    from types import SimpleNamespace
-
     from composer.store.outbox import OutboxMover
 
     msgs = _messages(3)
@@ -153,8 +154,9 @@ def test_the_mover_writes_sent_with_the_next_awaiting_and_a_crash_errs_to_unknow
         finally:
             db.close()
 
-    def sent(index: int) -> SimpleNamespace:
-        return SimpleNamespace(index=index, status="sent", code=250, reply="ok")
+    def sent(index: int) -> MessageResult:
+        return MessageResult(index, msgs[index].message_id, "a@x", ["b@x"], 1, Status.SENT,
+                             code=250, reply="ok")  # fmt: skip
 
     with Outbox(path) as box:
         items = box.claim(box.enqueue(msgs, "p", "Test"))
@@ -176,6 +178,6 @@ def test_the_mover_writes_sent_with_the_next_awaiting_and_a_crash_errs_to_unknow
         items = box.claim([ids[2]])
         mover = OutboxMover(box, items)
         mover.before_final_reply(msgs[2])
-        mover.on_result(SimpleNamespace(index=0, status="sent", code=250, reply="ok"))
+        mover.on_result(sent(0))
         mover.flush()
         assert box.get(ids[2]).state == "sent" and box.get(ids[2]).reason == "250 ok"

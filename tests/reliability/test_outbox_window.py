@@ -9,28 +9,14 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from support.gui import WAIT
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
 from composer.gui.main_window import MainWindow
 from composer.store.outbox import Outbox
-
-WAIT = 20_000
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    w = MainWindow()
-    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    assert QThreadPool.globalInstance().waitForDone(WAIT), "a task was left running"
-    assert w.send_controller.worker is None, "a send thread was left running"
 
 
 def answer(name: str, seen: list[str], *, box_name: str = "copiesHeldBox") -> None:

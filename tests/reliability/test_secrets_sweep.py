@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_common import GOOD_KEY, GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command, profile_add_args, send_args
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 
 def needles() -> list[bytes]:
@@ -51,7 +53,7 @@ class _FakeWorker:
 
 def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
     home = tmp / "home"
-    env = child_env(home)
+    env = child_env(home, GOOD_KEY)
     body = tmp / "body.md"
     body.write_text("# Hello\n\nA line.\n", encoding="utf-8")
     emls = tmp / "emls"
@@ -72,43 +74,20 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
     try:
         with GatedServer(tmp) as server:
             conn = server.connection_args()
-            msg = [
-                "--from",
-                "ann@example.com",
-                "--to",
-                "bob@example.com",
-                "--subject",
-                "Hi",
-                "--markdown",
-                str(body),
-            ]
+            send = send_args(body)
             runs = [
-                [
-                    "profile",
-                    "add",
-                    "relay",
-                    "--provider",
-                    "custom",
-                    "--host",
-                    server.host,
-                    "--port",
-                    str(server.port),
-                    "--no-tls",
-                    "--from",
-                    "ann@example.com",
-                ],
+                profile_add_args(server, "--no-tls", "--from", "ann@example.com"),
                 ["profile", "list"],
                 ["profile", "show", "relay"],
                 ["profile", "test", "relay"],
                 ["--debug", "profile", "test", "relay"],
-                ["send", *msg, "--dry-run"],
-                ["send", *msg, "--dry-run", "--json", "--eml", str(emls / "dry.eml")],
-                ["send", *msg, *conn, "--json", "--eml", str(emls / "sent.eml")],
-                ["--debug", "send", *msg, "--profile", "relay", "--timeout", "5"],
+                [*send, "--dry-run"],
+                [*send, "--dry-run", "--json", "--eml", str(emls / "dry.eml")],
+                [*send, *conn, "--json", "--eml", str(emls / "sent.eml")],
+                ["--debug", *send, "--profile", "relay", "--timeout", "5"],
                 [
                     "--debug",
-                    "send",
-                    *msg,
+                    *send,
                     "--provider",
                     "custom",
                     "--host",

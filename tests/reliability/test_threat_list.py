@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import threats
+from support import threats
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,14 +1,16 @@
-"""Fixtures for the REST tests: the fault-injecting API (restserver.py) and the local HTTP
-endpoint. Drafts and endpoints to use with them are in restdata.py."""
+"""Fixtures for the REST tests: the fault-injecting API (support/http_faults.py) and the local
+HTTP endpoint. Drafts and endpoints to use with them are in support/drafts.py and
+support/endpoints.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import trustme
-from restserver import FaultApi
+from support.http_faults import FaultApi
+from support.net import started
 
 from composer.relay.http import LocalHttpRelay
 
@@ -19,21 +21,14 @@ def rest_ca() -> trustme.CA:
 
 
 @pytest.fixture
-def make_api(rest_ca: trustme.CA, tmp_path: Path) -> Iterator:
-    servers: list[FaultApi] = []
-
-    def make(**kwargs: object) -> FaultApi:
-        server = FaultApi(rest_ca, tmp_path, **kwargs).start()  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def make_api(rest_ca: trustme.CA, tmp_path: Path) -> Iterator[Callable[..., FaultApi]]:
+    """Start FaultApi(**kwargs); every API is stopped at teardown, whatever happened."""
+    with started(lambda **kwargs: FaultApi(rest_ca, tmp_path, **kwargs)) as make:
+        yield make
 
 
 @pytest.fixture
-def api(make_api) -> FaultApi:
+def api(make_api: Callable[..., FaultApi]) -> FaultApi:
     return make_api()
 
 

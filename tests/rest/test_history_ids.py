@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from types import SimpleNamespace
 
+from composer.core.outcome import MessageResult, Status
 from composer.store.history import History
 
 OLD_SCHEMA = """
@@ -23,11 +23,10 @@ VALUES ('2025-01-01T00:00:00+00:00', 'old', 'smtp.sparkpostmail.com:587', '<a@x>
 """
 
 
-def result(**kw: object) -> SimpleNamespace:
-    base = dict(message_id="<b@x>", mail_from="ann@example.com", rcpt_to=["bob@example.com"],
-                status="sent", code=200, reply="OK", error="", refused={}, attempts=1,
-                size=9)  # fmt: skip
-    return SimpleNamespace(**{**base, **kw})
+def result(transmission_id: str | None = None) -> MessageResult:
+    return MessageResult(index=0, message_id="<b@x>", mail_from="ann@example.com",
+                         rcpt_to=["bob@example.com"], size=9, status=Status.SENT, code=200,
+                         reply="OK", attempts=1, transmission_id=transmission_id)  # fmt: skip
 
 
 def test_an_old_database_gains_the_column_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -39,7 +38,7 @@ def test_an_old_database_gains_the_column_and_keeps_its_rows(tmp_path: Path) -> 
         assert (old.profile, old.code, old.transmission_id) == ("old", 250, None)
         history.record(profile="rest", host="api.sparkpost.com:443", subject="s",
                        result=result(transmission_id="11668787484950529"))  # fmt: skip
-        history.record(profile="smtp", host="h:587", subject="s", result=result())  # no attribute
+        history.record(profile="smtp", host="h:587", subject="s", result=result())  # SMTP: no id
     with History(path) as again:  # opening once more migrates nothing and loses nothing
         smtp, rest, old = again.recent()
     assert rest.transmission_id == "11668787484950529" and rest.as_json()["transmission_id"]

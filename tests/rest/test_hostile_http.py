@@ -1,5 +1,5 @@
-"""The REST client against a hostile HTTP peer (hostile_http.py): every answer, however it
-misbehaves, ends within the deadline, holds at most about a megabyte, and after the POST is
+"""The REST client against a hostile HTTP peer (support/http_hostile.py): every answer, however
+it misbehaves, ends within the deadline, holds at most about a megabyte, and after the POST is
 either a clear result or "unknown" — never a second POST."""
 
 from __future__ import annotations
@@ -9,22 +9,23 @@ import time
 
 import pytest
 import trustme
-from hostile_http import HostilePeer
-from restdata import draft, messages
-from restserver import GOOD_KEY
+from support.drafts import draft, messages
+from support.endpoints import rest_endpoint
+from support.http_faults import GOOD_KEY
+from support.http_hostile import HostilePeer
 
 from composer.core.draft import Recipient
-from composer.transport.credentials import Secret
-from composer.transport.errors import OutcomeUnknown
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.sender import BatchReport, SendOptions, send_batch
+from composer.core.errors import OutcomeUnknown
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession
 
 DEADLINE = 1.5
 
 
 def endpoint(peer: HostilePeer, ca_file: str, host: str = "127.0.0.1") -> RestEndpoint:
-    return RestEndpoint(peer.url(host), Secret(GOOD_KEY), ca_file, timeout=2.0,
-                        final_timeout=DEADLINE)  # fmt: skip
+    return rest_endpoint(peer.url(host), ca_file, timeout=2.0, final_timeout=DEADLINE)
 
 
 def send(peer: HostilePeer, ca_file: str, count: int = 1) -> tuple[BatchReport, float]:
@@ -133,7 +134,7 @@ def test_the_account_probe_is_bounded_too(rest_ca: trustme.CA, ca_file: str) -> 
 
 
 def test_a_key_with_a_line_break_is_never_written(rest_ca: trustme.CA, ca_file: str) -> None:
-    from composer.transport.errors import ConnectError
+    from composer.core.errors import ConnectError
 
     with HostilePeer("good", ca=rest_ca) as peer:
         ep = RestEndpoint(peer.url(), Secret("k\r\nX-Evil: 1"), ca_file, timeout=2.0)

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from restdata import draft, full_draft, messages
+from support.drafts import draft, full_draft, messages
 
 from composer.core.draft import Options
 from composer.relay.http import LocalHttpRelay
 from composer.relay.server import LocalRelay
 from composer.relay.sink import SANDBOX_COUNT_FILE
-from composer.transport.credentials import Secret
-from composer.transport.rest import RestEndpoint, RestSession
-from composer.transport.sender import send_batch
-from composer.transport.session import Endpoint
+from composer.transport.batch import send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession
+from composer.transport.smtp.session import Endpoint
 
 
 def copies(maildir: Path) -> dict[str, bytes]:
@@ -96,7 +96,7 @@ def test_the_same_draft_gives_the_same_copies_over_smtp_and_rest(tmp_path: Path)
 
 def test_the_answer_has_the_documented_shape(local_http, maildir: Path) -> None:
     (m,) = messages(full_draft())
-    from composer.transport.transmission import transmission
+    from composer.transport.rest.payload import transmission
 
     status, doc = post(local_http, transmission(m))
     assert status == 200

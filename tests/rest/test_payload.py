@@ -7,11 +7,11 @@ import json
 from email import message_from_bytes, policy
 
 import pytest
-from restdata import draft, full_draft, messages
+from support.drafts import draft, full_draft, messages
 
-from composer.cli import exit_code_for
 from composer.core.draft import Recipient
-from composer.transport.transmission import PayloadError, rest_rfc822, transmission
+from composer.core.errors import PayloadError
+from composer.transport.rest.payload import rest_rfc822, transmission
 
 
 def header_names(data: bytes) -> list[str]:
@@ -89,7 +89,7 @@ def test_archive_is_refused_naming_the_field() -> None:
     assert info.value.field == "archive"
     assert "archiving is only supported with the SMTP API" in str(info.value)
     assert "--api smtp" in str(info.value)
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 def test_a_retry_to_some_to_addresses_carries_no_copies() -> None:

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from restserver import GOOD_KEY, FaultApi, api_errors, wait_for_port
+from support.cli import composer_command, send_args
+from support.http_faults import GOOD_KEY, FaultApi, api_errors
+from support.net import free_port, wait_for_port
 
 KEY_ENV = {"COMPOSER_API_KEY": GOOD_KEY, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -25,13 +27,8 @@ def body(tmp_path: Path) -> Path:
     return p
 
 
-def message_args(body: Path, *extra: str) -> list[str]:
-    return ["send", "--from", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi",
-            "--markdown", str(body), *extra]  # fmt: skip
-
-
 def to_api(api: FaultApi, body: Path, *extra: str) -> list[str]:
-    return message_args(
+    return send_args(
         body, "--api", "rest", "--provider", "custom", "--api-url", api.url,
         "--ca-file", str(api.ca_file), "--retry-delay", "0.01", "--timeout", "5",
         "--final-timeout", "5", *extra,
@@ -54,7 +51,7 @@ def leaks(texts: list[str], home: Path) -> list[str]:
 def test_the_local_profile_over_rest_delivers_and_records_the_id(
     run_composer, body: Path, composer_home: Path
 ) -> None:
-    r = run_composer(*message_args(body, "--api", "rest", "--cc", "Cy <cy@example.com>",
+    r = run_composer(*send_args(body, "--api", "rest", "--cc", "Cy <cy@example.com>",
                                    "--bcc", "dee@example.com"))  # fmt: skip
     assert r.code == 0, r.err
     m = re.search(r"bob@example.com: sent \(200 OK: 3 accepted, 0 rejected\); transmission id "
@@ -76,39 +73,30 @@ def test_the_local_profile_over_rest_delivers_and_records_the_id(
 
 
 def test_the_json_report_names_the_api_and_the_id(run_composer, body: Path) -> None:
-    r = run_composer(*message_args(body, "--api", "rest", "--json"))
+    r = run_composer(*send_args(body, "--api", "rest", "--json"))
     assert r.code == 0, r.err
     report = json.loads(r.out)
     assert report["api"] == "rest"
     (m,) = report["messages"]
     assert m["status"] == "sent" and re.fullmatch(r"[0-9]{18}", m["transmission_id"])
-    smtp = json.loads(run_composer(*message_args(body, "--json")).out)
+    smtp = json.loads(run_composer(*send_args(body, "--json")).out)
     assert smtp["api"] == "smtp" and smtp["messages"][0]["transmission_id"] is None
 
 
 def test_composer_relay_serves_the_http_endpoint_too(
     run_composer, body: Path, tmp_path: Path
 ) -> None:
-    import socket
-
-    ports = []
-    for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
-    smtp_port, http_port = ports
-    script = Path(sys.executable).parent / "composer"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "composer"]
+    smtp_port, http_port = free_port(), free_port()
     maildir = tmp_path / "relay-box"
     proc = subprocess.Popen(
-        [*cmd, "relay", "--port", str(smtp_port), "--http-port", str(http_port),
+        [*composer_command(), "relay", "--port", str(smtp_port), "--http-port", str(http_port),
          "--maildir", str(maildir)],
         stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
         wait_for_port(http_port, proc)
         url = f"http://127.0.0.1:{http_port}/api/v1"
-        r = run_composer(*message_args(body, "--provider", "local", "--port", str(smtp_port),
+        r = run_composer(*send_args(body, "--provider", "local", "--port", str(smtp_port),
                                        "--api", "rest", "--api-url", url))  # fmt: skip
         assert r.code == 0, r.err
         assert [m["Delivered-To"] for m in mailbox.Maildir(maildir, create=False)] == [
@@ -189,7 +177,7 @@ def test_what_rest_cannot_carry_is_refused_before_anything_is_sent(
     smtp_only = [(["--substitution-data", "{}"], "add --api rest"),
                  (["--api-url", api.url], "--api-url: is the REST API's address")]  # fmt: skip
     for extra, words in smtp_only:
-        r = run_composer(*message_args(body, *extra))
+        r = run_composer(*send_args(body, *extra))
         assert (r.code, words in r.err) == (2, True), r.err
     remote_http = to_api(api, body)
     remote_http[remote_http.index(api.url)] = "http://api.example.com/api/v1"
@@ -199,14 +187,14 @@ def test_what_rest_cannot_carry_is_refused_before_anything_is_sent(
 
 
 def test_a_dry_run_shows_the_request_body(run_composer, body: Path) -> None:
-    r = run_composer(*message_args(body, "--api", "rest", "--dry-run", "--cc", "cy@example.com"))
+    r = run_composer(*send_args(body, "--api", "rest", "--dry-run", "--cc", "cy@example.com"))
     assert r.code == 0, r.err
     assert r.out.startswith("POST /transmissions\n")
     doc = json.loads(r.out.split("\n", 1)[1])
     assert doc["recipients"][1]["address"] == {"email": "cy@example.com",
                                                "header_to": "bob@example.com"}  # fmt: skip
     assert "\r\nCc: cy@example.com\r\n" in doc["content"]["email_rfc822"]
-    j = json.loads(run_composer(*message_args(body, "--api", "rest", "--dry-run", "--json")).out)
+    j = json.loads(run_composer(*send_args(body, "--api", "rest", "--dry-run", "--json")).out)
     assert j["messages"][0]["transmission"]["content"]["email_rfc822"].startswith("From: ")
 
 
@@ -296,7 +284,7 @@ def test_the_key_never_leaks(run_composer, api: FaultApi, body: Path, composer_h
 def test_substitution_data_that_is_not_json_is_a_usage_error(
     run_composer, body: Path, value: str, words: str
 ) -> None:
-    r = run_composer(*message_args(body, "--api", "rest", "--dry-run",
+    r = run_composer(*send_args(body, "--api", "rest", "--dry-run",
                                    "--substitution-data", value))  # fmt: skip
     assert r.code == 2, r.err
     assert "--substitution-data" in r.err and words in r.err

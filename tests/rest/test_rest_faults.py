@@ -7,14 +7,16 @@ import socket
 from typing import Any
 
 import pytest
-from restdata import draft, endpoint_for, full_draft, messages
-from restserver import GOOD_KEY, FaultApi, api_errors
+from support.drafts import draft, full_draft, messages
+from support.endpoints import rest_endpoint
+from support.http_faults import GOOD_KEY, FaultApi, api_errors
 
 from composer.core.draft import Recipient
-from composer.transport.credentials import Secret
-from composer.transport.errors import ConnectError, TLSError
-from composer.transport.rest import RestEndpoint, RestSession, _peer_closed
-from composer.transport.sender import BatchReport, Hooks, SendOptions, send_batch
+from composer.core.errors import ConnectError, TLSError
+from composer.core.outcome import BatchReport
+from composer.transport.batch import Hooks, SendOptions, send_batch
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.session import RestEndpoint, RestSession, _peer_closed
 
 
 def run(api: FaultApi, count: int = 1, key: str = GOOD_KEY, **kw: Any) -> BatchReport:
@@ -22,7 +24,7 @@ def run(api: FaultApi, count: int = 1, key: str = GOOD_KEY, **kw: Any) -> BatchR
     waits: list[float] = kw.pop("waits", [])
     options = SendOptions(retries=kw.pop("retries", 3), retry_delay=0.001)
     hooks = Hooks(wait=lambda s: bool(waits.append(s)))  # records, never sleeps
-    with RestSession(endpoint_for(api, key, **kw)) as session:
+    with RestSession(rest_endpoint(api.url, api.ca_file, key, **kw)) as session:
         return send_batch(
             messages(full_draft(), seeds=seeds), None, options=options, hooks=hooks,
             session=session,
@@ -61,7 +63,7 @@ def test_a_server_that_closes_after_each_answer_gets_a_fresh_connection(api: Fau
 def test_a_connection_the_server_closed_quietly_is_not_reused(make_api, tls: bool) -> None:
     api = make_api(tls=tls)  # plain TCP would take the next request and then reset
     api.quiet_close = True
-    with RestSession(endpoint_for(api)) as session:
+    with RestSession(rest_endpoint(api.url, api.ca_file)) as session:
         (first,) = send_batch(messages(draft()), None, session=session).results
         assert api.closed.wait(10)  # the server has closed it; the client was not told
         (second,) = send_batch(messages(draft()), None, session=session).results
@@ -240,7 +242,8 @@ def test_an_untrusted_certificate_stops_before_any_request(api: FaultApi) -> Non
 
 def test_a_certificate_for_another_host_is_refused(make_api) -> None:
     api = make_api(cert_hosts=("api.example.com",))
-    with pytest.raises(TLSError, match="not trusted"), RestSession(endpoint_for(api)) as s:
+    endpoint = rest_endpoint(api.url, api.ca_file)
+    with pytest.raises(TLSError, match="not trusted"), RestSession(endpoint) as s:
         s.connect()
     assert api.received == []
 

@@ -1,12 +1,15 @@
-"""Fixtures for the session tests; the server itself is in faultserver.py."""
+"""Fixtures for the SMTP tests over support/smtp_faults.py and support/smtp_hostile.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import trustme
-from faultserver import FaultServer
+from support.net import started
+from support.smtp_faults import FaultServer
+from support.smtp_hostile import HostilePeer
 
 
 @pytest.fixture(scope="session")
@@ -15,36 +18,19 @@ def ca() -> trustme.CA:
 
 
 @pytest.fixture
-def make_server(ca: trustme.CA, tmp_path: Path):
-    servers: list[FaultServer] = []
-
-    def make(**kwargs) -> FaultServer:
-        server = FaultServer(ca, tmp_path, **kwargs).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
+def make_server(ca: trustme.CA, tmp_path: Path) -> Iterator[Callable[..., FaultServer]]:
+    """Start FaultServer(**kwargs); every server is stopped at teardown, whatever happened."""
+    with started(lambda **kwargs: FaultServer(ca, tmp_path, **kwargs)) as make:
+        yield make
 
 
 @pytest.fixture
-def server(make_server) -> FaultServer:
+def server(make_server: Callable[..., FaultServer]) -> FaultServer:
     return make_server()
 
 
 @pytest.fixture
-def hostile():
-    """Start HostilePeer(**kwargs); every peer is stopped at teardown, whatever happened."""
-    from hostile_peer import HostilePeer
-
-    peers: list[HostilePeer] = []
-
-    def make(script=None, **kwargs) -> HostilePeer:
-        peer = HostilePeer(script or {}, **kwargs)
-        peers.append(peer)
-        return peer.start()
-
-    yield make
-    for peer in peers:
-        peer.stop()
+def hostile() -> Iterator[Callable[..., HostilePeer]]:
+    """Start HostilePeer(script, **kwargs); every peer is stopped at teardown."""
+    with started(lambda script=None, **kwargs: HostilePeer(script or {}, **kwargs)) as make:
+        yield make

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from hostile_peer import Drip, Endless, HostilePeer, Raw
+from support.cli import send_args
+from support.smtp_hostile import Drip, Endless, HostilePeer, Raw
 
 KEY = "k3y-hostile-cli"
 ENV = {"COMPOSER_API_KEY": KEY}
@@ -30,10 +31,8 @@ def body(tmp_path: Path) -> Path:
 
 def args_for(peer: HostilePeer, body: Path, *extra: str, ca_file: Path | None = None) -> list[str]:
     tls = ["--ca-file", str(ca_file)] if ca_file else ["--no-tls"]
-    return ["send", "--from", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi",
-            "--markdown", str(body), "--provider", "custom", "--host", peer.host,
-            "--port", str(peer.port), *tls, "--timeout", "3", "--final-timeout", "5", "--json",
-            *extra]  # fmt: skip
+    return send_args(body, "--provider", "custom", "--host", peer.host, "--port", str(peer.port),
+                     *tls, "--timeout", "3", "--final-timeout", "5", "--json", *extra)  # fmt: skip
 
 
 def run(run_composer, args: list[str]):

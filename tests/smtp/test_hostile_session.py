@@ -1,4 +1,4 @@
-"""The send path against a hostile SMTP peer (hostile_peer.py), scripted reply by reply.
+"""The send path against a hostile SMTP peer (support/smtp_hostile.py), scripted reply by reply.
 
 For every case: the send ends within a bounded wall-clock time, every message ends sent,
 failed with its reason, or unknown, and the peer never received a message twice unless the
@@ -11,12 +11,13 @@ import time
 
 import pytest
 import trustme
-from hostile_peer import DROP, SILENT, Drip, Endless, HostilePeer, Raw
+from support.smtp_hostile import DROP, SILENT, Drip, Endless, HostilePeer, Raw
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
-from composer.transport.sender import BatchReport, SendOptions, send_batch
-from composer.transport.session import Endpoint
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
+from composer.transport.smtp.session import Endpoint
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 TIMEOUT = 1.0

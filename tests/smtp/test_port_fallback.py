@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 import trustme
-from faultserver import free_port
-from hostile_peer import HostilePeer
+from support.net import free_port
+from support.smtp_hostile import HostilePeer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
+from composer.core.errors import ProfileError
+from composer.transport.batch import SendOptions, send_batch
 from composer.transport.connect import choose_profile
-from composer.transport.profiles import Profile, ProfileError, ProfileStore
-from composer.transport.sender import SendOptions, send_batch
-from composer.transport.session import Endpoint
+from composer.transport.profiles.store import Profile, ProfileStore
+from composer.transport.smtp.session import Endpoint
 
 KEY = "k3y-for-the-fallback-test"
 

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from faultserver import GOOD_KEY, USER, FaultServer, free_port
+from support.endpoints import smtp_endpoint as ep
+from support.net import free_port
+from support.smtp_faults import FaultServer
 
-from composer.transport.probe import probe
-from composer.transport.session import Endpoint
-
-
-def ep(server: FaultServer, **kw) -> Endpoint:
-    base = dict(
-        host=server.host,
-        port=server.port,
-        ca_file=str(server.ca_file),
-        username=USER,
-        password=GOOD_KEY,
-        timeout=5.0,
-    )
-    base.update(kw)
-    return Endpoint(**base)
+from composer.transport.smtp.probe import probe
 
 
 def outcome(steps) -> list[tuple[str, bool | None]]:

@@ -8,7 +8,8 @@ import mailbox
 from pathlib import Path
 
 import pytest
-from faultserver import GOOD_KEY, USER, FaultServer
+from support.cli import connection_args, profile_add_args, send_args
+from support.smtp_faults import GOOD_KEY, USER, FaultServer
 
 
 @pytest.fixture
@@ -19,32 +20,7 @@ def body(tmp_path: Path) -> Path:
 
 
 def args_for(server: FaultServer, body: Path, *extra: str) -> list[str]:
-    return [
-        "send",
-        "--from",
-        "ann@example.com",
-        "--to",
-        "bob@example.com",
-        "--subject",
-        "Hi",
-        "--markdown",
-        str(body),
-        "--provider",
-        "custom",
-        "--host",
-        server.host,
-        "--port",
-        str(server.port),
-        "--ca-file",
-        str(server.ca_file),
-        "--retry-delay",
-        "0.01",
-        "--timeout",
-        "5",
-        "--final-timeout",
-        "5",
-        *extra,
-    ]
+    return send_args(body, *connection_args(server, ca_file=server.ca_file), *extra)
 
 
 KEY_ENV = {"COMPOSER_API_KEY": GOOD_KEY}
@@ -122,21 +98,7 @@ def test_seed_list_batch_reports_every_message(
 
 
 def test_no_tls_is_refused_for_remote_hosts(run_composer, body: Path) -> None:
-    r = run_composer(
-        "send",
-        "--from",
-        "ann@example.com",
-        "--to",
-        "bob@example.com",
-        "--subject",
-        "Hi",
-        "--markdown",
-        str(body),
-        "--provider",
-        "sparkpost",
-        "--no-tls",
-        env=KEY_ENV,
-    )
+    r = run_composer(*send_args(body, "--provider", "sparkpost", "--no-tls"), env=KEY_ENV)
     assert r.code == 2
     assert "tls" in r.err.lower() and "Traceback" not in r.err
 
@@ -190,17 +152,7 @@ def test_auth_user_carries_the_subaccount(run_composer, server: FaultServer, bod
 
 
 def test_profile_test_reports_each_step(run_composer, server: FaultServer) -> None:
-    add = run_composer(
-        "profile",
-        "add",
-        "relay",
-        "--provider",
-        "custom",
-        "--host",
-        server.host,
-        "--port",
-        str(server.port),
-    )
+    add = run_composer(*profile_add_args(server))
     assert add.code == 0, add.err
     ok = run_composer("profile", "test", "relay", "--ca-file", str(server.ca_file), env=KEY_ENV)
     assert ok.code == 0, ok.err

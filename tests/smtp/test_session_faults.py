@@ -7,13 +7,16 @@ got a message twice (``server.duplicates() == 0``).
 from __future__ import annotations
 
 import pytest
-from faultserver import GOOD_KEY, USER, FaultServer, free_port
+from support.endpoints import smtp_endpoint as endpoint
+from support.net import free_port
+from support.smtp_faults import FaultServer
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, Recipient
-from composer.transport.errors import TLSError
-from composer.transport.sender import BatchReport, SendOptions, send_batch
-from composer.transport.session import Endpoint, SmtpSession
+from composer.core.errors import TLSError
+from composer.core.outcome import BatchReport
+from composer.transport.batch import SendOptions, send_batch
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 
@@ -21,20 +24,6 @@ FAST = SendOptions(retries=3, retry_delay=0.01, max_delay=0.05)
 def messages(n: int = 1, body: str = "Hello") -> list[OutgoingMessage]:
     draft = Draft(from_addr=Recipient("ann@example.com"), subject="Test", body=body)
     return build_messages(draft, seeds=[Recipient(f"s{i}@example.com") for i in range(n)])
-
-
-def endpoint(server: FaultServer, **kw) -> Endpoint:
-    base = dict(
-        host=server.host,
-        port=server.port,
-        ca_file=str(server.ca_file),
-        username=USER,
-        password=GOOD_KEY,
-        timeout=5.0,
-        final_timeout=5.0,
-    )
-    base.update(kw)
-    return Endpoint(**base)
 
 
 def send(

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from composer.core.draft import Attachment, Draft, Options, Recipient, load_draft
-from composer.core.errors import ComposerError
+from composer.core.errors import ComposerError, DraftSaveError
 from composer.store.atomic import TMP_PREFIX, TMP_SUFFIX
-from composer.store.drafts import MAX_RECENT, DraftSaveError, DraftStore, new_draft_id
+from composer.store.drafts import MAX_RECENT, DraftStore, new_draft_id
 from composer.store.paths import app_paths
 
 

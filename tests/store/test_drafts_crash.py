@@ -20,12 +20,13 @@ import os
 import random
 import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 from typing import IO
 
 import pytest
+from support.cli import watched
+from support.sizes import quick_then_full
 
 from composer.store.atomic import TMP_PREFIX, TMP_SUFFIX
 from composer.store.drafts import DraftStore
@@ -118,17 +119,8 @@ def _read_line(stream: IO[str], proc: subprocess.Popen[str]) -> str:
 def _run_and_kill(folder: Path, mode: str, target: str) -> list[str]:
     """Start the child, answer its steps, kill it right after the line ``target``; return
     every line it printed."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(folder), mode],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    watchdog = threading.Timer(120, proc.kill)  # a hung child fails the test, never hangs it
-    watchdog.start()
-    try:
+    command = [sys.executable, "-c", CHILD, str(folder), mode]
+    with watched(command, within=120, stdin=subprocess.PIPE, cwd=ROOT) as proc:
         assert proc.stdin is not None and proc.stdout is not None
         assert _read_line(proc.stdout, proc) == "ready"
         seen: list[str] = []
@@ -144,33 +136,10 @@ def _run_and_kill(folder: Path, mode: str, target: str) -> list[str]:
         proc.wait(timeout=30)
         seen += proc.stdout.read().splitlines()  # what it reported before it died
         return seen
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
 
 
-# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1; it is
-# skipped even when a CI's own -m replaces the default "not slow".
-@pytest.mark.parametrize(
-    "rounds",
-    [
-        ROUNDS,
-        pytest.param(
-            int(os.environ.get("CRASH_DRAFT_ROUNDS", "100")),
-            marks=[
-                pytest.mark.slow,
-                pytest.mark.skipif(
-                    not os.environ.get("COMPOSER_SLOW_TESTS"), reason="full size: run_all.py"
-                ),
-            ],
-        ),
-    ],
-)
+# The full size runs in tests/reliability/run_all.py, or with COMPOSER_SLOW_TESTS=1.
+@pytest.mark.parametrize("rounds", quick_then_full(ROUNDS, "CRASH_DRAFT_ROUNDS", 100))
 def test_kill_minus_nine_never_loses_the_draft(tmp_path: Path, rounds: int) -> None:
     run_draft_crash_rounds(tmp_path, rounds)
 

@@ -1,32 +1,32 @@
 """Damaged files on disk: a corrupt history never blocks a send, a corrupt outbox blocks every
 send and names the command that recovers what can be read, and one bad outbox row never makes
 `composer outbox` unusable. Every case runs the real `composer` command; sends go to a real
-aiosmtpd on 127.0.0.1 (tests/reliability/reliability_common.py)."""
+aiosmtpd on 127.0.0.1 (support/smtp_gated.py)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
-from reliability_common import GatedServer, child_env, composer_command
+from support.cli import child_env, composer_command
+from support.smtp_faults import GOOD_KEY
+from support.smtp_gated import GatedServer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
+from composer.core.errors import OutboxDamaged
 from composer.store.history import History, take_notices
-from composer.store.outbox import Outbox, OutboxDamaged, salvage
+from composer.store.outbox import Outbox, salvage
 
 GARBAGE = b"this is not a database, it is a file someone overwrote\n" * 100
 
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*composer_command(), *args], capture_output=True, text=True, env=child_env(home),
+        [*composer_command(), *args], capture_output=True, text=True, env=child_env(home, GOOD_KEY),
         timeout=60,
     )  # fmt: skip
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import stat
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.net import free_port
 
 from composer.core.build import Envelope, OutgoingMessage
 from composer.core.draft import Draft, Recipient
@@ -55,12 +55,6 @@ def loose(*roots: Path) -> list[str]:
             if mode != want:
                 found.append(f"{path.relative_to(root.parent)} {mode:o}")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sample_draft() -> Draft:

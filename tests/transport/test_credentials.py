@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import logging
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -14,42 +13,19 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 import pytest
+from support.keyrings import MemoryKeyring
 
-from composer.cli import exit_code_for
-from composer.transport import credentials
-from composer.transport.credentials import (
-    KeyringUnavailable,
+from composer.core.errors import CredentialsError, KeyringUnavailable
+from composer.transport.profiles import credentials
+from composer.transport.profiles.credentials import (
     Secret,
     delete_api_key,
     get_api_key,
     key_status,
     set_api_key,
 )
-from composer.transport.errors import CredentialsError
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real backend class, kept in a dict: the keyring library's own API, no mocks of it."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("not found") from None
 
 
 class BrokenKeyring(MemoryKeyring):
@@ -77,25 +53,6 @@ class ForgetfulKeyring(MemoryKeyring):
         pass
 
 
-@pytest.fixture
-def use_backend() -> Iterator:
-    previous = keyring.get_keyring()
-
-    def use(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
-        keyring.set_keyring(backend)
-        return backend
-
-    try:
-        yield use
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def memory(use_backend) -> MemoryKeyring:
-    return use_backend(MemoryKeyring())
-
-
 def assert_no_key_anywhere(root: Path, key: str = KEY) -> None:
     for f in root.rglob("*"):
         if f.is_file():
@@ -105,55 +62,59 @@ def assert_no_key_anywhere(root: Path, key: str = KEY) -> None:
 # --- the keyring ---------------------------------------------------------------------------
 
 
-def test_set_get_delete(memory: MemoryKeyring, tmp_path: Path) -> None:
+def test_set_get_delete(memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
     set_api_key("prod", KEY)
-    assert memory.entries == {("composer-mail", "prod"): KEY}
+    assert memory_keyring.entries == {("composer-mail", "prod"): KEY}
     secret = get_api_key("prod")
     assert isinstance(secret, Secret)
     assert secret.reveal() == KEY
     assert key_status("prod") == "in keyring"
     assert delete_api_key("prod") is True
-    assert memory.entries == {}
+    assert memory_keyring.entries == {}
     assert delete_api_key("prod") is False
     assert key_status("prod") == "missing"
     assert_no_key_anywhere(tmp_path)
 
 
-def test_keys_are_kept_per_profile(memory: MemoryKeyring) -> None:
+def test_keys_are_kept_per_profile(memory_keyring: MemoryKeyring) -> None:
     set_api_key("a", "key-a")
     set_api_key("b", Secret("key-b"))
     assert get_api_key("a").reveal() == "key-a"
     assert get_api_key("b").reveal() == "key-b"
 
 
-def test_surrounding_whitespace_is_dropped(memory: MemoryKeyring) -> None:
+def test_surrounding_whitespace_is_dropped(memory_keyring: MemoryKeyring) -> None:
     set_api_key("prod", f"  {KEY}\r\n")
-    assert memory.entries[("composer-mail", "prod")] == KEY
+    assert memory_keyring.entries[("composer-mail", "prod")] == KEY
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "two words", "clé-unicode", "AccessKey abc"])
-def test_unusable_keys_are_refused_without_being_echoed(memory: MemoryKeyring, bad: str) -> None:
+def test_unusable_keys_are_refused_without_being_echoed(
+    memory_keyring: MemoryKeyring, bad: str
+) -> None:
     with pytest.raises(CredentialsError) as info:
         set_api_key("prod", bad)
     if bad.strip():
         assert bad not in str(info.value)
-    assert memory.entries == {}
+    assert memory_keyring.entries == {}
 
 
-def test_a_missing_key_says_what_to_do(memory: MemoryKeyring) -> None:
+def test_a_missing_key_says_what_to_do(memory_keyring: MemoryKeyring) -> None:
     with pytest.raises(CredentialsError) as info:
         get_api_key("prod")
     assert str(info.value) == (
         "No API key for profile 'prod': run `composer profile set-key prod` to store one in the "
         "system keyring, or set COMPOSER_API_KEY"
     )
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 # --- COMPOSER_API_KEY ----------------------------------------------------------------------
 
 
-def test_the_environment_wins(memory: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_wins(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_api_key("prod", KEY)
     monkeypatch.setenv("COMPOSER_API_KEY", "env-key\n")
     assert get_api_key("prod").reveal() == "env-key"
@@ -162,16 +123,16 @@ def test_the_environment_wins(memory: MemoryKeyring, monkeypatch: pytest.MonkeyP
 
 
 def test_the_environment_works_without_any_keyring(
-    use_backend, monkeypatch: pytest.MonkeyPatch
+    use_keyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use_backend(keyring.backends.fail.Keyring())
+    use_keyring(keyring.backends.fail.Keyring())
     monkeypatch.setenv("COMPOSER_API_KEY", KEY)
     assert get_api_key("ci").reveal() == KEY
     assert key_status("ci") == "from COMPOSER_API_KEY"
 
 
 def test_an_empty_variable_counts_as_unset(
-    memory: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COMPOSER_API_KEY", "")
     set_api_key("prod", KEY)
@@ -195,16 +156,16 @@ def test_a_bad_variable_is_named_not_echoed(monkeypatch: pytest.MonkeyPatch) -> 
     ids=["fail", "null", "forgetful"],
 )
 def test_no_usable_keyring_is_an_error_never_a_silent_success(
-    use_backend, backend: keyring.backend.KeyringBackend, tmp_path: Path
+    use_keyring, backend: keyring.backend.KeyringBackend, tmp_path: Path
 ) -> None:
-    use_backend(backend)
+    use_keyring(backend)
     with pytest.raises(KeyringUnavailable) as info:
         set_api_key("prod", KEY)
     message = str(info.value)
     assert message.startswith("No unlocked system keyring is available (")
     assert "COMPOSER_API_KEY" in message
     assert KEY not in message
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
     assert_no_key_anywhere(tmp_path)  # no file fallback
 
 
@@ -215,8 +176,8 @@ def test_no_usable_keyring_is_an_error_never_a_silent_success(
         (keyring.backends.null.Keyring(), "the null keyring backend is selected"),
     ],
 )
-def test_dead_backends_are_reported(use_backend, backend, reason: str) -> None:
-    use_backend(backend)
+def test_dead_backends_are_reported(use_keyring, backend, reason: str) -> None:
+    use_keyring(backend)
     assert key_status("prod").startswith(f"keyring unavailable: {reason}")
     with pytest.raises(KeyringUnavailable, match=reason):
         get_api_key("prod")
@@ -235,8 +196,8 @@ def test_dead_backends_are_reported(use_backend, backend, reason: str) -> None:
         (OSError("connection reset"), "connection reset"),
     ],
 )
-def test_backend_failures_become_credentials_errors(use_backend, error, reason: str) -> None:
-    use_backend(BrokenKeyring(error))
+def test_backend_failures_become_credentials_errors(use_keyring, error, reason: str) -> None:
+    use_keyring(BrokenKeyring(error))
     with pytest.raises(KeyringUnavailable, match=reason) as info:
         get_api_key("prod")
     assert "COMPOSER_API_KEY" in str(info.value)
@@ -244,8 +205,8 @@ def test_backend_failures_become_credentials_errors(use_backend, error, reason: 
     assert key_status("prod").startswith("keyring unavailable: ")
 
 
-def test_a_backend_that_echoes_the_key_is_scrubbed(use_backend) -> None:
-    use_backend(BrokenKeyring(keyring.errors.PasswordSetError(f"cannot store {KEY}"), on="set"))
+def test_a_backend_that_echoes_the_key_is_scrubbed(use_keyring) -> None:
+    use_keyring(BrokenKeyring(keyring.errors.PasswordSetError(f"cannot store {KEY}"), on="set"))
     with pytest.raises(KeyringUnavailable) as info:
         set_api_key("prod", KEY)
     assert KEY not in str(info.value)

@@ -2,8 +2,8 @@
 
 No fake backends here. One `dbus-run-session` runs an unlocked `gnome-keyring-daemon` with a
 throw-away HOME / XDG folders, and inside it a script that stores, reads and deletes a key with
-composer.transport.credentials, then drives the real `composer profile` command with the key
-piped on stdin (research/reliability.md §4 shows this is the set-up that works headless).
+composer.transport.profiles.credentials, then drives the real `composer profile` command with the
+key piped on stdin (research/reliability.md §4 shows this is the set-up that works headless).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from support.cli import composer_command
 
 pytestmark = pytest.mark.keyring
 
@@ -30,8 +31,8 @@ import json, os, subprocess, sys
 from pathlib import Path
 
 import keyring
-from composer.transport import credentials
-from composer.transport.errors import CredentialsError
+from composer.transport.profiles import credentials
+from composer.core.errors import CredentialsError
 
 key = os.environ["KR_TEST_KEY"]  # from the environment: the key is in no file, not even here
 home = Path(os.environ["COMPOSER_HOME"])
@@ -87,11 +88,6 @@ def _require(tool: str, package: str) -> str:
     pytest.skip(message)
 
 
-def _composer_command() -> list[str]:
-    script = shutil.which("composer", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "composer"]
-
-
 def _runtime_dir(tmp_path: Path) -> Path:
     """A private 0700 XDG_RUNTIME_DIR. gnome-keyring puts a Unix socket in it, and socket paths
     are limited to 108 bytes, so fall back to a short /tmp folder if tmp_path is deep."""
@@ -144,7 +140,7 @@ def test_a_key_round_trips_through_the_real_secret_service(
     }
     if "PYTHONPATH" in os.environ:
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    inner = "exec " + shlex.join([sys.executable, str(script), *_composer_command()])
+    inner = "exec " + shlex.join([sys.executable, str(script), *composer_command()])
     shell = f'eval "$(printf testpw | gnome-keyring-daemon --unlock --components=secrets)"; {inner}'
     try:
         code, out, err = _run_session([dbus_run_session, "--", "sh", "-c", shell], env)

@@ -4,52 +4,16 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backend
 import pytest
+from support.keyrings import MemoryKeyring
 
-from composer.cli import exit_code_for
+from composer.core.errors import ProfileError, ProfileFileError
 from composer.store.paths import app_paths
-from composer.transport import credentials
-from composer.transport.profiles import (
-    LOCAL_PROFILE,
-    Profile,
-    ProfileError,
-    ProfileFileError,
-    ProfileStore,
-)
-from composer.transport.providers import Provider
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.entries[(service, username)]
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
+from composer.transport.profiles import credentials
+from composer.transport.profiles.providers import Provider
+from composer.transport.profiles.store import LOCAL_PROFILE, Profile, ProfileStore
 
 
 def sparkpost(name: str = "prod", **fields: object) -> Profile:
@@ -131,7 +95,7 @@ def test_invalid_profiles_cannot_exist(fields: dict[str, object], field: str) ->
     with pytest.raises(ProfileError) as info:
         Profile(**values)  # type: ignore[arg-type]
     assert info.value.field == field
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1"])
@@ -264,7 +228,7 @@ def test_a_corrupt_file_is_named_and_kept(text: str, field: str, words: str) -> 
         assert "left as it is" in message
         assert info.value.field == field
         assert info.value.path == store.path
-        assert exit_code_for(info.value) == 2
+        assert info.value.exit_code == 2
     assert store.path.read_text(encoding="utf-8") == text  # never overwritten
     assert [p.name for p in store.path.parent.iterdir()] == ["profiles.json"]
 

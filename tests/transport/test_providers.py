@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from composer.cli import exit_code_for
-from composer.transport.credentials import Secret
-from composer.transport.providers import (
+from composer.core.errors import ProfileError
+from composer.core.hosts import is_loopback
+from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.providers import (
     PRESETS,
-    ProfileError,
     Provider,
     check_host,
-    is_loopback,
     parse_provider,
     preset,
     smtp_password,
@@ -112,7 +111,7 @@ def test_login_forms_the_relay_would_refuse(
         smtp_username(provider, subaccount, workspace)
     assert info.value.field == field
     assert words in str(info.value)
-    assert exit_code_for(info.value) == 2
+    assert info.value.exit_code == 2
 
 
 def test_unknown_provider_lists_the_choices() -> None:
@@ -166,21 +165,3 @@ def test_hosts_refused(host: str) -> None:
     with pytest.raises(ProfileError) as info:
         check_host(host)
     assert info.value.field == "host"
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("localhost", True),
-        ("LOCALHOST.", True),
-        ("127.0.0.1", True),
-        ("127.8.9.10", True),
-        ("::1", True),
-        ("10.0.0.1", False),
-        ("0.0.0.0", False),
-        ("localhost.example.com", False),
-        ("smtp.sparkpostmail.com", False),
-    ],
-)
-def test_is_loopback(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback

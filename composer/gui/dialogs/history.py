@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.outcome import Status
 from composer.gui.dialogs.common import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -34,8 +35,8 @@ from composer.store.paths import app_paths
 __all__ = ["HistoryDialog"]
 
 HISTORY_LIMIT = 200
-STATUS_TEXT = {"sent": "sent", "failed": "failed", "unknown": "may have been sent"}
-STATUS_COLOUR = {"sent": OK_COLOUR, "failed": ERROR_COLOUR, "unknown": WARN_COLOUR}
+STATUS_TEXT = {Status.SENT: "sent", Status.FAILED: "failed", Status.UNKNOWN: "may have been sent"}
+STATUS_COLOUR = {Status.SENT: OK_COLOUR, Status.FAILED: ERROR_COLOUR, Status.UNKNOWN: WARN_COLOUR}
 
 
 def _local_time(iso: str) -> str:
@@ -95,7 +96,7 @@ class HistoryDialog(QDialog):
         self.table.setRowCount(len(entries))
         for row, e in enumerate(entries):
             status = STATUS_TEXT.get(e.status, e.status)
-            why = e.error or ("" if e.status != "unknown" else "the final reply never came")
+            why = e.error or ("" if e.status != Status.UNKNOWN else "the final reply never came")
             rcpts = ", ".join(e.rcpt_to)
             refused = "; ".join(f"{r}: {c} {t}" for r, (c, t) in e.refused.items())
             reply = " ".join(str(x) for x in (e.code, e.reply) if x) or e.error

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.errors import OutboxDamaged
 from composer.gui.dialogs.common import error_text, show_message
 from composer.gui.sending import SendController, resend_job
 from composer.gui.tasks import TaskRunner
-from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxDamaged, OutboxItem
+from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxItem
 
 __all__ = ["OutboxDialog"]
 

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from composer.gui.dialogs.common import ERROR_STYLE
-from composer.transport.credentials import Secret
-from composer.transport.profiles import Profile
-from composer.transport.providers import PRESETS, Preset, Provider
+from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.providers import PRESETS, Preset, Provider
+from composer.transport.profiles.store import Profile
 
 __all__ = ["ProfileForm"]
 

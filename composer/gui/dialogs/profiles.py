@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.errors import CredentialsError, KeyringUnavailable, ProfileError
 from composer.gui.dialogs.common import (
     ERROR_COLOUR,
     OK_COLOUR,
@@ -33,18 +34,16 @@ from composer.gui.dialogs.common import (
 )
 from composer.gui.dialogs.profile_form import ProfileForm
 from composer.gui.tasks import TaskRunner
+from composer.transport.base import Step
 from composer.transport.connect import test_profile
-from composer.transport.credentials import (
+from composer.transport.profiles.credentials import (
     ENV_VAR,
-    CredentialsError,
-    KeyringUnavailable,
     delete_api_key,
     key_status,
     keyring_problem,
     set_api_key,
 )
-from composer.transport.probe import Step
-from composer.transport.profiles import Profile, ProfileError, ProfileStore
+from composer.transport.profiles.store import Profile, ProfileStore
 
 __all__ = ["ProfilesDialog"]
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import trustme
 
+from support.net import tls_server_context
+
 __all__ = ["BEHAVIOURS", "HostilePeer", "Seen"]
 
 _OK_JSON = b'{"results":{"id":"5555","total_accepted_recipients":1,"total_rejected_recipients":0}}'
@@ -123,8 +125,7 @@ class HostilePeer:
         self.stopped = threading.Event()
         self.context: ssl.SSLContext | None = None
         if ca is not None:
-            self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ca.issue_cert(*cert_hosts).configure_cert(self.context)
+            self.context = tls_server_context(ca, cert_hosts)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.1)
         self.port = self.listener.getsockname()[1]

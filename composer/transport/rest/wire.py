@@ -112,8 +112,8 @@ def _parse_head(raw: bytes) -> tuple[int, str, list[tuple[str, str]]]:
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if line[:1] in (b" ", b"\t") and headers:  # obsolete folding: one space (RFC 9112 5.2)
-            name, value = headers[-1]
-            headers[-1] = (name, value + " " + line.strip().decode("latin-1"))
+            folded_name, folded = headers[-1]
+            headers[-1] = (folded_name, folded + " " + line.strip().decode("latin-1"))
             continue
         name, sep, value = line.partition(b":")
         if not sep or not _TOKEN.fullmatch(name):

@@ -1,6 +1,6 @@
 """A scripted, hostile SMTP peer: a raw-socket server on 127.0.0.1, one reply at a time.
 
-Unlike faultserver.py (a real aiosmtpd that misbehaves politely), this peer can break the
+Unlike smtp_faults.py (a real aiosmtpd that misbehaves politely), this peer can break the
 protocol itself: endless multi-line replies, replies dripped a byte at a time, garbage, codes
 outside 2xx-5xx, silence, a drop. Each phase's reply is scripted::
 
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Union
 
 import trustme
+
+from support.net import tls_server_context
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,7 @@ class HostilePeer:
         self.port = self._listener.getsockname()[1]
         self._ctx: ssl.SSLContext | None = None
         if self.ca is not None:
-            self._ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(self._ctx)
+            self._ctx = tls_server_context(self.ca)
 
     # --- what a test reads -----------------------------------------------------------------
 

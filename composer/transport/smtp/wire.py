@@ -12,11 +12,10 @@ second 0-5, the same code on every line, ``-`` between lines). Anything else rai
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
 import time
-
-from composer.transport.errors import TransportError
 
 MAX_LINES = 100
 MAX_BYTES = 64 * 1024
@@ -35,10 +34,6 @@ class ReplyError(smtplib.SMTPException):
         super().__init__(message)
         self.hostile = hostile
 
-
-class PeerProtocolError(TransportError):
-    """The server does not speak SMTP as the relay documents it: not worth asking again,
-    and every later message would meet the same (send_batch stops the batch)."""
 
 
 def reply_class(code: int) -> int | None:
@@ -146,3 +141,23 @@ def _timeout(seconds: float, partial: bool) -> ReplyError:
 def _show(line: bytes) -> str:
     text = line[:60].decode("utf-8", "replace")
     return repr(text) + ("…" if len(line) > 60 else "")
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """RFC 5321 §4.5.2 transparency, plus the terminating line."""
+    stuffed = re.sub(rb"(?m)^\.", b"..", data)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def quietly_close(smtp: smtplib.SMTP, *, polite: bool = True) -> None:
+    """Close, with a brief QUIT first when ``polite`` (not to a peer that broke the protocol)."""
+    if polite:
+        if isinstance(smtp, BoundedSMTP):
+            # The answer to QUIT changes nothing: don't wait a whole command timeout for it.
+            smtp.reply_timeout = min(smtp.reply_timeout, 1.0)
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+    with contextlib.suppress(OSError):
+        smtp.close()

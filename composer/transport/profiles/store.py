@@ -30,20 +30,19 @@ from typing import Any
 
 from composer.core.addresses import AddressError, check_address
 from composer.core.draft import parse_recipient
-from composer.core.errors import ComposerError
+from composer.core.errors import ProfileError, ProfileFileError
+from composer.core.hosts import is_loopback
 from composer.store.atomic import atomic_write_text
 from composer.store.paths import app_paths
-from composer.transport.providers import (
+from composer.transport.profiles.providers import (
     PRESETS,
     Preset,
-    ProfileError,
     Provider,
     check_host,
-    is_loopback,
     parse_provider,
     smtp_username,
 )
-from composer.transport.restapi import check_rest, rest_host, rest_url
+from composer.transport.profiles.rest_urls import check_rest, rest_host, rest_url
 
 __all__ = ["LOCAL_PROFILE", "Profile", "ProfileError", "ProfileFileError", "ProfileStore"]
 
@@ -193,18 +192,6 @@ class Profile:
 
 LOCAL_PROFILE = Profile.new("local", Provider.LOCAL)
 
-
-class ProfileFileError(ProfileError):
-    """The profiles file cannot be read; it is left untouched."""
-
-    def __init__(self, path: Path, field: str, message: str) -> None:
-        where = f"{field}: " if field else ""
-        ComposerError.__init__(
-            self,
-            f"profiles file {path}: {where}{message} (the file was left as it is: fix it, "
-            "or move it aside to start again with the local profile)",
-        )
-        self.path, self.field, self.message = path, field, message
 
 
 def _profile_from_json(item: Any, where: str, path: Path) -> Profile:

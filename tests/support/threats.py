@@ -1,4 +1,4 @@
-"""The threat list (THREATS.md beside this file) as data: its rows, the surface × threat
+"""The threat list (tests/reliability/THREATS.md) as data: its rows, the surface × threat
 matrix they cover, and the tests they name.
 
 tests/reliability/test_threat_list.py keeps the list honest (every row well formed, every test
@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-THREATS_MD = Path(__file__).resolve().with_name("THREATS.md")
+THREATS_MD = Path(__file__).resolve().parents[1] / "reliability" / "THREATS.md"
 
 SURFACES = (
     "CLI flags",

@@ -13,17 +13,16 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import subprocess
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 import trustme
+
+from support.net import tls_server_context
 
 GOOD_KEY = "rest-test-key-5b2e9c"
 
@@ -177,8 +176,7 @@ class FaultApi:
         ca.cert_pem.write_to_path(self.ca_file)
         self.context: ssl.SSLContext | None = None
         if tls:
-            self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ca.issue_cert(*cert_hosts).configure_cert(self.context)
+            self.context = tls_server_context(ca, cert_hosts)
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.api = self
         self.port = self.server.server_address[1]
@@ -215,21 +213,3 @@ class FaultApi:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join()
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], within: float = 60) -> None:
-    """Connect attempts until one succeeds, the process dies, or the deadline passes."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                pytest.fail(f"nothing listened on {port} within {within}s")
-        try:
-            proc.wait(timeout=0.05)  # paces the loop and notices an early exit
-        except subprocess.TimeoutExpired:
-            continue
-        assert proc.stderr is not None
-        pytest.fail(f"the process exited with {proc.returncode}: {proc.stderr.read()!r}")

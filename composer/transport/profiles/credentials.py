@@ -25,12 +25,11 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 
-from composer.transport.errors import CredentialsError
+from composer.core.errors import CredentialsError, KeyringUnavailable
 
 __all__ = [
     "ENV_VAR",
     "SERVICE",
-    "KeyringUnavailable",
     "Secret",
     "delete_api_key",
     "get_api_key",
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 SERVICE = "composer-mail"
-ENV_VAR = "COMPOSER_API_KEY"
+ENV_VAR = KeyringUnavailable.ENV_VAR
 _KEY_RE = re.compile(r"[!-~]+")  # what smtplib can send in AUTH LOGIN: printable ASCII
 _T = TypeVar("_T")
 
@@ -70,7 +69,7 @@ class Secret:
 
     __hash__ = None  # type: ignore[assignment]  # equal secrets need not be dict keys
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")  # nor copied to another process or file
 
 
@@ -85,19 +84,6 @@ def _check_key(key: str, source: str) -> Secret:
         )
     return Secret(key)
 
-
-class KeyringUnavailable(CredentialsError):
-    """No usable system keyring: none installed, no D-Bus session, locked, or a null backend.
-
-    The window can catch this one to offer "use the key for this session only"."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(
-            f"No unlocked system keyring is available ({reason}); unlock or start one "
-            f"(GNOME Keyring, KWallet, macOS Keychain, Windows Credential Locker), "
-            f"or set {ENV_VAR} for this session"
-        )
 
 
 def _is_dead(backend: object) -> bool:

@@ -14,7 +14,7 @@ words, as SMTP errors keep the relay's reply. Which are retried:
   redirect is never followed (the key would go with it); other 3xx (303 "See Other" answers a
   POST that *was* processed) — OutcomeUnknown;
 * any other 4xx or 5xx: refused, with its words. (A status outside 100–599 never gets here:
-  httpreply refuses it as "not HTTP", which after a POST is OutcomeUnknown.)
+  wire.py refuses it as "not HTTP", which after a POST is OutcomeUnknown.)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from composer.transport.errors import (
+from composer.core.errors import (
     AuthFailed,
     OutcomeUnknown,
     RelayRefused,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from composer.transport.providers import LOCAL_HOST, PRESETS, ProfileError, Provider, is_loopback
+from composer.core.errors import ProfileError
+from composer.core.hosts import is_loopback
+from composer.transport.profiles.providers import LOCAL_HOST, PRESETS, Provider
 
 __all__ = ["APIS", "REST_URLS", "check_api_url", "check_rest", "rest_host", "rest_url"]
 

@@ -5,7 +5,7 @@ Where a failure happened decides what may be retried, as over SMTP: until the re
 been handed to the connection in full, the API cannot have created a transmission, so a failure
 there is TransientError; once it has, a timeout or a dropped connection is OutcomeUnknown and
 the message is never sent again automatically. The server's answers are mapped in
-apierrors.py. Redirects are not followed: that would send the key to another address.
+replies.py. Redirects are not followed: that would send the key to another address.
 
 The key travels only in the ``Authorization`` header (seeds/002), over verified TLS; plain HTTP
 is refused unless the host is this computer (the local sandbox endpoint). No text from the
@@ -28,22 +28,25 @@ from urllib.parse import urlsplit
 
 from composer import __version__
 from composer.core.build import OutgoingMessage
-from composer.transport.apierrors import api_error, describe_errors, printable
-from composer.transport.credentials import Secret
-from composer.transport.errors import (
+from composer.core.errors import (
     ConnectError,
     OutcomeUnknown,
+    PayloadError,
     RelayRefused,
     TLSError,
     TransientError,
 )
-from composer.transport.httpreply import ReplyError, read_reply
-from composer.transport.providers import is_loopback
-from composer.transport.session import Delivery
-from composer.transport.transmission import PayloadError, transmission
+from composer.core.hosts import is_loopback
+from composer.transport.base import Delivery, connect_error, tls_context, tls_error
+from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.payload import transmission
+from composer.transport.rest.replies import api_error, describe_errors, printable
+from composer.transport.rest.wire import ReplyError, read_reply
 
 __all__ = ["RestEndpoint", "RestSession"]
 
+# The class has a ``socket`` property, which hides the module inside its body.
+Socket = socket.socket
 log = logging.getLogger(__name__)
 
 # Servers close idle keep-alive connections after 5-75 s depending on the software in front
@@ -101,7 +104,7 @@ class RestSession:
 
     The request is written and the response read here, on a plain (or TLS) socket, rather than
     through http.client: every answer must be complete within a deadline and fit in caps
-    (httpreply.py), and bytes the server sent beyond its answer must never be taken for the
+    (wire.py), and bytes the server sent beyond its answer must never be taken for the
     answer to the next request."""
 
     def __init__(
@@ -129,28 +132,18 @@ class RestSession:
         ep = self.endpoint
         try:
             raw = socket.create_connection((ep.host, ep.port), timeout=ep.timeout)
-        except socket.gaierror as exc:
-            raise ConnectError(f"cannot find the host {ep.host!r} ({exc.strerror})") from exc
         except OSError as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ConnectError(f"cannot reach {ep.host}:{ep.port} ({reason})") from exc
+            raise connect_error(ep.host, ep.port, exc) from exc
         sock: socket.socket = raw
         if ep.tls:
-            ctx = ssl.create_default_context(cafile=ep.ca_file)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx = tls_context(ep.ca_file)
             try:
                 # one deadline for the whole handshake: CPython's ssl counts the socket
                 # timeout from the start of do_handshake, not per read
                 sock = ctx.wrap_socket(raw, server_hostname=ep.host)
-            except ssl.SSLCertVerificationError as exc:
-                raw.close()
-                raise TLSError(
-                    f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
-                    + (" (use --ca-file for a private CA)" if exc.verify_code else "")
-                ) from exc
             except ssl.SSLError as exc:
                 raw.close()
-                raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+                raise tls_error(ep.host, exc) from exc
             except OSError as exc:
                 raw.close()
                 raise ConnectError(
@@ -162,7 +155,7 @@ class RestSession:
         self.connections_opened += 1
 
     @property
-    def socket(self) -> socket.socket | None:
+    def socket(self) -> Socket | None:
         """The live socket (an ssl.SSLSocket over https), for reporting only."""
         return self._sock
 
@@ -172,7 +165,7 @@ class RestSession:
             with contextlib.suppress(OSError):
                 sock.close()
 
-    def _ready(self) -> tuple[socket.socket, bool]:
+    def _ready(self) -> tuple[Socket, bool]:
         """A connection to use, and whether it had carried a request before."""
         sock = self._sock
         if (
@@ -212,7 +205,7 @@ class RestSession:
         text = "\r\n".join(lines) + "\r\n\r\n"
         return text.encode("latin-1", "strict")
 
-    def _write(self, sock: socket.socket, data: bytes) -> None:
+    def _write(self, sock: Socket, data: bytes) -> None:
         """All of ``data`` within the send timeout as a whole (not per chunk)."""
         deadline = self._clock() + self.endpoint.timeout
         view = memoryview(data)

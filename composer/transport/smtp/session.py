@@ -10,7 +10,7 @@ at most 100 messages per connection, idle connections dropped after a minute. No
 DATA ever cross a connection that is not encrypted and verified, except ``tls=False`` on a
 loopback host (the local relay).
 
-Every reply is read by smtpwire.BoundedSMTP: one deadline for the whole reply, capped in lines
+Every reply is read by wire.BoundedSMTP: one deadline for the whole reply, capped in lines
 and bytes, well formed or refused. After the final "." the rule is (issue 12): 2xx sent, a
 well-formed 4xx may be retried, 5xx failed, anything else (garbage, 1xx, 999, a drop, a
 timeout, an endless reply) unknown. Before it, a peer that breaks the protocol fails the
@@ -20,12 +20,7 @@ meet the same.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import ipaddress
 import logging
-import re
 import smtplib
 import socket
 import ssl
@@ -34,30 +29,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from composer.core.build import OutgoingMessage
-from composer.transport.errors import (
-    AuthFailed,
+from composer.core.errors import (
     ConnectError,
     OutcomeUnknown,
+    PeerProtocolError,
     RelayRefused,
+    SetupFailed,
     TLSError,
     TransientError,
-    TransportError,
 )
-from composer.transport.smtpwire import BoundedSMTP, PeerProtocolError, ReplyError, reply_class
+from composer.core.hosts import is_loopback
+from composer.transport.base import Delivery, connect_error, tls_context, tls_error
+from composer.transport.smtp.auth import login
+from composer.transport.smtp.replies import check_class, protocol_error, reply_error, reply_text
+from composer.transport.smtp.wire import (
+    BoundedSMTP,
+    ReplyError,
+    dot_stuff,
+    quietly_close,
+    reply_class,
+)
 
+# The class has a ``socket`` property, which hides the module inside its body.
+Socket = socket.socket
 log = logging.getLogger(__name__)
 
 MAX_PER_CONNECTION = 100
 IDLE_RECONNECT = 50.0  # the relay drops idle connections at 60 s: don't reuse one near that
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class Endpoint:
     host: str
     port: int = 587
     # Tried when `port` cannot be reached (the relay's documented 2525), never without TLS:
-    # profiles.py decides when a fallback is allowed at all (issue 12).
+    # profiles/store.py decides when a fallback is allowed at all (issue 12).
     fallback_port: int | None = None
     tls: bool = True
     ca_file: str | None = None
@@ -79,45 +77,6 @@ class Endpoint:
             raise TLSError(
                 f"refusing to send to {self.host} without TLS: --no-tls is only for loopback hosts"
             )
-
-
-@dataclass
-class Delivery:
-    """The relay's answer to one message on one connection."""
-
-    code: int
-    reply: str
-    accepted: list[str]
-    refused: dict[str, tuple[int, str]]  # per recipient: the RCPT reply
-    transmission_id: str | None = None  # REST: the id the API returned (SMTP has none)
-
-
-def _text(msg: bytes | str) -> str:
-    return msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
-
-
-def dot_stuff(data: bytes) -> bytes:
-    """RFC 5321 §4.5.2 transparency, plus the terminating line."""
-    stuffed = re.sub(rb"(?m)^\.", b"..", data)
-    if not stuffed.endswith(b"\r\n"):
-        stuffed += b"\r\n"
-    return stuffed + b".\r\n"
-
-
-def protocol_error(host: str, stage: str, what: str) -> PeerProtocolError:
-    return PeerProtocolError(f"{host} broke the SMTP protocol at {stage}: {what}")
-
-
-def reply_error(code: int, text: str, stage: str) -> TransportError:
-    """Map one SMTP reply to the error a person can act on."""
-    from composer.transport.replies import explain
-
-    message, field_name = explain(code, text, stage)
-    if code == 535:
-        return AuthFailed(message, code, text)
-    if 500 <= code < 600:
-        return RelayRefused(message, code, text, field=field_name)
-    return TransientError(message, code, text)
 
 
 class SmtpSession:
@@ -148,11 +107,6 @@ class SmtpSession:
 
     # --- connection ---------------------------------------------------------------------
 
-    def _tls_context(self) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(cafile=self.endpoint.ca_file)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        return ctx
-
     def _open(self, port: int) -> BoundedSMTP:
         ep = self.endpoint
         smtp = BoundedSMTP(timeout=ep.timeout, reply_timeout=ep.timeout)
@@ -165,7 +119,7 @@ class SmtpSession:
                 smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return smtp
         except BaseException:
-            _quietly_close(smtp, polite=False)
+            quietly_close(smtp, polite=False)
             raise
 
     def _connect_one(self, port: int) -> BoundedSMTP:
@@ -180,21 +134,17 @@ class SmtpSession:
             raise TransientError(f"{ep.host}:{port} sent no greeting: {exc}") from exc
         except smtplib.SMTPConnectError as exc:
             if reply_class(exc.smtp_code) is None:
-                raise protocol_error(
-                    f"{ep.host}:{port}", "the greeting", f"{exc.smtp_code} {_text(exc.smtp_error)}"
-                ) from exc
+                what = f"{exc.smtp_code} {reply_text(exc.smtp_error)}"
+                raise protocol_error(f"{ep.host}:{port}", "the greeting", what) from exc
             raise TransientError(
                 f"{ep.host}:{port} answered but refused the connection ({exc.smtp_code})",
                 exc.smtp_code,
-                _text(exc.smtp_error),
+                reply_text(exc.smtp_error),
             ) from exc
         except smtplib.SMTPServerDisconnected as exc:
             raise TransientError(f"{ep.host}:{port} closed the connection at once") from exc
-        except socket.gaierror as exc:
-            raise ConnectError(f"cannot find the host {ep.host!r} ({exc.strerror})") from exc
-        except (TimeoutError, OSError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ConnectError(f"cannot reach {ep.host}:{port} ({reason})") from exc
+        except OSError as exc:
+            raise connect_error(ep.host, port, exc) from exc
 
     def connect(self) -> None:
         """Connect, upgrade to verified TLS, authenticate. Each step's failure says which."""
@@ -225,7 +175,7 @@ class SmtpSession:
         try:
             self._handshake(smtp)
         except BaseException as exc:
-            _quietly_close(smtp, polite=not isinstance(exc, PeerProtocolError))
+            quietly_close(smtp, polite=not isinstance(exc, PeerProtocolError))
             if type(exc) is TransientError:
                 raise SetupFailed.of(exc) from exc
             raise
@@ -246,7 +196,7 @@ class SmtpSession:
                     )
                 code, msg = smtp.docmd("STARTTLS")
                 if code != 220:
-                    raise TLSError(f"{ep.host} refused STARTTLS: {code} {_text(msg)}")
+                    raise TLSError(f"{ep.host} refused STARTTLS: {code} {reply_text(msg)}")
                 if smtp.pending_bytes:
                     # Bytes sent with the 220, before the handshake, would be read as if they
                     # had come over TLS (the STARTTLS injection, CVE-2011-0411).
@@ -254,7 +204,8 @@ class SmtpSession:
                         f"{ep.host} sent data after its STARTTLS reply, before TLS began; "
                         "refusing the connection"
                     )
-                smtp.sock = self._tls_context().wrap_socket(smtp.sock, server_hostname=ep.host)
+                assert smtp.sock is not None  # connected: _open returned it
+                smtp.sock = tls_context(ep.ca_file).wrap_socket(smtp.sock, server_hostname=ep.host)
                 smtp.file = None
                 smtp.reset_buffer()
                 smtp.helo_resp = smtp.ehlo_resp = None
@@ -262,14 +213,9 @@ class SmtpSession:
                 smtp.does_esmtp = False
                 self._ehlo(smtp)
             if ep.username is not None:
-                self._login(smtp)
-        except ssl.SSLCertVerificationError as exc:
-            raise TLSError(
-                f"the certificate of {ep.host} is not trusted: {exc.verify_message}"
-                + (" (use --ca-file for a private CA)" if exc.verify_code else "")
-            ) from exc
+                login(smtp, ep.host, ep.username, ep.password or "")
         except ssl.SSLError as exc:
-            raise TLSError(f"TLS with {ep.host} failed: {exc.reason or exc}") from exc
+            raise tls_error(ep.host, exc) from exc
         except ReplyError as exc:
             if exc.hostile:
                 raise protocol_error(ep.host, "set-up", str(exc)) from exc
@@ -277,67 +223,25 @@ class SmtpSession:
         except smtplib.SMTPServerDisconnected as exc:
             raise TransientError(f"{ep.host} closed the connection during set-up") from exc
         except smtplib.SMTPResponseException as exc:
-            raise reply_error(exc.smtp_code, _text(exc.smtp_error), "connect") from exc
+            raise reply_error(exc.smtp_code, reply_text(exc.smtp_error), "connect") from exc
         except (TimeoutError, OSError) as exc:
             raise TransientError(f"connection to {ep.host} failed during set-up: {exc}") from exc
 
     def _ehlo(self, smtp: BoundedSMTP) -> None:
         code, msg = smtp.ehlo()
         if code != 250:
-            self._check(code, msg, "EHLO")
-            raise reply_error(code, _text(msg), "EHLO")
-
-    def _check(self, code: int, msg: bytes, stage: str) -> None:
-        """Before the final ".": a code that is not a well-formed 2xx, 4xx or 5xx is the peer
-        breaking the protocol, not a refusal to retry."""
-        if reply_class(code) is None:
-            raise protocol_error(self.endpoint.host, stage, f"{code} {_text(msg)}".strip())
-
-    def _login(self, smtp: BoundedSMTP) -> None:
-        """AUTH LOGIN, written out: smtplib's decodes each 334 challenge as base64 and crashes
-        on one that is not (issue 12), and keeps the key on the SMTP object."""
-        ep = self.endpoint
-        auth = smtp.esmtp_features.get("auth", "")
-        if "LOGIN" not in auth.upper().split():
-            raise PeerProtocolError(
-                f"{ep.host} does not offer AUTH LOGIN, the relay's documented login (it offers: "
-                f"{auth.strip() or 'no AUTH at all'}); the key was not sent"
-            )
-        code, msg = smtp.docmd("AUTH", "LOGIN")
-        self._challenge(code, msg, "AUTH LOGIN")
-        code, msg = smtp.docmd(_b64(ep.username or ""))
-        self._challenge(code, msg, "AUTH LOGIN (user name)")
-        code, msg = smtp.docmd(_b64(ep.password or ""))
-        if reply_class(code) == 2:
-            return
-        stage = "AUTH LOGIN (key)"
-        self._check(code, msg, stage)
-        raise reply_error(code, _text(msg), stage)
-
-    def _challenge(self, code: int, msg: bytes, stage: str) -> None:
-        if code != 334:
-            if reply_class(code) in (4, 5):
-                raise reply_error(code, _text(msg), stage)
-            # e.g. 235 before the key was sent: whatever this is, it is not AUTH LOGIN
-            raise protocol_error(self.endpoint.host, stage, f"{code} {_text(msg)}".strip())
-        try:
-            base64.b64decode(msg.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            raise protocol_error(
-                self.endpoint.host,
-                stage,
-                f"its 334 challenge is not base64 ({_text(msg)[:60]!r}); the key was not sent",
-            ) from None
+            check_class(code, msg, self.endpoint.host, "EHLO")
+            raise reply_error(code, reply_text(msg), "EHLO")
 
     @property
-    def socket(self) -> socket.socket | None:
+    def socket(self) -> Socket | None:
         """The live socket (an ssl.SSLSocket after STARTTLS), for reporting only."""
         return self._smtp.sock if self._smtp is not None else None
 
     def close(self, *, polite: bool = True) -> None:
         """``polite``: say QUIT first (briefly); not to a peer that broke the protocol."""
         if self._smtp is not None:
-            _quietly_close(self._smtp, polite=polite)
+            quietly_close(self._smtp, polite=polite)
             self._smtp = None
 
     def _ready(self) -> BoundedSMTP:
@@ -410,10 +314,10 @@ class SmtpSession:
                     accepted.append(rcpt)
                     continue
                 self._check_or_close(code, msg, "RCPT TO")
-                refused[rcpt] = (code, _text(msg))
+                refused[rcpt] = (code, reply_text(msg))
                 if code == 421:
                     self.close()
-                    raise reply_error(code, _text(msg), "RCPT TO")
+                    raise reply_error(code, reply_text(msg), "RCPT TO")
             if not accepted:
                 self._after_refusal(smtp, 0)
                 worst = min(refused.values(), key=lambda r: r[0] >= 500)  # 4xx first
@@ -445,19 +349,19 @@ class SmtpSession:
         self._last_used = self._clock()
         kind = reply_class(code)
         if kind == 2:
-            return Delivery(code, _text(msg), accepted, refused)
+            return Delivery(code, reply_text(msg), accepted, refused)
         if kind is None:
             # Not 2xx, 4xx or 5xx: the relay may have the message; never send it again.
             self.close(polite=False)
             raise OutcomeUnknown(
-                f"the relay answered the end of the message with {code} {_text(msg)!r}, which "
+                f"the relay answered the end of the message with {code} {reply_text(msg)!r}, which "
                 "is neither success nor failure: it may have been sent; check before sending "
                 "it again",
                 code,
-                _text(msg),
+                reply_text(msg),
             )
         self._after_refusal(smtp, code)
-        raise reply_error(code, _text(msg), "end of DATA")
+        raise reply_error(code, reply_text(msg), "end of DATA")
 
     def _final_reply(self, smtp: BoundedSMTP) -> tuple[int, bytes]:
         """The reply to the final ".", within final_timeout. Anything but a reply is unknown."""
@@ -480,13 +384,13 @@ class SmtpSession:
     def _check_or_close(self, code: int, msg: bytes, stage: str) -> None:
         if reply_class(code) is None:
             self.close(polite=False)
-            self._check(code, msg, stage)
+            check_class(code, msg, self.endpoint.host, stage)
 
     def _refused_before_dot(self, smtp: BoundedSMTP, code: int, msg: bytes, stage: str) -> None:
         """Raise for a MAIL or DATA reply that is not the one that lets the send go on."""
         self._check_or_close(code, msg, stage)
         self._after_refusal(smtp, code)
-        raise reply_error(code, _text(msg), stage)
+        raise reply_error(code, reply_text(msg), stage)
 
     def _after_refusal(self, smtp: BoundedSMTP, code: int) -> None:
         """A 421 ends the connection; otherwise reset so the connection can be reused."""
@@ -505,33 +409,6 @@ class SmtpSession:
         self.close()
 
 
-class SetupFailed(TransientError):
-    """A transient failure while opening the connection (no greeting, silence or a drop during
-    EHLO, STARTTLS or AUTH, a 4xx there). Retried like any transient failure; once the retries
-    are spent it stops the batch like an unreachable host, for every later message would wait
-    out the same timeouts."""
-
-    @classmethod
-    def of(cls, exc: TransientError) -> SetupFailed:
-        new = cls(str(exc), exc.code, exc.reply)
-        new.retry_after = exc.retry_after
-        return new
-
 
 class _StaleConnection(Exception):
     """The first command on a reused connection failed: the relay had dropped it."""
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def _quietly_close(smtp: smtplib.SMTP, *, polite: bool = True) -> None:
-    if polite:
-        if isinstance(smtp, BoundedSMTP):
-            # The answer to QUIT changes nothing: don't wait a whole command timeout for it.
-            smtp.reply_timeout = min(smtp.reply_timeout, 1.0)
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            smtp.quit()
-    with contextlib.suppress(OSError):
-        smtp.close()

@@ -12,7 +12,7 @@ all on port 587 with 2525 as the documented alternative, STARTTLS, AUTH LOGIN. `
 Enterprise endpoint from the account's TAM (seeds/002); ``local`` is Composer's own relay on
 this computer and needs no key.
 
-The REST API's addresses for the same providers are in restapi.py.
+The REST API's addresses for the same providers are in rest_urls.py.
 """
 
 from __future__ import annotations
@@ -23,18 +23,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from composer.core.errors import ComposerError
+from composer.core.errors import ProfileError
 
 if TYPE_CHECKING:
-    from composer.transport.credentials import Secret
+    from composer.transport.profiles.credentials import Secret
 
 __all__ = [
     "PRESETS",
     "Preset",
-    "ProfileError",
     "Provider",
     "check_host",
-    "is_loopback",
     "parse_provider",
     "preset",
     "smtp_password",
@@ -56,16 +54,6 @@ _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit(): that accepts "١٢٣" and 
 _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOST_RE = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
 
-
-class ProfileError(ComposerError):
-    """A profile setting that cannot be used; names the setting. Nothing was written."""
-
-    exit_code = 2
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
 
 
 class Provider(StrEnum):
@@ -123,7 +111,7 @@ PRESETS: dict[Provider, Preset] = {
             needs_key=True, workspace=False, subaccount=True, tls=True, note=_ENTERPRISE_NOTE,
         ),
         # The local relay listens on loopback only, without a certificate: plain SMTP is the
-        # default there (profiles.py refuses tls=False for any other host).
+        # default there (store.py refuses tls=False for any other host).
         Preset(
             Provider.LOCAL, "Local relay", LOCAL_HOST, LOCAL_PORT, None,
             needs_key=False, workspace=False, subaccount=False, tls=False,
@@ -131,16 +119,6 @@ PRESETS: dict[Provider, Preset] = {
         ),
     )
 }  # fmt: skip
-
-
-def is_loopback(host: str) -> bool:
-    """True for a host on this computer: the only place a plain-text SMTP login is allowed."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_host(host: str) -> None:

@@ -33,20 +33,11 @@ from typing import Any
 from composer.core import msys
 from composer.core.addresses import ValidAddress, address_key
 from composer.core.build import OutgoingMessage
-from composer.core.errors import ComposerError
+from composer.core.errors import PayloadError
 from composer.core.headers import format_mailbox, header_line
 
 __all__ = ["PayloadError", "rest_rfc822", "transmission"]
 
-
-class PayloadError(ComposerError):
-    """The draft holds something the REST API cannot carry; names the field. Nothing sent."""
-
-    exit_code = 2
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {message}")
 
 
 def _entries(api: dict[str, Any], name: str) -> list[ValidAddress]:
@@ -116,7 +107,7 @@ def transmission(
     header_to = ",".join(everyone)
     seen: set[str] = set()
     recipients: list[dict[str, Any]] = []
-    roles = [(ValidAddress(a, ""), None) for a in to]
+    roles: list[tuple[ValidAddress, str | None]] = [(ValidAddress(a, ""), None) for a in to]
     if set(to) == set(everyone):
         roles += [(a, header_to) for name in ("cc", "bcc") for a in _entries(api, name)]
     tags = list(api.get("tags") or [])

@@ -5,10 +5,10 @@ bounded exponential backoff. A permanent refusal (5xx) is not retried. A message
 reply never came is reported ``unknown`` and never sent again automatically: after the final
 "." the relay may already have it (RFC 5321 §6.1), and a retry could deliver it twice.
 
-The session is SMTP (session.py) or REST (rest.py): both have the same ``send`` / ``close`` /
-``connections_opened`` surface and raise the same errors, so retries, backoff and the
-"never resend an unknown outcome" rule are written once, here. A server's ``Retry-After``
-(TransientError.retry_after) lengthens the wait, never shortens it.
+The session is SMTP (smtp/session.py) or REST (rest/session.py): both have base.SendSession's
+``send`` / ``close`` / ``connections_opened`` surface and raise the same errors, so retries,
+backoff and the "never resend an unknown outcome" rule are written once, here. A server's
+``Retry-After`` (TransientError.retry_after) lengthens the wait, never shortens it.
 
 One message's failure never hides the others: every message gets a result. Only failures that
 would repeat identically for every message (a refused key, untrusted TLS, an unreachable host
@@ -18,98 +18,29 @@ tried say so.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
 
 from composer.core.build import OutgoingMessage
-from composer.transport.errors import (
+from composer.core.errors import (
     AuthFailed,
     ConnectError,
+    ExitCode,
     OutcomeUnknown,
     RelayRefused,
+    SetupFailed,
     TLSError,
     TransientError,
     TransportError,
 )
-from composer.transport.session import Delivery, Endpoint, SetupFailed, SmtpSession
+from composer.core.outcome import BatchReport, MessageResult, Status
+from composer.transport.base import SendSession
+from composer.transport.smtp.session import Endpoint, SmtpSession
 
 log = logging.getLogger(__name__)
-
-Status = Literal["sent", "failed", "unknown"]
-
-
-class SendSession(Protocol):
-    """What send_batch needs of a session: SmtpSession and rest.RestSession both have it."""
-
-    connections_opened: int
-
-    def send(
-        self,
-        message: OutgoingMessage,
-        *,
-        rcpt_to: tuple[str, ...] | None = None,
-        before_final_reply: Callable[[], None] | None = None,
-    ) -> Delivery: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass
-class MessageResult:
-    index: int
-    message_id: str
-    mail_from: str
-    rcpt_to: list[str]
-    size: int
-    status: Status
-    code: int | None = None
-    reply: str = ""  # the server's own text
-    error: str = ""  # what it means, in plain words ("" when sent)
-    field: str | None = None  # the draft field a refusal points at
-    refused: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
-    attempts: int = 0
-    exit_code: int = 0  # 0 sent, 3 refused, 4 could not complete
-    transmission_id: str | None = None  # REST only: the API's id for the transmission
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "index": self.index,
-            "status": self.status,
-            "message_id": self.message_id,
-            "mail_from": self.mail_from,
-            "rcpt_to": self.rcpt_to,
-            "size": self.size,
-            "code": self.code,
-            "reply": self.reply,
-            "error": self.error or None,
-            "field": self.field,
-            "refused": {k: {"code": c, "reply": t} for k, (c, t) in self.refused.items()},
-            "attempts": self.attempts,
-            "transmission_id": self.transmission_id,
-        }
-
-
-@dataclass
-class BatchReport:
-    results: list[MessageResult]
-    elapsed: float = 0.0
-    connections: int = 0
-    cancelled: bool = False
-
-    @property
-    def exit_code(self) -> int:
-        codes = {r.exit_code for r in self.results}
-        if self.cancelled or 4 in codes:
-            return 4
-        return 3 if 3 in codes else 0
-
-    def count(self, status: Status) -> int:
-        return sum(r.status == status for r in self.results)
 
 
 @dataclass
@@ -134,9 +65,15 @@ class Hooks:
     wait: Callable[[float], bool] | None = None
 
 
+def _sleep(seconds: float) -> bool:
+    """The default wait between retries: never cancelled."""
+    time.sleep(seconds)
+    return False
+
+
 def _backoff(options: SendOptions, attempt: int) -> float:
     base = min(options.max_delay, options.retry_delay * (2 ** (attempt - 1)))
-    return base * (0.8 + 0.4 * random.random())  # jitter: don't retry in lockstep
+    return float(base * (0.8 + 0.4 * random.random()))  # jitter: don't retry in lockstep
 
 
 def _result_for(index: int, m: OutgoingMessage, status: Status, **kw: object) -> MessageResult:
@@ -154,7 +91,7 @@ def _result_for(index: int, m: OutgoingMessage, status: Status, **kw: object) ->
 class _Abort(Exception):
     """A failure every remaining message would hit too."""
 
-    def __init__(self, reason: str, exit_code: int) -> None:
+    def __init__(self, reason: str, exit_code: ExitCode) -> None:
         super().__init__(reason)
         self.exit_code = exit_code
 
@@ -171,7 +108,7 @@ def send_batch(
     closed here; a given session (SMTP or REST) is used and left open for its owner."""
     options = options or SendOptions()
     hooks = hooks or Hooks()
-    wait = hooks.wait or (lambda s: bool(time.sleep(s)))
+    wait = hooks.wait or _sleep
     own_session = session is None
     if session is None:
         if endpoint is None:
@@ -185,18 +122,20 @@ def send_batch(
         for i, m in enumerate(messages):
             if abort is not None:
                 result = _result_for(
-                    i, m, "failed", error=f"not sent: {abort}", exit_code=abort.exit_code
+                    i, m, Status.FAILED, error=f"not sent: {abort}", exit_code=abort.exit_code
                 )
             elif hooks.cancelled is not None and hooks.cancelled():
                 cancelled = True
-                result = _result_for(i, m, "failed", error="not sent: cancelled", exit_code=4)
+                result = _result_for(
+                    i, m, Status.FAILED, error="not sent: cancelled", exit_code=ExitCode.INCOMPLETE
+                )
             else:
                 try:
                     result = _send_one(i, m, session, options, hooks, wait)
                 except _Abort as exc:
                     abort = exc
                     result = _result_for(
-                        i, m, "failed", error=str(exc), exit_code=exc.exit_code, attempts=1
+                        i, m, Status.FAILED, error=str(exc), exit_code=exc.exit_code, attempts=1
                     )
                     if exc.__cause__ is not None and isinstance(exc.__cause__, TransportError):
                         _fill_reply(result, exc.__cause__)
@@ -225,7 +164,7 @@ def _send_one(
     wait: Callable[[float], bool],
 ) -> MessageResult:
     pending = m.envelope.rcpt_to
-    result = _result_for(index, m, "failed", exit_code=4)
+    result = _result_for(index, m, Status.FAILED, exit_code=ExitCode.INCOMPLETE)
     delivered_to: list[str] = []
 
     def mark_awaiting() -> None:
@@ -238,18 +177,22 @@ def _send_one(
         try:
             d = session.send(m, rcpt_to=pending, before_final_reply=mark_awaiting)
         except OutcomeUnknown as exc:
-            result.status, result.error, result.exit_code = "unknown", str(exc), 4
+            result.status, result.error, result.exit_code = (
+                Status.UNKNOWN,
+                str(exc),
+                ExitCode.INCOMPLETE,
+            )
             _fill_reply(result, exc)
             if delivered_to:
                 result.error += f" (already delivered to {', '.join(delivered_to)})"
             return result
         except AuthFailed as exc:
-            raise _Abort(str(exc), 3) from exc
+            raise _Abort(str(exc), ExitCode.REFUSED) from exc
         except TLSError as exc:
-            raise _Abort(str(exc), 4) from exc
+            raise _Abort(str(exc), ExitCode.INCOMPLETE) from exc
         except RelayRefused as exc:
-            result.status = "sent" if delivered_to else "failed"
-            result.error, result.exit_code = str(exc), 3
+            result.status = Status.SENT if delivered_to else Status.FAILED
+            result.error, result.exit_code = str(exc), ExitCode.REFUSED
             _fill_reply(result, exc)
             return result
         except (TransientError, ConnectError) as exc:
@@ -257,18 +200,20 @@ def _send_one(
             too_long = asked > options.max_retry_after
             if not retry_left or too_long:
                 if isinstance(exc, (ConnectError, SetupFailed)) and not delivered_to:
-                    raise _Abort(f"{exc} (after {result.attempts} attempts)", 4) from exc
-                result.status = "sent" if delivered_to else "failed"
+                    raise _Abort(
+                        f"{exc} (after {result.attempts} attempts)", ExitCode.INCOMPLETE
+                    ) from exc
+                result.status = Status.SENT if delivered_to else Status.FAILED
                 why = f"gave up after {result.attempts} attempts"
                 if too_long:
                     why = f"the server asked to wait {asked:.0f} s; try again later"
                 result.error = f"{exc} ({why})"
-                result.exit_code = 4
+                result.exit_code = ExitCode.INCOMPLETE
                 _fill_reply(result, exc)
                 return result
             log.info("message %d: %s; retrying", index + 1, exc)
             if wait(max(_backoff(options, result.attempts), asked)):
-                result.error, result.exit_code = "not sent: cancelled", 4
+                result.error, result.exit_code = "not sent: cancelled", ExitCode.INCOMPLETE
                 return result
             continue
         except TransportError as exc:
@@ -292,8 +237,8 @@ def _send_one(
             continue
         result.refused.update(deferred)
         break
-    result.status = "sent"
-    result.exit_code = 3 if result.refused else 0
+    result.status = Status.SENT
+    result.exit_code = ExitCode.REFUSED if result.refused else ExitCode.OK
     if result.refused:
         result.error = "some recipients were refused: " + ", ".join(
             f"{r} ({c} {t})" for r, (c, t) in result.refused.items()

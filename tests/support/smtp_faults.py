@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
-import ssl
 import threading
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
@@ -23,6 +21,8 @@ from pathlib import Path
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from support.net import free_port, tls_server_context
 
 USER = "SMTP_Injection"
 GOOD_KEY = "test-key-3f9a"
@@ -145,12 +145,6 @@ class _Controller(Controller):
         return _SMTP(self.handler, owner=self._fault_owner, **self.SMTP_kwargs)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class FaultServer:
     def __init__(
         self,
@@ -179,9 +173,7 @@ class FaultServer:
             timeout=idle_timeout,
         )
         if tls:
-            cert = ca.issue_cert(*cert_hosts)
-            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            cert.configure_cert(ctx)
+            ctx = tls_server_context(ca, cert_hosts)
             kwargs.update(tls_context=ctx, require_starttls=True, auth_require_tls=True)
         else:
             kwargs.update(auth_require_tls=False)

@@ -1,31 +1,20 @@
-"""Shared pieces of the reliability suites: a loopback SMTP sink that records every delivery and
-can hold a reply until the test says go, and the real `composer` command line."""
+"""A loopback SMTP server for the reliability suites: it records every delivery and can hold
+a reply until the test says go, or SIGKILL the client at a chosen moment."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import queue
-import shutil
 import signal
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
 
 import trustme
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "smtp"))
-
-from faultserver import GOOD_KEY, USER, FaultHandler, FaultServer  # noqa: E402
-
-__all__ = ["GOOD_KEY", "ROOT", "USER", "FaultServer", "GatedServer", "composer_command"]
-
-
-def composer_command() -> list[str]:
-    script = shutil.which("composer", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "composer"]
+from support.cli import connection_args
+from support.smtp_faults import FaultHandler, FaultServer
 
 
 class _GatedHandler(FaultHandler):
@@ -96,27 +85,4 @@ class GatedServer:
         return Counter(rcpt for r in self.fault.kept() for rcpt in r.rcpt_tos)
 
     def connection_args(self) -> list[str]:
-        return [
-            "--provider",
-            "custom",
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--no-tls",
-            "--retry-delay",
-            "0.01",
-            "--timeout",
-            "5",
-            "--final-timeout",
-            "5",
-        ]
-
-
-def child_env(home: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "COMPOSER_HOME": str(home),
-        "COMPOSER_API_KEY": GOOD_KEY,
-        "PYTHONUNBUFFERED": "1",
-    }
+        return connection_args(self)
