@@ -167,8 +167,11 @@ class OutboxDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         path, item_id = self.outbox_path, item.id
-        self.tasks.run(lambda: _requeue(path, item_id), lambda p: self._requeued(p, item_id),
-                       self._write_failed)  # fmt: skip
+        self.tasks.run(
+            lambda: _requeue(path, item_id),
+            lambda p: self._requeued(p, item_id),
+            self._write_failed,
+        )
         self._update_buttons()
         return True
 
@@ -189,8 +192,11 @@ class OutboxDialog(QDialog):
         if item is None or self.busy:
             return False
         path, item_id = self.outbox_path, item.id
-        self.tasks.run(lambda: _discard(path, item_id), lambda _done: self.refresh(),
-                       self._write_failed)  # fmt: skip
+        self.tasks.run(
+            lambda: _discard(path, item_id),
+            lambda _done: self.refresh(),
+            self._write_failed,
+        )
         self._update_buttons()
         return True
 
