@@ -6,7 +6,8 @@ that break when packaging goes wrong, headless, and exits 0 only if all of them 
 
 1. build a message the way the window does (Markdown, the bundled template, premailer's and
    cssutils' CSS inlining), send it over SMTP to the in-process local relay, and read it back
-   from the sandbox Maildir; all under a throw-away ``COMPOSER_HOME``;
+   from the sandbox Maildir; all in a throw-away folder (a Context of its own: the person's
+   profiles and history are never touched, and the environment is never rewritten);
 2. the TLS trust store holds CA certificates (system store, else certifi's bundle);
 3. keyring finds its backends (entry-point metadata present); no secret is read or written;
 4. the GUI (skipped with ``COMPOSER_SELFTEST_GUI=0``): the main window is built offscreen,
@@ -28,18 +29,18 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from composer.app.context import Context
 from composer.core.outcome import Status
 
 __all__ = ["run_self_test"]
 
 
-def _check_send() -> str:
+def _check_send(context: Context) -> str:
+    from composer.app.connect import open_session
     from composer.core.build import build_messages
     from composer.core.draft import BodyFormat, Draft, Recipient
     from composer.relay.maildir import list_sandbox
-    from composer.store.paths import app_paths
     from composer.transport.batch import SendOptions, send_batch
-    from composer.transport.connect import open_session
     from composer.transport.profiles.store import Profile
 
     token = uuid.uuid4().hex[:12]
@@ -55,21 +56,21 @@ def _check_send() -> str:
     if not messages or b"Content-Type: text/html" not in messages[0].data:
         raise AssertionError("the built message has no HTML part")
     profile = Profile.new("local", "local")  # the preset port: the relay starts in-process
-    with open_session(profile, timeout=20.0, final_timeout=30.0) as (_where, session):
+    with open_session(context, profile, timeout=20.0, final_timeout=30.0) as (_where, session):
         report = send_batch(messages, None, options=SendOptions(retries=0), session=session)
     if report.count(Status.SENT) != len(messages):
         errors = "; ".join(str(r.error) for r in report.results if r.status is not Status.SENT)
         raise AssertionError(f"the local relay did not accept the message: {errors}")
-    found = [c for c in list_sandbox(app_paths().sandbox) if token in c.subject]
+    found = [c for c in list_sandbox(context.sandbox) if token in c.subject]
     if not found:
-        raise AssertionError(f"the message is not in the sandbox Maildir {app_paths().sandbox}")
+        raise AssertionError(f"the message is not in the sandbox Maildir {context.sandbox}")
     data = found[0].path.read_bytes()
     if b"color:#333333" not in data.replace(b" ", b"") and b"color:#333" not in data:
         raise AssertionError("the CSS was not inlined into the delivered message")
     return f"{len(found)} message(s) sent to the local relay and read back from the Maildir"
 
 
-def _check_tls() -> str:
+def _check_tls(context: Context) -> str:
     import ssl
 
     ctx = ssl.create_default_context()
@@ -88,7 +89,7 @@ def _check_tls() -> str:
     return f"{n} CA certificates ({where})"
 
 
-def _check_keyring() -> str:
+def _check_keyring(context: Context) -> str:
     from importlib import metadata
 
     import keyring
@@ -105,26 +106,29 @@ def _check_keyring() -> str:
     )
 
 
-def _check_resources() -> str:
+def _check_resources(context: Context) -> str:
     from composer.core.resources import resource_path
 
     path = resource_path("email_template.html")
     return f"template at {path}"
 
 
-def _check_gui() -> str:
+def _check_gui(context: Context) -> str:
     from composer.gui.selftest_gui import check_gui
 
-    return check_gui()
+    return check_gui(context)
 
 
-def run_self_test(args: argparse.Namespace | None = None) -> int:
-    """Run every check; print one line each; 0 if all passed, 1 otherwise."""
+def run_self_test(context: Context | None = None, args: argparse.Namespace | None = None) -> int:
+    """Run every check; print one line each; 0 if all passed, 1 otherwise.
+
+    ``context`` (the person's) is not used: every check runs on a Context of its own, in a
+    temporary folder, so nothing of theirs is read or written."""
     from composer import __version__
 
     frozen = "bundle" if getattr(sys, "frozen", False) else "source"
     print(f"composer {__version__} self-test ({frozen}, Python {sys.version.split()[0]})")
-    checks: list[tuple[str, Callable[[], str]]] = [
+    checks: list[tuple[str, Callable[[Context], str]]] = [
         ("resources", _check_resources),
         ("send", _check_send),
         ("tls", _check_tls),
@@ -133,24 +137,17 @@ def run_self_test(args: argparse.Namespace | None = None) -> int:
     if os.environ.get("COMPOSER_SELFTEST_GUI", "1") != "0":
         checks.append(("gui", _check_gui))
     failed = 0
-    old_home = os.environ.get("COMPOSER_HOME")
     with tempfile.TemporaryDirectory(prefix="composer-selftest-") as home:
-        os.environ["COMPOSER_HOME"] = home  # never touch the person's own profiles or history
-        try:
-            for name, check in checks:
-                start = time.monotonic()
-                try:
-                    detail = check()
-                except Exception as exc:
-                    failed += 1
-                    print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
-                else:
-                    ms = (time.monotonic() - start) * 1000
-                    print(f"ok   {name}: {detail} [{ms:.0f} ms]", flush=True)
-        finally:
-            if old_home is None:
-                os.environ.pop("COMPOSER_HOME", None)
+        own = Context.at(home)  # never the person's own profiles or history
+        for name, check in checks:
+            start = time.monotonic()
+            try:
+                detail = check(own)
+            except Exception as exc:
+                failed += 1
+                print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
             else:
-                os.environ["COMPOSER_HOME"] = old_home
+                ms = (time.monotonic() - start) * 1000
+                print(f"ok   {name}: {detail} [{ms:.0f} ms]", flush=True)
     print("self-test passed" if not failed else f"self-test FAILED ({failed} check(s))")
     return 0 if not failed else 1

@@ -12,6 +12,8 @@ from support import cli
 from support.keyrings import Backend, MemoryKeyring, using_keyring
 from support.net import ConnectionCounter
 
+from composer.app.context import Context
+
 # Tests only: the app itself never disables the QtWebEngine sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
@@ -29,6 +31,12 @@ def composer_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def context(composer_home: Path) -> Context:
+    """The app's Context on the test's own COMPOSER_HOME (what `composer` itself would make)."""
+    return Context.at(composer_home)
+
+
+@pytest.fixture
 def run_composer(composer_home: Path, tmp_path: Path) -> Callable[..., cli.Result]:
     """Run the real, installed `composer` command in a subprocess (support.cli.run_composer)."""
 
@@ -39,11 +47,11 @@ def run_composer(composer_home: Path, tmp_path: Path) -> Callable[..., cli.Resul
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator:
+def window(context: Context, qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator:
     """The main window, shown; at teardown no background task or send thread may be left."""
     from support.gui import main_window  # here, not above: only window tests import Qt
 
-    with main_window(qtbot, monkeypatch) as w:
+    with main_window(qtbot, monkeypatch, context) as w:
         yield w
 
 

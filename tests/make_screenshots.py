@@ -18,6 +18,7 @@ from pathlib import Path
 os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-shots-"))
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # screenshots only, run as root here
 
+from composer.app.context import Context
 from composer.gui.preview.scheme import register_preview_scheme
 
 register_preview_scheme()
@@ -66,6 +67,7 @@ def main(out_dir: str) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     window = MainWindow(
+        Context.from_environment(),
         Draft(
             from_addr=Recipient("news@shop.example.com", "Example Shop"),
             to=[Recipient("bob@example.com", "Bob")],

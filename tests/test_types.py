@@ -1,5 +1,6 @@
-"""mypy, strict on composer.core, composer.store and composer.transport ([tool.mypy] in
-pyproject.toml): a type error there fails the suite, so the README's test command runs it."""
+"""mypy, strict on composer.core, composer.store, composer.transport and composer.app
+([tool.mypy] in pyproject.toml): a type error there fails the suite, so the README's test
+command runs it."""
 
 from __future__ import annotations
 

@@ -13,6 +13,9 @@ Every error's code is its class's ``exit_code`` (core.errors), read by ``describ
 No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
 line on stderr naming the flag, file or field; what every command's input must be (UTF-8 text,
 finite positive durations, regular files of bounded size, sendable JSON) is in ``args.py``.
+
+Every command's handler takes ``(context, args)``: the one ``Context`` ``main`` makes
+(composer.app.context: the folders, the stores, the keys), never a global of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from composer import __version__
+from composer.app.context import Context
 from composer.core.errors import ComposerError, ExitCode, InvalidDraft, describe
 from composer.store.paths import use_private_umask
 
@@ -79,12 +83,10 @@ def _setup_logging(debug: bool) -> None:
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
-def _log_traceback(exc: BaseException) -> str | None:
+def _log_traceback(context: Context, exc: BaseException) -> str | None:
     """Write the traceback to the log file; return its path (or None if that failed too)."""
     try:
-        from composer.store.paths import app_paths
-
-        logs = app_paths().logs
+        logs = context.paths.logs
         logs.mkdir(parents=True, exist_ok=True)
         path = logs / "composer.log"
         with open(path, "a", encoding="utf-8") as f:
@@ -94,10 +96,13 @@ def _log_traceback(exc: BaseException) -> str | None:
         return None
 
 
-def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+Handler = Callable[[Context, argparse.Namespace], int]
+
+
+def run(handler: Handler, context: Context, args: argparse.Namespace) -> int:
     """Run one command with the one error route: a clear line on stderr, the right code."""
     try:
-        return handler(args)
+        return handler(context, args)
     except InvalidDraft as exc:
         for problem in exc.problems:
             if problem.is_error:
@@ -121,7 +126,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        where = _log_traceback(exc)
+        where = _log_traceback(context, exc)
         hint = f" (details in {where})" if where else ""
         code, line = describe(exc)
         print(f"error: {line}{hint}", file=sys.stderr)
@@ -137,20 +142,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:  # the full parser says what is wrong, with every command in its usage
         args = build_parser().parse_args(argv)
     _setup_logging(args.debug)
+    context = Context.from_environment()  # the one place the app's folders are chosen
     if args.self_test:
         from composer.selftest import run_self_test
 
-        return run(run_self_test, args)
+        return run(run_self_test, context, args)
     if args.command is None:
         from composer.cli.window import open_window
 
-        return run(open_window, args)
+        return run(open_window, context, args)
     parser = build_parser()
 
-    def checked(args: argparse.Namespace) -> int:
+    def checked(context: Context, args: argparse.Namespace) -> int:
         from composer.cli.args import check_args
 
         check_args(parser, args)  # every command's input, before its handler writes anything
-        return int(args.handler(args))
+        return int(args.handler(context, args))
 
-    return run(checked, args)
+    return run(checked, context, args)

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from composer.app.context import Context
 from composer.core.errors import ExitCode, UsageError
 
 
@@ -21,12 +22,10 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=run_history)
 
 
-def run_history(args: argparse.Namespace) -> int:
-    from composer.store.history import History
-
+def run_history(context: Context, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit: give a number of 1 or more")
-    with History() as history:
+    with context.history() as history:
         entries = history.recent(args.limit)
     if args.json:
         print(json.dumps([e.as_json() for e in entries], indent=2))

@@ -19,6 +19,8 @@ import json
 import sys
 from typing import Any
 
+from composer.app.context import Context
+from composer.cli import connection
 from composer.core.errors import ExitCode, UsageError
 from composer.core.outcome import Status
 
@@ -26,8 +28,6 @@ __all__ = ["add_parser"]
 
 
 def add_parser(sub: Any) -> None:
-    from composer.cli.send import add_fallback_port_argument
-
     p = sub.add_parser(
         "outbox",
         help="list, resume, resend or discard outbox items",
@@ -48,25 +48,9 @@ def add_parser(sub: Any) -> None:
         help="copy the readable items of a damaged outbox into a new one (keeps the old file)",
     )
     r = acts.add_parser("resume", help="send every queued item now")
-    r.add_argument("--profile", metavar="NAME")
-    r.add_argument(
-        "--provider",
-        metavar="PRESET",
-        choices=["sparkpost", "sparkpost-eu", "bird", "bird-eu", "custom", "local"],
+    connection.add_connection_arguments(
+        r.add_argument_group("relay connection (default: the default profile)")
     )
-    r.add_argument("--host", metavar="HOST")
-    r.add_argument("--port", metavar="N", type=int)
-    add_fallback_port_argument(r)
-    r.add_argument("--subaccount", metavar="ID")
-    r.add_argument("--workspace", metavar="ID")
-    r.add_argument("--ca-file", metavar="FILE")
-    r.add_argument("--no-tls", action="store_true")
-    r.add_argument("--api", choices=["smtp", "rest"], default=None)
-    r.add_argument("--api-url", metavar="URL")
-    r.add_argument("--retries", type=int, default=3, metavar="N")
-    r.add_argument("--retry-delay", type=float, default=1.0, metavar="SECONDS")
-    r.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
-    r.add_argument("--final-timeout", type=float, default=600.0, metavar="SECONDS")
     r.add_argument("--json", action="store_true", help="print a JSON report")
 
 
@@ -91,18 +75,16 @@ def _parse_ids(values: list[str]) -> list[int]:
     return ids
 
 
-def run_outbox(args: argparse.Namespace) -> int:
-    from composer.store.outbox import Outbox
-
+def run_outbox(context: Context, args: argparse.Namespace) -> int:
     action = args.outbox_action or "list"
     if action == "salvage":
-        return _salvage()
-    with Outbox() as outbox:
+        return _salvage(context)
+    with context.outbox() as outbox:
         outbox.recover_on_start()
         if action == "list":
             return _list(outbox, args.json)
         if action == "resume":
-            return _resume(outbox, args)
+            return _resume(context, outbox, args)
         if action == "discard":
             return _discard(outbox, _parse_ids(args.ids))
         item = outbox.get(args.id)
@@ -145,10 +127,11 @@ def _discard(outbox: Any, ids: list[int]) -> int:
     return ExitCode.OK if done and not busy else ExitCode.INVALID
 
 
-def _salvage() -> int:
+def _salvage(context: Context) -> int:
     from composer.store.outbox import salvage
 
-    report = salvage()
+    context.secure()
+    report = salvage(context.paths.outbox_db)
     if report.moved_to is None:
         print(report.detail, file=sys.stderr)
         return ExitCode.OK
@@ -200,13 +183,12 @@ def _list(outbox: Any, as_json: bool) -> int:
     return ExitCode.OK
 
 
-def _resume(outbox: Any, args: argparse.Namespace) -> int:
-    from composer.cli.send import _check_network_args, _print_result, announce, profile_from_args
+def _resume(context: Context, outbox: Any, args: argparse.Namespace) -> int:
+    from composer.app.deliver import deliver
+    from composer.cli.report import print_result
     from composer.store.outbox import QUEUED, id_ranges
-    from composer.transport.batch import SendOptions
-    from composer.transport.deliver import deliver
 
-    _check_network_args(args)
+    connection.check_connection_args(args)
     queued = outbox.sendable()
     damaged = [i.id for i in outbox.items(QUEUED) if i.problem]
     if damaged:
@@ -221,18 +203,18 @@ def _resume(outbox: Any, args: argparse.Namespace) -> int:
 
     def show(result: Any) -> None:
         if not args.json:
-            _print_result(result, len(queued))
+            print_result(result, len(queued))
 
+    profile = connection.profile_from_args(context, args)
+    connection.check_api_args(args, profile.api)
     report = deliver(
+        context,
         outbox,
-        profile_from_args(args),
+        profile,
         queued_ids=[i.id for i in queued],
-        options=SendOptions(retries=args.retries, retry_delay=args.retry_delay),
+        options=connection.send_options(args),
         on_result=show,
-        ca_file=args.ca_file,
-        timeout=args.timeout,
-        final_timeout=args.final_timeout,
-        announce=announce,
+        **connection.session_args(args),
     )
     if args.json:
         print(json.dumps({"messages": [r.as_json() for r in report.results]}, indent=2))

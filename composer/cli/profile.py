@@ -14,10 +14,11 @@ import sys
 from argparse import SUPPRESS
 from typing import Any
 
+from composer.app.context import Context
 from composer.core.errors import CredentialsError, ExitCode, UsageError
 from composer.transport.profiles import credentials
 from composer.transport.profiles.providers import PRESETS, Provider
-from composer.transport.profiles.store import Profile, ProfileStore
+from composer.transport.profiles.store import Profile
 
 __all__ = ["add_parser", "run_test"]
 
@@ -140,8 +141,8 @@ def _missing_key_hint(name: str) -> str:
 # --- handlers ----------------------------------------------------------------------------------
 
 
-def run_add(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_add(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     profile = Profile.new(
         args.name,
         args.provider,
@@ -161,7 +162,7 @@ def run_add(args: argparse.Namespace) -> int:
     key = _read_key(profile.name, args.key_stdin) if profile.needs_key else None
     # Key first: if the keyring refuses it, nothing has been written (exit 2 means that).
     if key is not None:
-        credentials.set_api_key(profile.name, key)
+        context.credentials.set_api_key(profile.name, key)
     store.add(profile, replace=args.replace)
     print(f"saved profile '{profile.name}' ({_where(profile)})")
     if key is not None:
@@ -173,14 +174,14 @@ def run_add(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def run_set_key(args: argparse.Namespace) -> int:
-    profile = ProfileStore().get(args.name)
+def run_set_key(context: Context, args: argparse.Namespace) -> int:
+    profile = context.profiles().get(args.name)
     if not profile.needs_key:
         raise UsageError(f"profile '{profile.name}' ({profile.provider}) needs no API key")
     key = _read_key(profile.name, args.key_stdin)
     if key is None:
         raise UsageError("standard input is not a terminal: pipe the key in with --key-stdin")
-    credentials.set_api_key(profile.name, key)
+    context.credentials.set_api_key(profile.name, key)
     print(f"API key for profile '{profile.name}' stored in the system keyring")
     return ExitCode.OK
 
@@ -192,12 +193,12 @@ def _where(p: Profile) -> str:
     return f"{p.host}:{p.port}"
 
 
-def _status(profile: Profile) -> str:
-    return credentials.key_status(profile.name) if profile.needs_key else "not needed"
+def _status(context: Context, profile: Profile) -> str:
+    return context.credentials.key_status(profile.name) if profile.needs_key else "not needed"
 
 
-def run_list(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_list(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     default = store.default_name
     profiles = store.list()
     rows = [
@@ -206,12 +207,12 @@ def run_list(args: argparse.Namespace) -> int:
     widths = [max([len(r[i]) for r in rows], default=0) for i in range(4)]
     for row, p in zip(rows, profiles, strict=True):
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        print(f"{cells}  key: {_status(p)}")
+        print(f"{cells}  key: {_status(context, p)}")
     return ExitCode.OK
 
 
-def run_show(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_show(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     p = store.get(args.name)
     password = "AccessKey <API key>" if p.preset.workspace else "<API key>"
     ports = " then ".join(str(n) for n in p.ports)
@@ -229,7 +230,7 @@ def run_show(args: argparse.Namespace) -> int:
         ("workspace", p.workspace or "-"),
         ("from", p.default_from or "-"),
         ("default", "yes" if store.default_name == p.name else "no"),
-        ("api key", _status(p)),
+        ("api key", _status(context, p)),
     ]
     if p.preset.note:
         lines.append(("note", p.preset.note))
@@ -238,13 +239,13 @@ def run_show(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def run_remove(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+def run_remove(context: Context, args: argparse.Namespace) -> int:
+    store = context.profiles()
     profile = store.get(args.name)
     removed_key = False
     if profile.needs_key:
         try:
-            removed_key = credentials.delete_api_key(profile.name)
+            removed_key = context.credentials.delete_api_key(profile.name)
         except CredentialsError as exc:
             # Still remove the profile (that is what was asked), but say the key may remain.
             print(
@@ -258,19 +259,19 @@ def run_remove(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def run_default(args: argparse.Namespace) -> int:
-    ProfileStore().set_default(args.name)
+def run_default(context: Context, args: argparse.Namespace) -> int:
+    context.profiles().set_default(args.name)
     print(f"default profile: {args.name}")
     return ExitCode.OK
 
 
-def run_test(args: argparse.Namespace) -> int:
+def run_test(context: Context, args: argparse.Namespace) -> int:
     """Connect, STARTTLS, AUTH LOGIN, QUIT — or over REST one authenticated GET: sends
     nothing; says which step failed."""
-    from composer.transport.connect import test_profile
+    from composer.app.profile_test import test_profile
 
-    profile = ProfileStore().get(args.name)
-    steps = test_profile(profile, ca_file=args.ca_file, timeout=args.timeout)
+    profile = context.profiles().get(args.name)
+    steps = test_profile(context, profile, ca_file=args.ca_file, timeout=args.timeout)
     marks = {True: "ok  ", False: "FAIL", None: "-   "}
     for step in steps:
         print(f"{marks[step.ok]} {step.name:<11} {step.detail}")

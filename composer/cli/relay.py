@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from composer.app.context import Context
 from composer.core.errors import ExitCode, RelayStartError, UsageError
 
 if TYPE_CHECKING:
@@ -111,10 +112,8 @@ def _start(relay: LocalRelay | LocalHttpRelay) -> None:
         raise RelayStartError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
-def run_relay(args: argparse.Namespace) -> int:
-    from composer.store.paths import app_paths
-
-    maildir = Path(args.maildir).expanduser() if args.maildir else app_paths().sandbox
+def run_relay(context: Context, args: argparse.Namespace) -> int:
+    maildir = Path(args.maildir).expanduser() if args.maildir else context.sandbox
     relay = _make_relay(args, maildir)
     http = _make_http(args, relay)
     if not args.debug:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 
 from composer import __version__
+from composer.app.context import Context
 
 
-def run_app(argv: list[str]) -> int:
+def run_app(context: Context, argv: list[str]) -> int:
+    """The window, on the ``context`` the CLI made (the app's folders and stores)."""
     # QtWebEngine is imported only once the window is on screen (PreviewPanel.start_views,
     # which also registers the preview's URL scheme before the first web view): imported after
     # the QApplication exists, it needs shared GL contexts set before.
@@ -25,6 +27,6 @@ def run_app(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Composer")
     app.setApplicationVersion(__version__)
-    window = MainWindow(recover=True)
+    window = MainWindow(context, recover=True)
     window.show()
     return app.exec()

@@ -16,10 +16,11 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from composer.core.draft import Draft, load_draft
 from composer.gui.tasks import run_task
-from composer.store.drafts import DraftStore
 
 if TYPE_CHECKING:
+    from composer.app.context import Context
     from composer.gui.main_window import MainWindow
+    from composer.store.drafts import DraftStore
 
 __all__ = ["DraftActions"]
 
@@ -35,7 +36,7 @@ class DraftActions(QObject):
         super().__init__(window)
         self.window = window
         self.model = window.model
-        self.store = store or DraftStore()
+        self.store = store or window.context.drafts()
         self.draft_id = uuid.uuid4().hex
         self.path: Path | None = None
         self._autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_AFTER_MS)
@@ -176,8 +177,12 @@ class DraftActions(QObject):
             run_task(forget, _ignore, _ignore, owner=self.window)
 
         run_task(store.recoverable, offer, _ignore, owner=self.window)
+        context = self.window.context
         run_task(
-            _recover_outbox, self._outbox_recovered, self._outbox_unreadable, owner=self.window
+            lambda: _recover_outbox(context),
+            self._outbox_recovered,
+            self._outbox_unreadable,
+            owner=self.window,
         )
 
     def _outbox_recovered(self, counts: tuple[int, int]) -> None:
@@ -207,11 +212,11 @@ def _ignore(_value: object) -> None:
     """For background chores whose outcome needs no word (a stale autosave removed)."""
 
 
-def _recover_outbox() -> tuple[int, int]:
+def _recover_outbox(context: Context) -> tuple[int, int]:
     """After a crash: the outbox's "sending" items go back to the queue and "awaiting" ones
     become unknown — unless another process is still sending (the outbox's lock)."""
-    from composer.store.outbox import QUEUED, Outbox
+    from composer.store.outbox import QUEUED
 
-    with Outbox() as outbox:
+    with context.outbox() as outbox:
         _requeued, unknown = outbox.recover_on_start()
         return len(outbox.items(QUEUED)), unknown

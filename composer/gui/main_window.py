@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer import __version__
+from composer.app.context import Context
 from composer.core.draft import Draft
 from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
@@ -42,8 +43,11 @@ __all__ = ["MainWindow"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, draft: Draft | None = None, *, recover: bool = False) -> None:
+    def __init__(
+        self, context: Context, draft: Draft | None = None, *, recover: bool = False
+    ) -> None:
         super().__init__()
+        self.context = context  # the app's folders and stores (composer.app.context)
         from composer.gui.attachments import AttachmentsPanel
         from composer.gui.options import OptionsPane
         from composer.gui.recipients import RecipientsPane
@@ -104,7 +108,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(1280, 820)
 
-        self.send_controller = SendController(self)
+        self.send_controller = SendController(context, self)
         self.sending = SendActions(self)
         self.send_button.clicked.connect(lambda: self.sending.send())
         self.drafts = DraftActions(self)
@@ -217,9 +221,8 @@ class MainWindow(QMainWindow):
 
         def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
             from composer.transport.profiles.credentials import key_status
-            from composer.transport.profiles.store import ProfileStore
 
-            profile = ProfileStore().get(name)
+            profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
                 return "the built-in sandbox relay on this computer: no account needed"
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
@@ -235,9 +238,7 @@ class MainWindow(QMainWindow):
 
     def _load_profiles(self) -> None:
         def load() -> tuple[list[str], str]:
-            from composer.transport.profiles.store import ProfileStore
-
-            store = ProfileStore()
+            store = self.context.profiles()
             return [p.name for p in store.list()], store.default_name or "local"
 
         def loaded(value: tuple[list[str], str]) -> None:
@@ -253,25 +254,26 @@ class MainWindow(QMainWindow):
     def show_history(self) -> None:
         from composer.gui.dialogs.history import HistoryDialog
 
-        HistoryDialog(self).show()
+        HistoryDialog(self.context, self).show()
 
     def show_outbox(self) -> None:
         from composer.gui.dialogs.outbox import OutboxDialog  # pending, failed, unknown
 
-        OutboxDialog(self).show()  # a damaged outbox: the dialog names it and closes
+        # a damaged outbox: the dialog names it and closes
+        OutboxDialog(self.context, self).show()
 
     def show_sandbox(self) -> None:
         from composer.gui.dialogs.sandbox import SandboxDialog
         from composer.gui.preview.copy_viewer import CopyViewer
 
-        dialog = SandboxDialog(self)
+        dialog = SandboxDialog(self.context, self)
         dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
         dialog.show()
 
     def show_profiles(self) -> None:
         from composer.gui.dialogs.profiles import ProfilesDialog
 
-        dialog = ProfilesDialog(self)
+        dialog = ProfilesDialog(self.context, self)
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.show()
 

@@ -6,8 +6,11 @@ import os
 import sys
 import time
 
+from composer.app.context import Context
 
-def check_gui() -> str:
+
+def check_gui(context: Context) -> str:
+    """The window on the self-test's own Context (a temporary folder)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless by design
     from composer.gui.preview.scheme import register_preview_scheme
 
@@ -18,7 +21,7 @@ def check_gui() -> str:
     from composer.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    window = MainWindow(recover=False)
+    window = MainWindow(context, recover=False)
     window.show()
     app.processEvents()
     detail = f"main window built ({app.platformName()})"

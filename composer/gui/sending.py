@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.core.draft import Draft, Recipient, read_address_lines
 from composer.core.outcome import FINAL, Status
 from composer.core.problems import Problem
@@ -78,7 +79,11 @@ class SendWorker(QThread):
 
 
 def send_job(
-    draft: Draft, profile_name: str, seeds: list[Recipient] | None, new_copies: bool = False
+    context: Context,
+    draft: Draft,
+    profile_name: str,
+    seeds: list[Recipient] | None,
+    new_copies: bool = False,
 ):
     """What the worker runs: build, connect, send, record. Plain data in, a report out.
 
@@ -86,16 +91,16 @@ def send_job(
     still queued, being sent or of unknown outcome, unless ``new_copies``."""
 
     def job(worker: SendWorker) -> Any:
+        from composer.app.connect import choose_profile
+        from composer.app.deliver import deliver
         from composer.core.build import build_messages
-        from composer.store.outbox import Outbox
-        from composer.transport.connect import choose_profile
-        from composer.transport.deliver import deliver
 
         messages = build_messages(draft, seeds=seeds)
-        with Outbox() as outbox:
+        with context.outbox() as outbox:
             return deliver(
+                context,
                 outbox,
-                choose_profile(profile_name),
+                choose_profile(context, profile_name),
                 new=messages,
                 subject=draft.subject,
                 on_result=worker.progress.emit,
@@ -106,13 +111,13 @@ def send_job(
     return job
 
 
-def resend_job(outbox_path: Path, item_id: int) -> SendJob:
+def resend_job(context: Context, outbox_path: Path, item_id: int) -> SendJob:
     """The outbox dialog's job: claim the queued item and send it with its own profile."""
 
     def job(worker: SendWorker) -> Any:
+        from composer.app.connect import choose_profile
+        from composer.app.deliver import deliver
         from composer.store.outbox import Outbox
-        from composer.transport.connect import choose_profile
-        from composer.transport.deliver import deliver
 
         with Outbox(outbox_path) as outbox:
             item = outbox.get(item_id)
@@ -120,8 +125,9 @@ def resend_job(outbox_path: Path, item_id: int) -> SendJob:
                 return None
             # deliver() holds the outbox's sending lock, which this path used to skip.
             return deliver(
+                context,
                 outbox,
-                choose_profile(item.profile),
+                choose_profile(context, item.profile),
                 queued_ids=[item_id],
                 on_result=worker.progress.emit,
                 cancel=worker.cancel_event,
@@ -202,8 +208,9 @@ class SendController(QObject):
     # StillInOutbox: nothing was sent; the window asks, then calls send_new_copies() or not
     copies_held = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, context: Context, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.context = context
         self.worker: SendWorker | None = None
         self._last: tuple[Draft, str, list[Recipient] | None] | None = None
 
@@ -222,7 +229,7 @@ class SendController(QObject):
         if self.worker is not None:
             return
         self._last = (draft, profile_name, seeds)
-        self.start(send_job(draft, profile_name, seeds, new_copies))
+        self.start(send_job(self.context, draft, profile_name, seeds, new_copies))
 
     def start(self, job: SendJob) -> bool:
         """Run ``job`` on the send thread; False (and nothing started) while one runs."""

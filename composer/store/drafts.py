@@ -43,7 +43,7 @@ from composer.core import jsonin
 from composer.core.draft import Draft, draft_from_json, draft_to_json, dumps_draft
 from composer.core.errors import DraftFormatError, DraftSaveError
 from composer.store.atomic import atomic_write_bytes, atomic_write_text, remove_stale_temp_files
-from composer.store.paths import app_paths, make_private_dirs, secure_home
+from composer.store.paths import make_private_dirs
 
 __all__ = [
     "MAX_RECENT",
@@ -117,13 +117,12 @@ def _why(exc: OSError) -> str:
 
 
 class DraftStore:
-    """The drafts folder (``app_paths().drafts`` by default). Every method does disk I/O:
+    """The drafts folder (the Context's ``paths.drafts``). Every method does disk I/O:
     the window calls them from a worker (``run_task``), never on the UI thread. Calls are
     serialised by a lock, so two workers never interleave one draft's rename and write."""
 
-    def __init__(self, folder: str | Path | None = None) -> None:
-        self.folder = Path(folder) if folder is not None else app_paths().drafts
-        secure_home()  # what an older version left readable (once per process)
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
         self.problems: list[RecoveryProblem] = []  # filled by recoverable()
         self._lock = threading.Lock()
 

@@ -1,4 +1,4 @@
-"""Send history: every message a send tried, in SQLite under COMPOSER_HOME.
+"""Send history: every message a send tried, in SQLite in the data folder.
 
 Time, profile, Message-ID, envelope, status, the server's reply, attempts, and for a REST
 send the transmission id — never a key, and never the message body (the .eml is the person's
@@ -27,7 +27,7 @@ from typing import Any
 
 from composer.core.outcome import MessageResult
 from composer.store.damaged import is_damage, move_aside
-from composer.store.paths import app_paths, prepare_sqlite
+from composer.store.paths import prepare_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,8 @@ class HistoryEntry:
 
 
 class History:
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else app_paths().history_db
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
         self.moved_to: Path | None = None
         try:
             self._db = self._open()

@@ -53,7 +53,7 @@ from composer.core.build import Envelope, OutgoingMessage
 from composer.core.errors import ComposerError, ExitCode, OutboxDamaged
 from composer.core.outcome import MessageResult, Status
 from composer.store.damaged import is_damage, move_aside
-from composer.store.paths import app_paths, make_private_file, prepare_sqlite
+from composer.store.paths import make_private_file, prepare_sqlite
 
 QUEUED, SENDING, AWAITING = Status.QUEUED, Status.SENDING, Status.AWAITING
 SENT, FAILED, UNKNOWN = Status.SENT, Status.FAILED, Status.UNKNOWN
@@ -296,8 +296,8 @@ def _item(row: tuple[Any, ...]) -> OutboxItem:
 
 
 class Outbox:
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else app_paths().data / "outbox.sqlite3"
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
         prepare_sqlite(self.path)  # 0600 before SQLite makes it (and its -wal, -shm) 0644
         self._lock = threading.Lock()  # the GUI reads on its thread while the worker writes
         self._lock_path = make_private_file(self.path.with_name(self.path.name + ".lock"))
@@ -699,12 +699,12 @@ def _read_rows(path: Path) -> tuple[list[tuple[Any, ...]], bool, str]:
         db.close()
 
 
-def salvage(path: str | Path | None = None) -> SalvageReport:
+def salvage(path: str | Path) -> SalvageReport:
     """Copy every readable item of a damaged outbox into a fresh one at the same path, and
     keep the damaged file beside it as ``<name>.corrupt-<time>``. An item that was being sent
     becomes queued and one awaiting its final reply unknown, as after a crash. A healthy
     outbox is left alone. Refuses (ComposerError) while another process is sending."""
-    path = Path(path) if path is not None else app_paths().data / "outbox.sqlite3"
+    path = Path(path)
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "a+b") as lock:
         if not _flock(lock, shared=False, block=False):

@@ -1,7 +1,10 @@
 """Every file the app writes lives under one root, and only its owner can read it.
 
-``COMPOSER_HOME`` when set (tests, portable installs); otherwise the platform's own config and
-data folders (platformdirs). Never QSettings: the core must not need Qt to find its files.
+``home_paths(root)`` for a chosen folder (``COMPOSER_HOME``: tests, portable installs, the
+self-test); otherwise ``platform_paths()``, the platform's own config and data folders
+(platformdirs). Which one is decided once, where the application's Context is built
+(composer.app.context): nothing here reads the environment. Never QSettings: the core must not
+need Qt to find its files.
 
 Mail, drafts and history are private: folders Composer creates are 0700, files 0600
 (issue 12, item 7). Three layers, each enough for what it covers: ``use_private_umask()`` at
@@ -49,15 +52,22 @@ class Paths:
         return self.data / "history.sqlite3"
 
     @property
+    def outbox_db(self) -> Path:
+        return self.data / "outbox.sqlite3"
+
+    @property
     def profiles_file(self) -> Path:
         return self.config / "profiles.json"
 
 
-def app_paths() -> Paths:
-    home = os.environ.get("COMPOSER_HOME")
-    if home:
-        root = Path(home).expanduser()
-        return Paths(config=root / "config", data=root, logs=root / "logs")
+def home_paths(root: str | Path) -> Paths:
+    """Everything under one folder (``COMPOSER_HOME``)."""
+    root = Path(root).expanduser()
+    return Paths(config=root / "config", data=root, logs=root / "logs")
+
+
+def platform_paths() -> Paths:
+    """The platform's own per-user folders."""
     import platformdirs
 
     return Paths(
@@ -130,7 +140,6 @@ def prepare_sqlite(path: str | Path) -> Path:
     """Before ``sqlite3.connect``: the database exists and is 0600. SQLite gives its -wal, -shm
     and -journal files the database's own mode, so they are 0600 too."""
     path = Path(path)
-    secure_home()
     make_private_file(path)
     for suffix in _SQLITE_SIDE_FILES:
         tighten(path.with_name(path.name + suffix))
@@ -140,12 +149,12 @@ def prepare_sqlite(path: str | Path) -> Path:
 _secured: set[Paths] = set()
 
 
-def secure_home(paths: Paths | None = None) -> list[Path]:
-    """Tighten what Composer owns under ``paths`` (the app's by default), once per process:
+def secure_home(paths: Paths) -> list[Path]:
+    """Tighten what Composer owns under ``paths``, once per process (the Context calls it
+    before it opens the first store):
     the three roots, the stores and their side files, drafts, the sandbox Maildir, profiles,
     logs. Files in those roots that are not Composer's keep their mode. Logs one note when
     something was readable by others; returns what was changed."""
-    paths = paths or app_paths()
     if not _POSIX or paths in _secured:
         return []
     _secured.add(paths)
@@ -179,9 +188,10 @@ __all__ = [
     "PRIVATE_DIR",
     "PRIVATE_FILE",
     "Paths",
-    "app_paths",
+    "home_paths",
     "make_private_dirs",
     "make_private_file",
+    "platform_paths",
     "prepare_sqlite",
     "secure_home",
     "tighten",

@@ -67,9 +67,10 @@ def laid_out(page, done: dict) -> None:
 
 class Bench:
     def __init__(self) -> None:
+        from composer.app.context import Context
         from composer.gui.main_window import MainWindow
 
-        self.w = MainWindow()
+        self.w = MainWindow(Context.from_environment())
         self.w.drafts.confirm_discard = lambda: True  # type: ignore[method-assign]
         self.w.show()
         self.bare = QWebEngineView()

@@ -101,7 +101,7 @@ def test_real_templates_inline_with_both_engines(shared_templates, engine: str) 
 
 def test_the_send_command_takes_the_engine(tmp_path) -> None:
     from composer.cli import build_parser
-    from composer.cli.send import draft_from_args
+    from composer.cli.draft_args import draft_from_args
 
     page = tmp_path / "page.html"
     page.write_text(PAGE, encoding="utf-8")

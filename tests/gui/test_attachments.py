@@ -185,7 +185,7 @@ def answer_next_question(button) -> list[str]:
 
 
 @pytest.fixture
-def window_with_draft(qtbot, tmp_path, monkeypatch):
+def window_with_draft(context, qtbot, tmp_path, monkeypatch):
     """A window and a draft file in ~/Downloads naming /etc/hostname and a file beside it."""
     import json
 
@@ -204,7 +204,7 @@ def window_with_draft(qtbot, tmp_path, monkeypatch):
     }
     draft_file = downloads / "d.json"
     draft_file.write_text(json.dumps(doc), encoding="utf-8")
-    w = MainWindow()
+    w = MainWindow(context)
     monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     return on_screen(qtbot, w), draft_file, beside, outside
 

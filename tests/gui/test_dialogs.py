@@ -31,8 +31,7 @@ from composer.gui.dialogs.sandbox import SandboxDialog
 from composer.relay.server import LocalRelay
 from composer.store.drafts import DraftStore
 from composer.store.history import History
-from composer.store.paths import app_paths
-from composer.transport.profiles.store import Profile, ProfileStore
+from composer.transport.profiles.store import Profile
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
@@ -71,7 +70,7 @@ def result(status: str, rcpt: list[str], **kw: Any) -> MessageResult:
                          attempts=1, **kw)  # fmt: skip
 
 
-def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
+def test_history_dialog_shows_the_recorded_sends(context, qtbot, tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     with History(path) as history:
         history.record(profile="prod", host="smtp.sparkpostmail.com", subject="Hello",
@@ -81,7 +80,7 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
                          error="the connection dropped after the final '.'")  # fmt: skip
         history.record(profile="prod", host="smtp.sparkpostmail.com", subject="News",
                        result=unknown)  # fmt: skip
-    dialog = on_screen(qtbot, HistoryDialog(None, history_path=path))
+    dialog = on_screen(qtbot, HistoryDialog(context, None, history_path=path))
     assert dialog.objectName() == "historyDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2)
     table = dialog.table
@@ -108,18 +107,18 @@ def test_history_dialog_shows_the_recorded_sends(qtbot, tmp_path: Path) -> None:
     idle(qtbot, dialog)
 
 
-def test_history_dialog_without_any_send(qtbot, composer_home: Path) -> None:
-    dialog = on_screen(qtbot, HistoryDialog(None))
+def test_history_dialog_without_any_send(context, qtbot, composer_home: Path) -> None:
+    dialog = on_screen(qtbot, HistoryDialog(context, None))
     qtbot.waitUntil(lambda: "Nothing sent yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
-    assert not app_paths().history_db.exists()  # looking does not create a database
+    assert not context.paths.history_db.exists()  # looking does not create a database
     idle(qtbot, dialog)
 
 
 # --- sandbox ----------------------------------------------------------------------------------
 
 
-def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
+def test_sandbox_dialog_lists_what_the_local_relay_delivered(context, qtbot) -> None:
     draft = Draft(
         from_addr=Recipient("ann@example.com", "Ann"),
         to=[Recipient("bob@example.com", "Bob")],
@@ -129,14 +128,14 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
         body="Hello",
     )
     message = build_message(draft)
-    with LocalRelay(app_paths().sandbox, idle_timeout=30) as relay,\
+    with LocalRelay(context.paths.sandbox, idle_timeout=30) as relay,\
             smtplib.SMTP(relay.host, relay.port, timeout=15) as smtp:  # fmt: skip
         refused = smtp.sendmail(
             message.envelope.mail_from, list(message.envelope.rcpt_to), message.data
         )
         assert refused == {}
 
-    dialog = on_screen(qtbot, SandboxDialog(None))
+    dialog = on_screen(qtbot, SandboxDialog(context, None))
     assert dialog.objectName() == "sandboxDialog"
     table = dialog.table
     qtbot.waitUntil(lambda: table.rowCount() == 3)
@@ -165,8 +164,8 @@ def test_sandbox_dialog_lists_what_the_local_relay_delivered(qtbot) -> None:
     idle(qtbot, dialog)
 
 
-def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> None:
-    dialog = on_screen(qtbot, SandboxDialog(None, maildir=tmp_path / "none"))
+def test_sandbox_dialog_when_nothing_was_delivered(context, qtbot, tmp_path: Path) -> None:
+    dialog = on_screen(qtbot, SandboxDialog(context, None, maildir=tmp_path / "none"))
     qtbot.waitUntil(lambda: "Nothing delivered yet" in dialog.status.text())
     assert dialog.table.rowCount() == 0
     idle(qtbot, dialog)
@@ -175,8 +174,8 @@ def test_sandbox_dialog_when_nothing_was_delivered(qtbot, tmp_path: Path) -> Non
 # --- profiles ---------------------------------------------------------------------------------
 
 
-def profiles_dialog(qtbot) -> ProfilesDialog:
-    dialog = on_screen(qtbot, ProfilesDialog(None))
+def profiles_dialog(context, qtbot) -> ProfilesDialog:
+    dialog = on_screen(qtbot, ProfilesDialog(context, None))
     assert dialog.objectName() == "profilesDialog"
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 1)
     return dialog
@@ -201,9 +200,9 @@ def fill_custom_profile(qtbot, dialog: ProfilesDialog, name: str) -> None:
 
 
 def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
-    qtbot, memory_keyring: MemoryKeyring, composer_home: Path
+    context, qtbot, memory_keyring: MemoryKeyring, composer_home: Path
 ) -> None:
-    dialog = profiles_dialog(qtbot)
+    dialog = profiles_dialog(context, qtbot)
     assert column(dialog.table, 0) == ["local"]
     fill_custom_profile(qtbot, dialog, "enterprise")
     with qtbot.waitSignal(dialog.profiles_changed, timeout=15000):
@@ -211,7 +210,7 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
     qtbot.waitUntil(lambda: not dialog.form.isVisible())
     idle(qtbot, dialog)
 
-    saved = ProfileStore().get("enterprise")
+    saved = context.profiles().get("enterprise")
     assert (saved.provider.value, saved.host, saved.port) == ("custom", "smtp.acme.example", 2525)
     assert (saved.subaccount, saved.default_from, saved.tls) == ("123", "Ann <ann@acme.example>",
                                                                  True)  # fmt: skip
@@ -229,15 +228,15 @@ def test_profiles_dialog_adds_a_custom_profile_key_in_keyring_only(
     with qtbot.waitSignal(dialog.profiles_changed, timeout=15000):
         click(qtbot, dialog.remove_button)
     idle(qtbot, dialog)
-    assert "enterprise" not in ProfileStore()
+    assert "enterprise" not in context.profiles()
     assert memory_keyring.entries == {}
     assert column(dialog.table, 0) == ["local"]
 
 
 def test_profiles_dialog_names_the_field_that_is_wrong(
-    qtbot, memory_keyring: MemoryKeyring
+    context, qtbot, memory_keyring: MemoryKeyring
 ) -> None:
-    dialog = profiles_dialog(qtbot)
+    dialog = profiles_dialog(context, qtbot)
     click(qtbot, dialog.add_button)
     form = dialog.form
     form.provider_combo.setCurrentIndex(form.provider_combo.findData("custom"))
@@ -245,15 +244,15 @@ def test_profiles_dialog_names_the_field_that_is_wrong(
     click(qtbot, form.save_button)  # no host
     assert form.error_label.text().startswith("host:")
     assert form.host_edit.hasFocus()
-    assert [p.name for p in ProfileStore().list()] == ["local"]
+    assert [p.name for p in context.profiles().list()] == ["local"]
     idle(qtbot, dialog)
 
 
 def test_profiles_dialog_without_a_keyring_offers_the_variable(
-    qtbot, use_keyring, composer_home: Path
+    context, qtbot, use_keyring, composer_home: Path
 ) -> None:
     use_keyring(keyring.backends.null.Keyring())
-    dialog = profiles_dialog(qtbot)
+    dialog = profiles_dialog(context, qtbot)
     fill_custom_profile(qtbot, dialog, "enterprise")
     click(qtbot, dialog.form.save_button)
     qtbot.waitUntil(lambda: "API key was not stored" in dialog.form.error_label.text())
@@ -261,7 +260,7 @@ def test_profiles_dialog_without_a_keyring_offers_the_variable(
     text = dialog.form.error_label.text()
     assert "No unlocked system keyring" in text and "COMPOSER_API_KEY" in text
     assert KEY not in text
-    assert "enterprise" in ProfileStore()  # the profile itself was saved
+    assert "enterprise" in context.profiles()  # the profile itself was saved
     assert dialog.form.editing == "enterprise"  # saving again replaces it
     qtbot.waitUntil(lambda: "COMPOSER_API_KEY" in dialog.status.text())
     row = column(dialog.table, 0).index("enterprise")
@@ -269,8 +268,8 @@ def test_profiles_dialog_without_a_keyring_offers_the_variable(
     assert_no_key_in_files(composer_home)
 
 
-def test_profiles_dialog_tests_the_local_profile(qtbot) -> None:
-    dialog = profiles_dialog(qtbot)
+def test_profiles_dialog_tests_the_local_profile(context, qtbot) -> None:
+    dialog = profiles_dialog(context, qtbot)
     click_row(qtbot, dialog.table, column(dialog.table, 0).index("local"))
     with qtbot.waitSignal(dialog.tested, timeout=30000) as tested:
         click(qtbot, dialog.test_button)
@@ -284,7 +283,7 @@ def test_profiles_dialog_tests_the_local_profile(qtbot) -> None:
 
 
 def test_profiles_dialog_tests_a_rest_profile_over_http_not_smtp(
-    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    context, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The drift of issue 13: the window probed every profile over SMTP, so a REST profile was
     tested over the wrong protocol. It now runs the CLI's own test: one GET {api}/account."""
@@ -293,10 +292,12 @@ def test_profiles_dialog_tests_a_rest_profile_over_http_not_smtp(
         with socket.socket() as closed:  # the profile's SMTP port: nothing listens there
             closed.bind(("127.0.0.1", 0))
             smtp_port = closed.getsockname()[1]
-        ProfileStore().add(Profile.new("restful", "custom", host="127.0.0.1", port=smtp_port,
-                                       api="rest", api_url=api.url))  # fmt: skip
+        restful = Profile.new(
+            "restful", "custom", host="127.0.0.1", port=smtp_port, api="rest", api_url=api.url
+        )
+        context.profiles().add(restful)
         monkeypatch.setenv("COMPOSER_API_KEY", GOOD_KEY)
-        dialog = profiles_dialog(qtbot)
+        dialog = profiles_dialog(context, qtbot)
         click_row(qtbot, dialog.table, column(dialog.table, 0).index("restful"))
         with qtbot.waitSignal(dialog.tested, timeout=30000) as tested:
             click(qtbot, dialog.test_button)

@@ -11,8 +11,8 @@ from composer import __version__
 from composer.gui.main_window import MainWindow
 
 
-def test_main_window_opens(qtbot) -> None:
-    window = on_screen(qtbot, MainWindow())
+def test_main_window_opens(context, qtbot) -> None:
+    window = on_screen(qtbot, MainWindow(context))
     assert window.windowTitle() == f"Untitled — Composer {__version__}"
 
 

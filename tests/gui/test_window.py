@@ -206,11 +206,11 @@ def test_hostile_body_makes_no_request_from_the_preview(qtbot, window) -> None:
         server.server_close()
 
 
-def test_closing_with_unsaved_changes_asks(qtbot) -> None:
+def test_closing_with_unsaved_changes_asks(context, qtbot) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    w = MainWindow()
+    w = MainWindow(context)
     qtbot.addWidget(w)
     w.show()
     w.model.update(subject="not saved yet")
@@ -231,13 +231,11 @@ def test_closing_with_unsaved_changes_asks(qtbot) -> None:
     assert w.close()
 
 
-def test_a_crashed_draft_is_offered_at_start(qtbot, monkeypatch) -> None:
+def test_a_crashed_draft_is_offered_at_start(context, qtbot, monkeypatch) -> None:
     from PySide6.QtCore import QTimer
 
-    from composer.store.drafts import DraftStore
-
     lost = Draft(from_addr=Recipient("ann@example.com"), subject="Lost in a crash", body="x")
-    DraftStore().autosave("crashed1", lost, None)  # what a killed session leaves behind
+    context.drafts().autosave("crashed1", lost, None)  # what a killed session leaves behind
 
     def accept() -> None:
         dialog = QApplication.activeModalWidget()
@@ -247,7 +245,7 @@ def test_a_crashed_draft_is_offered_at_start(qtbot, monkeypatch) -> None:
             QTimer.singleShot(20, accept)
 
     QTimer.singleShot(0, accept)
-    w = MainWindow(recover=True)
+    w = MainWindow(context, recover=True)
     monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     qtbot.addWidget(w)
     w.show()
@@ -280,7 +278,7 @@ def test_web_views_come_after_the_first_paint_and_the_second_when_its_tab_opens(
 
 @pytest.mark.parametrize("moment", ["closed", "deleted", "deleted-unclosed"])
 def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
-    qtbot, capfd, monkeypatch, moment: str
+    context, qtbot, capfd, monkeypatch, moment: str
 ) -> None:
     """A preview render and a key-status probe are held in the worker (a gate, released after
     the window is closed, or closed and deleted): their results arrive at a window that is
@@ -306,7 +304,7 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
     monkeypatch.setattr(ProfileStore, "get", slow_get)
     capfd.readouterr()
     try:
-        w = MainWindow()
+        w = MainWindow(context)
         w.model.update(subject="unsaved", body="# A long letter\n\n" + "Line.\n" * 2000)
         monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
         w.show()
@@ -338,7 +336,7 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
 
     monkeypatch.setattr(schedule_module, "_compute", real_compute)
     monkeypatch.setattr(ProfileStore, "get", real_get)
-    second = MainWindow()
+    second = MainWindow(context)
     monkeypatch.setattr(second.drafts, "confirm_discard", lambda: True)
     qtbot.addWidget(second)
     second.show()
@@ -387,9 +385,11 @@ def test_closing_a_sandbox_copy_while_it_is_read_leaves_no_traceback(
     assert "Traceback" not in err and "RuntimeError" not in err, err
 
 
-def test_closing_while_the_preview_loads_leaves_no_traceback(qtbot, capfd, monkeypatch) -> None:
+def test_closing_while_the_preview_loads_leaves_no_traceback(
+    context, qtbot, capfd, monkeypatch
+) -> None:
     """The web view is disposed of on close, here in the middle of loading a 3 MB document."""
-    w = MainWindow()
+    w = MainWindow(context)
     monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     w.show()
     qtbot.waitUntil(lambda: w.preview.web is not None, timeout=WAIT)

@@ -113,7 +113,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore")
-def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
+def test_the_outbox_window_lists_and_discards(context, qtbot, tmp_path: Path) -> None:
     from composer.gui.dialogs.outbox import OutboxDialog
 
     path = tmp_path / "o.sqlite3"
@@ -121,7 +121,7 @@ def test_the_outbox_window_lists_and_discards(qtbot, tmp_path: Path) -> None:
         a, b = box.enqueue(_messages(2), "p", "Test")
         box.mark_unknown(a)
         box.mark_failed(b, "550 5.7.1 refused")
-    dialog = OutboxDialog(None, path)
+    dialog = OutboxDialog(context, None, path)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=20_000)
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]

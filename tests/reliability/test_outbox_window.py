@@ -46,7 +46,7 @@ def _sandbox(home: Path) -> list[str]:
 
 
 def test_send_asks_before_a_second_copy_and_sends_only_when_told(
-    qtbot, window: MainWindow, composer_home: Path
+    context, qtbot, window: MainWindow, composer_home: Path
 ) -> None:
     window.model.update(
         from_addr=Recipient("ann@example.com"),
@@ -56,7 +56,7 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
     )
     qtbot.waitUntil(window.send_button.isEnabled, timeout=WAIT)
     # What a send killed mid-way leaves behind: a copy of this very message still queued.
-    with Outbox() as box:
+    with context.outbox() as box:
         (held,) = box.enqueue(build_messages(window.model.snapshot()), "local", "Once only")
 
     seen: list[str] = []
@@ -73,12 +73,12 @@ def test_send_asks_before_a_second_copy_and_sends_only_when_told(
         window.sending.send()
     assert done.args[0].count("sent") == 1 and len(seen) == 2
     assert _sandbox(composer_home) == ["bob@example.com"]  # once, by decision
-    with Outbox() as box:
+    with context.outbox() as box:
         assert box.get(held).state == "queued"  # the old copy is still the person's to decide
 
 
 def test_the_outbox_window_flags_a_damaged_row_and_never_resends_it(
-    qtbot, tmp_path: Path
+    context, qtbot, tmp_path: Path
 ) -> None:
     from composer.gui.dialogs.outbox import OutboxDialog
 
@@ -94,7 +94,7 @@ def test_the_outbox_window_flags_a_damaged_row_and_never_resends_it(
     with sqlite3.connect(path) as db:
         db.execute("UPDATE outbox SET rcpt_to='{oops' WHERE id=?", (bad,))
     db.close()
-    dialog = OutboxDialog(None, path)
+    dialog = OutboxDialog(context, None, path)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=WAIT)
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
@@ -161,7 +161,7 @@ class _OtherProcess:
                 db.close()
 
 
-def test_the_outbox_window_never_waits_on_the_disk(qtbot, tmp_path: Path) -> None:
+def test_the_outbox_window_never_waits_on_the_disk(context, qtbot, tmp_path: Path) -> None:
     """Opening the outbox and selecting rows while another process holds its file: the UI
     thread carries on (issue 13: it read SQLite on every selection and at opening, so the
     window froze for as long as the file was held, up to SQLite's 30 s)."""
@@ -178,7 +178,7 @@ def test_the_outbox_window_never_waits_on_the_disk(qtbot, tmp_path: Path) -> Non
     try:
         other.hold()
         started = time.monotonic()
-        dialog = OutboxDialog(None, path)
+        dialog = OutboxDialog(context, None, path)
         qtbot.addWidget(dialog)
         assert time.monotonic() - started < 1.0, "the dialog waited for the file"
         assert dialog.list.count() == 0 and "Loading" in dialog.status.text()
@@ -198,7 +198,7 @@ def test_the_outbox_window_never_waits_on_the_disk(qtbot, tmp_path: Path) -> Non
 
 
 def test_the_outbox_window_resends_a_failed_item_once(
-    qtbot, tmp_path: Path, composer_home: Path
+    context, qtbot, tmp_path: Path, composer_home: Path
 ) -> None:
     """Resend from the outbox window: requeued and sent by a task and the send thread of a
     SendController (the window's own kind), through the local relay, exactly once."""
@@ -206,10 +206,10 @@ def test_the_outbox_window_resends_a_failed_item_once(
 
     draft = Draft(from_addr=Recipient("ann@example.com"), to=[Recipient("bob@example.com")],
                   subject="Again", body="x")  # fmt: skip
-    with Outbox() as box:
+    with context.outbox() as box:
         (item,) = box.enqueue(build_messages(draft), "local", "Again")
         box.mark_failed(item, "421 try later")
-    dialog = OutboxDialog(None)
+    dialog = OutboxDialog(context, None)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=WAIT)
     dialog.list.setCurrentRow(0)

@@ -114,11 +114,12 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
                 commands += 1
                 outputs += [r.stdout, r.stderr]
             # the window's send: the very job the send worker runs
+            from composer.app.context import Context
             from composer.core.draft import Draft, Recipient
             from composer.gui.sending import send_job
 
-            saved = {k: os.environ.get(k) for k in ("COMPOSER_HOME", "COMPOSER_API_KEY")}
-            os.environ.update(COMPOSER_HOME=str(home), COMPOSER_API_KEY=GOOD_KEY)
+            saved = {k: os.environ.get(k) for k in ("COMPOSER_API_KEY",)}
+            os.environ.update(COMPOSER_API_KEY=GOOD_KEY)
             try:
                 worker = _FakeWorker()
                 draft = Draft(
@@ -127,7 +128,7 @@ def run_secrets_sweep(tmp: Path) -> dict[str, Any]:
                     subject="Hi",
                     body="Hello",
                 )
-                report = send_job(draft, "relay", None)(worker)
+                report = send_job(Context.at(home), draft, "relay", None)(worker)
                 outputs += [repr(report), repr(worker.results)]
                 window_sent = report.count("sent")
             finally:

@@ -12,11 +12,11 @@ import trustme
 from support.net import free_port
 from support.smtp_hostile import HostilePeer
 
+from composer.app.connect import choose_profile
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
 from composer.core.errors import ProfileError
 from composer.transport.batch import SendOptions, send_batch
-from composer.transport.connect import choose_profile
 from composer.transport.profiles.store import Profile, ProfileStore
 from composer.transport.smtp.session import Endpoint
 
@@ -27,38 +27,44 @@ KEY = "k3y-for-the-fallback-test"
 
 
 @pytest.mark.parametrize("provider", ["sparkpost", "sparkpost-eu", "bird", "bird-eu"])
-def test_documented_hosts_at_their_port_fall_back_to_2525(provider: str) -> None:
+def test_documented_hosts_at_their_port_fall_back_to_2525(context, provider: str) -> None:
     extra = {"workspace": "ws"} if provider.startswith("bird") else {}
     assert Profile.new("p", provider, **extra).ports == (587, 2525)
-    assert choose_profile(provider=provider, **extra).ports == (587, 2525)
+    assert choose_profile(context, provider=provider, **extra).ports == (587, 2525)
 
 
 @pytest.mark.parametrize(
     "profile",
     [
-        pytest.param(lambda: Profile.new("c", "custom", host="relay.example.com"), id="custom"),
+        pytest.param(lambda ctx: Profile.new("c", "custom", host="relay.example.com"), id="custom"),
         pytest.param(
-            lambda: Profile.new("c", "custom", host="127.0.0.1", port=2600, tls=False),
+            lambda ctx: Profile.new("c", "custom", host="127.0.0.1", port=2600, tls=False),
             id="custom-no-tls",
         ),
-        pytest.param(lambda: Profile.new("s", "sparkpost", port=8587), id="named-port"),
+        pytest.param(lambda ctx: Profile.new("s", "sparkpost", port=8587), id="named-port"),
         pytest.param(
-            lambda: Profile.new("s", "sparkpost", host="mx.example.com"), id="other-host"
+            lambda ctx: Profile.new("s", "sparkpost", host="mx.example.com"), id="other-host"
         ),
-        pytest.param(lambda: choose_profile(provider="sparkpost", port=587), id="port-587-named"),
         pytest.param(
-            lambda: choose_profile(provider="custom", host="127.0.0.1", port=2600, no_tls=True),
+            lambda ctx: choose_profile(ctx, provider="sparkpost", port=587), id="port-587-named"
+        ),
+        pytest.param(
+            lambda ctx: choose_profile(
+                ctx, provider="custom", host="127.0.0.1", port=2600, no_tls=True
+            ),
             id="cli-custom-no-tls",
         ),
     ],
 )
-def test_no_second_port_nobody_asked_for(profile) -> None:
-    p = profile()
+def test_no_second_port_nobody_asked_for(context, profile) -> None:
+    p = profile(context)
     assert p.ports == (p.port,)
 
 
-def test_asked_for_fallback_is_tried_over_tls_only() -> None:
-    p = choose_profile(provider="custom", host="relay.example.com", port=25, fallback_port=2600)
+def test_asked_for_fallback_is_tried_over_tls_only(context) -> None:
+    p = choose_profile(
+        context, provider="custom", host="relay.example.com", port=25, fallback_port=2600
+    )
     assert p.ports == (25, 2600)
     with pytest.raises(ProfileError, match=r"fallback_port.*TLS"):
         Profile.new("c", "custom", host="127.0.0.1", tls=False, fallback_port=2525)

@@ -13,7 +13,6 @@ from composer.core.draft import Attachment, Draft, Options, Recipient, load_draf
 from composer.core.errors import ComposerError, DraftSaveError
 from composer.store.atomic import TMP_PREFIX, TMP_SUFFIX
 from composer.store.drafts import MAX_RECENT, DraftStore, new_draft_id
-from composer.store.paths import app_paths
 
 
 def sample(subject: str = "Quarterly news") -> Draft:
@@ -35,9 +34,9 @@ def store(tmp_path: Path) -> DraftStore:
     return DraftStore(tmp_path / "drafts")
 
 
-def test_default_folder_is_under_composer_home(composer_home: Path) -> None:
-    assert DraftStore().folder == app_paths().drafts
-    assert DraftStore().folder.is_relative_to(composer_home)
+def test_default_folder_is_under_composer_home(context, composer_home: Path) -> None:
+    assert context.drafts().folder == context.paths.drafts
+    assert context.drafts().folder.is_relative_to(composer_home)
 
 
 def test_autosave_then_recoverable_gives_the_same_draft(store: DraftStore) -> None:

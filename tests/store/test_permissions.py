@@ -25,9 +25,6 @@ from composer.relay.fanout import Copy
 from composer.relay.maildir import deliver
 from composer.relay.sink import Sink
 from composer.store.atomic import atomic_write_bytes
-from composer.store.drafts import DraftStore
-from composer.store.history import History
-from composer.store.outbox import Outbox
 from composer.store.paths import secure_home
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
@@ -119,19 +116,19 @@ def test_real_commands_leave_nothing_readable_by_others(
 
 
 def test_the_stores_set_their_own_modes_whatever_the_umask(
-    umask_022: None, composer_home: Path, tmp_path: Path
+    context, umask_022: None, composer_home: Path, tmp_path: Path
 ) -> None:
     """No CLI here: each place that creates a file or folder sets the mode itself."""
-    with History() as history:  # WAL mode: -wal and -shm appear beside the database
+    with context.history() as history:  # WAL mode: -wal and -shm appear beside the database
         assert history.recent() == []
         message = OutgoingMessage(Envelope("a@example.com", ("b@example.com",)), MESSAGE, "<m@x>")
-        outbox = Outbox()
+        outbox = context.outbox()
         outbox.enqueue([message], "local", "S")
         with outbox.sending():  # the lock file
             pass
         sides = {p.name for p in composer_home.iterdir()}
         assert {"history.sqlite3-wal", "outbox.sqlite3-wal", "outbox.sqlite3-shm"} <= sides
-        store = DraftStore()
+        store = context.drafts()
         store.autosave("d1", sample_draft(), None)
         store.autosave("d1", sample_draft(), None)  # the previous generation too
         store.add_recent(tmp_path / "mine" / "draft.json")
@@ -145,10 +142,10 @@ def test_the_stores_set_their_own_modes_whatever_the_umask(
 
 
 def test_an_open_home_from_an_older_version_is_made_private_with_a_note(
-    umask_022: None, run_composer, composer_home: Path
+    context, umask_022: None, run_composer, composer_home: Path
 ) -> None:
     # What the old code left: everything world-readable.
-    with History():
+    with context.history():
         pass
     (composer_home / "sandbox" / "new").mkdir(parents=True)
     (composer_home / "sandbox" / "new" / "1.eml").write_bytes(MESSAGE)
@@ -168,12 +165,12 @@ def test_an_open_home_from_an_older_version_is_made_private_with_a_note(
 
 
 def test_secure_home_leaves_files_it_does_not_own_alone(
-    umask_022: None, composer_home: Path
+    context, umask_022: None, composer_home: Path
 ) -> None:
     """A file that is not Composer's, in the folder it was pointed at, keeps its mode."""
     composer_home.chmod(0o755)
     (composer_home / "notes.txt").write_text("mine")
-    changed = secure_home()
+    changed = secure_home(context.paths)
     assert composer_home in changed
     assert stat.S_IMODE((composer_home / "notes.txt").stat().st_mode) == 0o644
-    assert secure_home() == []
+    assert secure_home(context.paths) == []

@@ -12,6 +12,7 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
+    from composer.app.context import Context
     from composer.gui.main_window import MainWindow
 
 WAIT = 20_000  # ms: the first QtWebEngine start on a busy 2-core machine is slow
@@ -30,10 +31,12 @@ def on_screen(qtbot: Any, widget: W, size: tuple[int, int] | None = None) -> W:
 
 
 @contextmanager
-def main_window(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+def main_window(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, context: Context
+) -> Iterator[MainWindow]:
     from composer.gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(context)
     # pytest-qt closes widgets before fixtures tear down: no "save changes?" prompt then
     # (test_closing_with_unsaved_changes_asks covers the prompt itself).
     monkeypatch.setattr(window.drafts, "confirm_discard", lambda: True)

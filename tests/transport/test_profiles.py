@@ -10,7 +10,6 @@ import pytest
 from support.keyrings import MemoryKeyring
 
 from composer.core.errors import ProfileError, ProfileFileError
-from composer.store.paths import app_paths
 from composer.transport.profiles import credentials
 from composer.transport.profiles.providers import Provider
 from composer.transport.profiles.store import LOCAL_PROFILE, Profile, ProfileStore
@@ -108,9 +107,11 @@ def test_tls_may_be_off_on_loopback_only(host: str) -> None:
 # --- the store -------------------------------------------------------------------------------
 
 
-def test_fresh_install_has_only_the_local_profile_and_writes_nothing(composer_home: Path) -> None:
-    store = ProfileStore()
-    assert store.path == app_paths().profiles_file
+def test_fresh_install_has_only_the_local_profile_and_writes_nothing(
+    context, composer_home: Path
+) -> None:
+    store = context.profiles()
+    assert store.path == context.paths.profiles_file
     assert store.list() == [LOCAL_PROFILE]
     assert store.default_name == "local"
     assert store.default() == LOCAL_PROFILE
@@ -119,8 +120,8 @@ def test_fresh_install_has_only_the_local_profile_and_writes_nothing(composer_ho
     assert list(composer_home.rglob("*")) == []
 
 
-def test_add_get_list_and_the_file_format(composer_home: Path) -> None:
-    store = ProfileStore()
+def test_add_get_list_and_the_file_format(context, composer_home: Path) -> None:
+    store = context.profiles()
     prod = sparkpost(subaccount="123", default_from="ann@example.com")
     store.add(prod)
     assert store.get("prod") == prod
@@ -144,8 +145,8 @@ def test_add_get_list_and_the_file_format(composer_home: Path) -> None:
     assert ProfileStore(store.path).list() == store.list()  # another reader sees the same
 
 
-def test_duplicates_are_refused_unless_replaced() -> None:
-    store = ProfileStore()
+def test_duplicates_are_refused_unless_replaced(context) -> None:
+    store = context.profiles()
     store.add(sparkpost())
     with pytest.raises(ProfileError, match="already exists"):
         store.add(sparkpost(port=2525))
@@ -155,8 +156,8 @@ def test_duplicates_are_refused_unless_replaced() -> None:
     assert [p.name for p in store.list()] == ["local", "prod"]  # replaced in place
 
 
-def test_remove_and_the_default_falls_back() -> None:
-    store = ProfileStore()
+def test_remove_and_the_default_falls_back(context) -> None:
+    store = context.profiles()
     store.add(sparkpost())
     store.add(Profile.new("eu", "bird-eu", workspace="ws"))
     store.set_default("prod")
@@ -171,8 +172,8 @@ def test_remove_and_the_default_falls_back() -> None:
     assert store.default_name == "prod"
 
 
-def test_unknown_names() -> None:
-    store = ProfileStore()
+def test_unknown_names(context) -> None:
+    store = context.profiles()
     for call in (store.get, store.remove, store.set_default):
         with pytest.raises(ProfileError, match=r"no profile named 'nope' \(profiles: local\)"):
             call("nope")
@@ -210,8 +211,8 @@ def doc(*profiles: object, **top: object) -> str:
         (doc(GOOD, default="staging"), "default", "names no profile: 'staging'"),
     ],
 )
-def test_a_corrupt_file_is_named_and_kept(text: str, field: str, words: str) -> None:
-    store = ProfileStore()
+def test_a_corrupt_file_is_named_and_kept(context, text: str, field: str, words: str) -> None:
+    store = context.profiles()
     store.path.parent.mkdir(parents=True)
     store.path.write_text(text, encoding="utf-8")
     for call in (
@@ -233,16 +234,16 @@ def test_a_corrupt_file_is_named_and_kept(text: str, field: str, words: str) -> 
     assert [p.name for p in store.path.parent.iterdir()] == ["profiles.json"]
 
 
-def test_a_file_that_is_not_utf8() -> None:
-    store = ProfileStore()
+def test_a_file_that_is_not_utf8(context) -> None:
+    store = context.profiles()
     store.path.parent.mkdir(parents=True)
     store.path.write_bytes(b'{"format": "\xff"}')
     with pytest.raises(ProfileFileError, match="is not UTF-8 text"):
         store.list()
 
 
-def test_unknown_fields_are_ignored_and_optional_ones_default() -> None:
-    store = ProfileStore()
+def test_unknown_fields_are_ignored_and_optional_ones_default(context) -> None:
+    store = context.profiles()
     store.path.parent.mkdir(parents=True)
     store.path.write_text(doc({**GOOD, "colour": "blue"}, default="prod"), encoding="utf-8")
     assert store.list() == [sparkpost()]
@@ -253,11 +254,11 @@ def test_unknown_fields_are_ignored_and_optional_ones_default() -> None:
 
 
 def test_the_profiles_file_never_holds_the_key(
-    memory_keyring: MemoryKeyring, composer_home: Path
+    context, memory_keyring: MemoryKeyring, composer_home: Path
 ) -> None:
     key = "f00dfeedc0ffee1234567890abcdef0123456789"
     credentials.set_api_key("prod", key)
-    store = ProfileStore()
+    store = context.profiles()
     store.add(sparkpost(subaccount="123"))
     store.add(Profile.new("bird", "bird", workspace="ws-1"))
     store.set_default("prod")

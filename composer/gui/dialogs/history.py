@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.core.outcome import Status
 from composer.gui.dialogs.common import (
     ERROR_COLOUR,
@@ -30,7 +31,6 @@ from composer.gui.dialogs.common import (
 )
 from composer.gui.tasks import TaskRunner
 from composer.store.history import History, HistoryEntry
-from composer.store.paths import app_paths
 
 __all__ = ["HistoryDialog"]
 
@@ -59,12 +59,17 @@ class HistoryDialog(QDialog):
     COLUMNS = ("Time", "Status", "Profile", "Recipients", "Subject", "Reply")
     loaded = Signal(int)  # rows shown
 
-    def __init__(self, parent: QWidget | None = None, history_path: str | Path | None = None):
+    def __init__(
+        self,
+        context: Context,
+        parent: QWidget | None = None,
+        history_path: str | Path | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("historyDialog")
         self.setWindowTitle("Send history")
         self.resize(900, 420)
-        self.history_path = Path(history_path) if history_path else app_paths().history_db
+        self.history_path = Path(history_path) if history_path else context.paths.history_db
         self.tasks = TaskRunner(self)
         self.entries: list[HistoryEntry] = []
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.core.errors import OutboxDamaged
 from composer.gui.dialogs.common import error_text, show_message
 from composer.gui.sending import SendController, resend_job
@@ -37,8 +38,12 @@ __all__ = ["OutboxDialog"]
 Groups = list[tuple[str, list[OutboxItem]]]
 
 
-def _read(path: Path | None) -> Groups:
-    with Outbox(path) as outbox:
+def _open(context: Context, path: Path | None) -> Outbox:
+    return Outbox(path) if path is not None else context.outbox()
+
+
+def _read(context: Context, path: Path | None) -> Groups:
+    with _open(context, path) as outbox:
         return [
             ("Pending", [i for i in outbox.pending() if not i.problem]),
             ("Failed", [i for i in outbox.failed() if not i.problem]),
@@ -48,29 +53,35 @@ def _read(path: Path | None) -> Groups:
         ]
 
 
-def _requeue(path: Path | None, item_id: int) -> Path | None:
+def _requeue(context: Context, path: Path | None, item_id: int) -> Path | None:
     """The outbox's path when the item went back in the queue; None when it was not
     eligible any more (sent, discarded or resent elsewhere meanwhile)."""
-    with Outbox(path) as outbox:
+    with _open(context, path) as outbox:
         return outbox.path if outbox.resend(item_id) else None
 
 
-def _discard(path: Path | None, item_id: int) -> bool:
-    with Outbox(path) as outbox:
+def _discard(context: Context, path: Path | None, item_id: int) -> bool:
+    with _open(context, path) as outbox:
         return outbox.discard(item_id)
 
 
 class OutboxDialog(QDialog):
     loaded = Signal(int)  # rows shown, after each read
 
-    def __init__(self, parent: QWidget | None = None, outbox_path: str | Path | None = None):
+    def __init__(
+        self,
+        context: Context,
+        parent: QWidget | None = None,
+        outbox_path: str | Path | None = None,
+    ):
         super().__init__(parent)
+        self.context = context
         self.setObjectName("outboxDialog")
         self.setWindowTitle("Outbox")
         self.resize(820, 380)
         self.outbox_path = Path(outbox_path) if outbox_path is not None else None
         self.tasks = TaskRunner(self)
-        self.send_controller = SendController(self)
+        self.send_controller = SendController(context, self)
         self.send_controller.finished.connect(lambda _report: self.refresh())
         self.send_controller.failed.connect(self._send_failed)
         self.items: dict[int, OutboxItem] = {}  # what the last read brought, by id
@@ -105,8 +116,8 @@ class OutboxDialog(QDialog):
 
     def refresh(self) -> None:
         show_message(self.status, "Loading…")
-        path = self.outbox_path
-        self.tasks.run(lambda: _read(path), self._show, self._unreadable)
+        context, path = self.context, self.outbox_path
+        self.tasks.run(lambda: _read(context, path), self._show, self._unreadable)
         self._update_buttons()
 
     def _show(self, groups: Groups) -> None:
@@ -166,9 +177,9 @@ class OutboxDialog(QDialog):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        path, item_id = self.outbox_path, item.id
+        context, path, item_id = self.context, self.outbox_path, item.id
         self.tasks.run(
-            lambda: _requeue(path, item_id),
+            lambda: _requeue(context, path, item_id),
             lambda p: self._requeued(p, item_id),
             self._write_failed,
         )
@@ -179,7 +190,7 @@ class OutboxDialog(QDialog):
         if path is None:
             self._note = "Not resent: the item changed meanwhile."
         else:
-            self.send_controller.start(resend_job(path, item_id))
+            self.send_controller.start(resend_job(self.context, path, item_id))
         self.refresh()
 
     def _send_failed(self, exc: BaseException) -> None:
@@ -191,9 +202,9 @@ class OutboxDialog(QDialog):
         item = self._selected()
         if item is None or self.busy:
             return False
-        path, item_id = self.outbox_path, item.id
+        context, path, item_id = self.context, self.outbox_path, item.id
         self.tasks.run(
-            lambda: _discard(path, item_id),
+            lambda: _discard(context, path, item_id),
             lambda _done: self.refresh(),
             self._write_failed,
         )

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
+from composer.app.profile_test import test_profile
 from composer.core.errors import CredentialsError, KeyringUnavailable, ProfileError
 from composer.gui.dialogs.common import (
     ERROR_COLOUR,
@@ -35,7 +37,6 @@ from composer.gui.dialogs.common import (
 from composer.gui.dialogs.profile_form import ProfileForm
 from composer.gui.tasks import TaskRunner
 from composer.transport.base import Step
-from composer.transport.connect import test_profile
 from composer.transport.profiles.credentials import (
     ENV_VAR,
     delete_api_key,
@@ -76,12 +77,15 @@ class ProfilesDialog(QDialog):
     loaded = Signal(int)  # profiles listed
     tested = Signal(list)  # the probe's steps
 
-    def __init__(self, parent: QWidget | None = None, store: ProfileStore | None = None):
+    def __init__(
+        self, context: Context, parent: QWidget | None = None, store: ProfileStore | None = None
+    ):
         super().__init__(parent)
+        self.context = context
         self.setObjectName("profilesDialog")
         self.setWindowTitle("Sending profiles")
         self.resize(820, 640)
-        self.store = store or ProfileStore()
+        self.store = store or context.profiles()
         self.tasks = TaskRunner(self)
         self.profiles: list[Profile] = []
         self.default_name: str | None = None
@@ -294,7 +298,7 @@ class ProfilesDialog(QDialog):
         self.probe_table.setRowCount(0)
         show_message(self.status, f"Testing {profile.name} ({profile.host}:{profile.port})…")
         self.tasks.run(
-            lambda: test_profile(profile),
+            lambda: test_profile(self.context, profile),
             lambda steps: self._tested(profile, steps),
             self._test_failed,
         )

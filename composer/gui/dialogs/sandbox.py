@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.app.context import Context
 from composer.gui.dialogs.common import (
     cell,
     error_text,
@@ -27,7 +28,6 @@ from composer.gui.dialogs.common import (
 )
 from composer.gui.tasks import TaskRunner
 from composer.relay.maildir import DeliveredCopy, list_sandbox
-from composer.store.paths import app_paths
 
 __all__ = ["SandboxDialog", "read_headers"]
 
@@ -50,12 +50,14 @@ class SandboxDialog(QDialog):
     loaded = Signal(int)  # rows shown
     headers_shown = Signal(Path)
 
-    def __init__(self, parent: QWidget | None = None, maildir: str | Path | None = None):
+    def __init__(
+        self, context: Context, parent: QWidget | None = None, maildir: str | Path | None = None
+    ):
         super().__init__(parent)
         self.setObjectName("sandboxDialog")
         self.setWindowTitle("Local relay: delivered mail")
         self.resize(900, 560)
-        self.maildir = Path(maildir) if maildir else app_paths().sandbox
+        self.maildir = Path(maildir) if maildir else context.sandbox
         self.tasks = TaskRunner(self)
         self.copies: list[DeliveredCopy] = []
         self._showing: Path | None = None

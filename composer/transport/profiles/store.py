@@ -1,6 +1,6 @@
 """Sending profiles: which relay, which login form, which default sender. Never a key.
 
-Profiles file (``app_paths().profiles_file``, JSON, UTF-8), version 1::
+Profiles file (``Paths.profiles_file``, JSON, UTF-8), version 1::
 
     {"format": "composer-profiles", "version": 1, "default": "local",
      "profiles": [
@@ -33,7 +33,6 @@ from composer.core.draft import parse_recipient
 from composer.core.errors import ProfileError, ProfileFileError
 from composer.core.hosts import is_loopback
 from composer.store.atomic import atomic_write_text
-from composer.store.paths import app_paths
 from composer.transport.profiles.providers import (
     PRESETS,
     Preset,
@@ -230,8 +229,8 @@ class ProfileStore:
     """The profiles file. Every call reads it afresh, so two windows or a window and the CLI
     never act on a stale copy; every change is one atomic write."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else app_paths().profiles_file
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
 
     def _load(self) -> tuple[builtins.list[Profile], str | None]:
         try:

@@ -12,18 +12,19 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from composer.app.connect import open_session
+from composer.app.context import Context
 from composer.core.build import OutgoingMessage
 from composer.core.outcome import BatchReport, MessageResult
-from composer.store.history import History
 from composer.store.outbox import Outbox, OutboxMover
 from composer.transport.batch import Hooks, SendOptions, send_batch
-from composer.transport.connect import open_session
 from composer.transport.profiles.store import Profile
 
 __all__ = ["deliver"]
 
 
 def deliver(
+    context: Context,
     outbox: Outbox,
     profile: Profile,
     *,
@@ -44,8 +45,8 @@ def deliver(
     ``new_copies`` (the person chose to send again)."""
     with (
         outbox.sending(),
-        History() as history,
-        open_session(profile, **session) as (where, sess),
+        context.history() as history,
+        open_session(context, profile, **session) as (where, sess),
     ):
         # The exact bytes are durable, and "sending", before the session connects (lazily).
         ids = (

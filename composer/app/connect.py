@@ -1,7 +1,7 @@
 """From a profile to a live endpoint: the API key at the last moment, the local relay started.
 
 The ``local`` profile starts the built-in relay in-process on a free loopback port, delivering
-into ``$COMPOSER_HOME/sandbox``; every other profile reads its key from the OS keyring (or
+into the context's sandbox Maildir; every other profile reads its key from the OS keyring (or
 ``COMPOSER_API_KEY``) here, just before connecting, so that it lives as briefly as possible.
 
 ``open_session`` is the one entry for a send: by the profile's ``api`` it yields an SMTP or a
@@ -15,31 +15,23 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-from composer.store.paths import app_paths
+from composer.app.context import Context
 from composer.transport.base import SendSession
-from composer.transport.profiles.credentials import Secret, get_api_key
+from composer.transport.profiles.credentials import Secret
 from composer.transport.profiles.providers import SMTP_USER, Provider, smtp_password
-from composer.transport.profiles.store import Profile, ProfileStore
+from composer.transport.profiles.store import Profile
 from composer.transport.rest.session import RestEndpoint, RestSession
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
-if TYPE_CHECKING:
-    from composer.transport.base import Step
-
-__all__ = [
-    "choose_profile",
-    "open_endpoint",
-    "open_rest_endpoint",
-    "open_session",
-    "test_profile",
-]
+__all__ = ["choose_profile", "open_endpoint", "open_rest_endpoint", "open_session"]
 
 _LOCAL_KEY = "local-sandbox"  # the local relay takes any password / Authorization value
 
 
 def choose_profile(
+    context: Context,
     name: str | None = None,
     *,
     provider: str | None = None,
@@ -51,14 +43,13 @@ def choose_profile(
     no_tls: bool = False,
     api: str | None = None,
     api_url: str | None = None,
-    store: ProfileStore | None = None,
 ) -> Profile:
     """The profile a send uses: a saved one (by name, else the default), with overrides; or an
     unsaved one made from ``provider`` / ``host`` when no name is given.
 
     A ``port`` given here is a port the person named: only it is tried, unless they name a
     ``fallback_port`` too."""
-    store = store or ProfileStore()
+    store = context.profiles()
     if (port is not None or no_tls) and fallback_port is None:
         fallback_port = 0  # never a port nobody named, never without TLS
     overrides: dict[str, Any] = {
@@ -95,6 +86,7 @@ def raise_no_profile() -> NoReturn:
 
 @contextmanager
 def open_endpoint(
+    context: Context,
     profile: Profile,
     *,
     ca_file: str | None = None,
@@ -106,7 +98,7 @@ def open_endpoint(
 
         # aiosmtpd logs a deprecation warning of its own on every AUTH: not the person's concern
         logging.getLogger("mail.log").setLevel(logging.ERROR)
-        with LocalRelay(app_paths().sandbox) as relay:
+        with LocalRelay(context.sandbox) as relay:
             yield Endpoint(
                 host=relay.host,
                 port=relay.port,
@@ -119,7 +111,9 @@ def open_endpoint(
         return
     ports = profile.ports
     if profile.needs_key:
-        password: str | None = smtp_password(profile.provider, get_api_key(profile.name))
+        password: str | None = smtp_password(
+            profile.provider, context.credentials.get_api_key(profile.name)
+        )
     else:
         password = _LOCAL_KEY
     yield Endpoint(
@@ -145,6 +139,7 @@ def _is_builtin(profile: Profile) -> bool:
 
 @contextmanager
 def open_rest_endpoint(
+    context: Context,
     profile: Profile,
     *,
     ca_file: str | None = None,
@@ -155,15 +150,16 @@ def open_rest_endpoint(
     if url is None:  # the local profile: the relay's HTTP endpoint, in-process
         from composer.relay.http import LocalHttpRelay
 
-        with LocalHttpRelay(app_paths().sandbox) as relay:
+        with LocalHttpRelay(context.sandbox) as relay:
             yield RestEndpoint(relay.url, Secret(_LOCAL_KEY), None, timeout, final_timeout)
         return
-    key = get_api_key(profile.name) if profile.needs_key else Secret(_LOCAL_KEY)
+    key = context.credentials.get_api_key(profile.name) if profile.needs_key else Secret(_LOCAL_KEY)
     yield RestEndpoint(url, key, ca_file, timeout, final_timeout)
 
 
 @contextmanager
 def open_session(
+    context: Context,
     profile: Profile,
     *,
     ca_file: str | None = None,
@@ -178,7 +174,7 @@ def open_session(
     session: SendSession
     if profile.api == "rest":
         with open_rest_endpoint(
-            profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
+            context, profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
         ) as rest:
             session = RestSession(rest, substitution_data=substitution_data)
             try:
@@ -189,31 +185,10 @@ def open_session(
     if substitution_data is not None:
         raise ValueError("substitution data goes over REST only")  # callers check first
     with open_endpoint(
-        profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
+        context, profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
     ) as endpoint:
         session = SmtpSession(endpoint, announce=announce)
         try:
             yield f"{endpoint.host}:{endpoint.port}", session
         finally:
             session.close()
-
-
-def test_profile(
-    profile: Profile, *, ca_file: str | None = None, timeout: float = 60.0
-) -> list[Step]:
-    """Log in with ``profile`` over its own protocol and say how each step went; sends nothing.
-
-    The one profile test: ``composer profile test`` and the window's Profiles dialog both call
-    it (the dialog used to probe every profile over SMTP, so a REST profile was tested over the
-    wrong protocol). SMTP: connect, STARTTLS, AUTH LOGIN; REST: one authenticated GET."""
-    from composer.transport.rest.probe import probe_rest
-    from composer.transport.smtp.probe import probe
-
-    if profile.api == "rest":
-        with open_rest_endpoint(profile, ca_file=ca_file, timeout=timeout) as rest:
-            return probe_rest(rest)
-    with open_endpoint(profile, ca_file=ca_file, timeout=timeout) as endpoint:
-        return probe(endpoint)
-
-
-test_profile.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
