@@ -19,7 +19,7 @@ os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-shots-"
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # screenshots only, run as root here
 
 from composer.app.context import Context
-from composer.gui.preview import register_preview_scheme
+from composer.gui.preview.scheme import register_preview_scheme
 
 register_preview_scheme()
 
@@ -84,7 +84,7 @@ def main(out_dir: str) -> int:
     )
     window.resize(1400, 860)
     window.show()
-    wait_until(lambda: window.preview_generation == window.model.generation)
+    wait_until(lambda: window.schedule.generation == window.model.generation)
     shots = [
         ("rendered", window.preview.web),
         ("raw", window.preview.raw),

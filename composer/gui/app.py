@@ -22,7 +22,7 @@ def run_app(context: Context, argv: list[str]) -> int:
 
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
-    from composer.gui.main_window import MainWindow
+    from composer.gui import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Composer")

@@ -12,7 +12,7 @@ from composer.app.context import Context
 def check_gui(context: Context) -> str:
     """The window on the self-test's own Context (a temporary folder)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless by design
-    from composer.gui.preview import register_preview_scheme
+    from composer.gui.preview.scheme import register_preview_scheme
 
     register_preview_scheme()
     from PySide6.QtCore import QEvent, QEventLoop, QTimer

@@ -1,4 +1,7 @@
-"""Background work for the window: one ``run_task`` for short jobs, and the send worker.
+"""Background work in the GUI: ``run_task(func, on_result, on_error, owner=...)`` for every
+job off the UI thread, and ``TaskRunner``, the same for a dialog with a count of what runs.
+(The one exception is the send thread, which reports progress while it runs: it lives with
+its one owner, ``composer.gui.sending.SendController``.)
 
 Every task ends with exactly one callback, result or error (Picard's run_task habit); results
 reach the UI thread by queued signals. Workers get plain data (Draft snapshots,
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +24,6 @@ from PySide6.QtCore import (
     QObject,
     QRunnable,
     Qt,
-    QThread,
     QThreadPool,
     Signal,
     Slot,
@@ -44,8 +45,10 @@ class _Hub(QObject):
     deleted the hub goes with it, Qt drops the connection and any result still queued, and no
     callback runs. ``cancel()`` (the window closing) forgets the pending callbacks at once.
 
-    The callbacks are looked up here, never connected to signals themselves: a closure
-    connected to a short-lived QObject crashed PySide 6.12 at deletion (see TaskRunner)."""
+    The callbacks are looked up here, never connected to signals themselves: with PySide 6.12,
+    closures connected to a short-lived QObject crashed at its deletion ("QObject: shared
+    QObject was deleted directly") once a signal emitted from one had been disconnected, which
+    is what pytest-qt's ``waitSignal`` does."""
 
     def __init__(self, owner: QObject) -> None:
         super().__init__(owner)
@@ -109,7 +112,10 @@ def run_task(
     """Run ``func`` on the pool; then exactly one of the callbacks runs on the thread that owns
     ``owner`` (the UI) - unless ``owner`` has been deleted or ``cancel_tasks(owner)`` was
     called meanwhile: then neither runs, and nothing is printed."""
-    hub = _hub(owner if owner is not None else QCoreApplication.instance())
+    receiver = owner if owner is not None else QCoreApplication.instance()
+    if receiver is None:
+        raise RuntimeError("run_task needs an owner or a QApplication")
+    hub = _hub(receiver)
     signals = _Signals()  # no parent: the task owns it, so it outlives any window
     signals.done.connect(hub.deliver)  # queued: the hub lives on the UI thread
     (pool or QThreadPool.globalInstance()).start(_Task(func, hub.add(on_result, on_error), signals))
@@ -123,33 +129,36 @@ def cancel_tasks(owner: QObject) -> None:
         hub.cancel()
 
 
-class SendWorker(QThread):
-    """Runs the one send path (``composer.transport.batch.send_batch``) off the UI thread.
+class TaskRunner(QObject):
+    """``run_task`` for one dialog, counting what is still running: ``pending``, and ``idle``
+    when the last task has called back (tests and Close wait on it). The same hub, the same
+    promise: exactly one callback per task, none once the dialog is gone."""
 
-    Emits ``progress(MessageResult)`` per message and exactly one of ``done(BatchReport)`` /
-    ``failed(Exception)``. ``cancel()`` stops between messages (and during a retry wait)."""
+    idle = Signal()
 
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(object)
+    def __init__(self, owner: QObject) -> None:
+        super().__init__(owner)
+        self.pending = 0
 
-    def __init__(self, job: Callable[[Any], Any], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._job = job
-        self._cancel = threading.Event()
+    def run(
+        self,
+        func: Callable[[], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Run ``func`` off the UI thread; exactly one of the callbacks runs on the UI thread."""
+        self.pending += 1
+        run_task(
+            func,
+            lambda value: self._done(on_result, value),
+            lambda exc: self._done(on_error, exc),
+            owner=self,
+        )
 
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def cancel_event(self) -> threading.Event:
-        return self._cancel
-
-    def run(self) -> None:
+    def _done(self, callback: Callable[[Any], None], value: Any) -> None:
+        self.pending -= 1
         try:
-            report = self._job(self)
-        except BaseException as exc:
-            log.debug("send failed:\n%s", traceback.format_exc())
-            self.failed.emit(exc)
-        else:
-            self.done.emit(report)
+            callback(value)
+        finally:
+            if self.pending == 0:
+                self.idle.emit()

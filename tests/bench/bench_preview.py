@@ -34,7 +34,7 @@ from PySide6.QtWebEngineCore import QWebEngineScript  # noqa: E402
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from composer.gui.preview import register_preview_scheme  # noqa: E402
+from composer.gui.preview.scheme import register_preview_scheme  # noqa: E402
 
 ENGINES = ("premailer", "css-inline")
 APP_WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld
@@ -71,7 +71,7 @@ class Bench:
         from composer.gui.main_window import MainWindow
 
         self.w = MainWindow(Context.from_environment())
-        self.w._confirm_discard = lambda: True  # type: ignore[method-assign]
+        self.w.drafts.confirm_discard = lambda: True  # type: ignore[method-assign]
         self.w.show()
         self.bare = QWebEngineView()
         self.bare.resize(620, 700)
@@ -86,7 +86,7 @@ class Bench:
         self.web.rendered.connect(self._on_rendered)
 
     def caught_up(self) -> bool:
-        return self.w.preview_generation == self.w.model.generation and not self.w._render_busy
+        return self.w.schedule.generation == self.w.model.generation and not self.w.schedule.busy
 
     def _on_rendered(self) -> None:
         p = self._pending
@@ -96,7 +96,7 @@ class Bench:
 
     def load(self, html: str, engine: str) -> int:
         """Show a template; returns the editor position where characters are typed."""
-        self.w._load(bc.make_draft(html, engine), None)
+        self.w.drafts.load(bc.make_draft(html, engine), None)
         assert wait(lambda: self.caught_up() and self.web.last_load_ok, 120), "no first preview"
         wait(lambda: False, 0.3)  # settle
         lower = html.lower()

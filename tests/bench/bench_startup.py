@@ -79,7 +79,7 @@ def child(mode: str, template: str | None) -> None:
             app = QApplication.instance()
             win = next(w for w in app.topLevelWidgets() if isinstance(w, QMainWindow))
             win.menuBar().installEventFilter(watch)  # first paint: the menu bar's
-            win._confirm_discard = lambda: True  # quitting must not ask to save the draft
+            win.drafts.confirm_discard = lambda: True  # quitting must not ask to save the draft
             seen = {"first": False}
 
             def rendered() -> None:
@@ -89,8 +89,8 @@ def child(mode: str, template: str | None) -> None:
                     if html is None:
                         ready()
                         return
-                    win._load(bc.make_draft(html, "css-inline"), None)
-                elif win.preview_generation == win.model.generation and not seen.get("done"):
+                    win.drafts.load(bc.make_draft(html, "css-inline"), None)
+                elif win.schedule.generation == win.model.generation and not seen.get("done"):
                     seen["done"] = True
                     ready()
 

@@ -9,7 +9,7 @@ from composer.core.draft import BodyFormat, Draft, Options, Recipient
 from composer.core.errors import ComposerError
 from composer.core.inline import ENGINES, inline_css
 from composer.core.render import render
-from composer.gui.pipeline import compute
+from composer.gui.preview.pipeline import compute
 
 PAGE = (
     "<!DOCTYPE html><html><head>"

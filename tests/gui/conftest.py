@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from composer.gui.model import DraftModel
-from composer.gui.preview import register_preview_scheme
+from composer.gui.preview.scheme import register_preview_scheme
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -205,7 +205,7 @@ def window_with_draft(context, qtbot, tmp_path, monkeypatch):
     draft_file = downloads / "d.json"
     draft_file.write_text(json.dumps(doc), encoding="utf-8")
     w = MainWindow(context)
-    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     return on_screen(qtbot, w), draft_file, beside, outside
 
 
@@ -216,7 +216,7 @@ def test_opening_a_draft_with_outside_files_asks_and_no_drops_them(
 
     w, draft_file, beside, outside = window_with_draft
     asked = answer_next_question(QMessageBox.StandardButton.No)
-    w.open_draft(str(draft_file))
+    w.drafts.open_draft(str(draft_file))
     qtbot.waitUntil(lambda: w.model.draft.subject == "From a stranger", timeout=20_000)
     assert len(asked) == 1 and outside in asked[0] and str(beside) not in asked[0]
     assert [a.path for a in w.model.draft.attachments] == [str(beside)]
@@ -231,7 +231,7 @@ def test_opening_a_draft_with_outside_files_yes_keeps_them_under_their_own_name(
 
     w, draft_file, beside, outside = window_with_draft
     asked = answer_next_question(QMessageBox.StandardButton.Yes)
-    w.open_draft(str(draft_file))
+    w.drafts.open_draft(str(draft_file))
     qtbot.waitUntil(lambda: w.model.draft.subject == "From a stranger", timeout=20_000)
     assert len(asked) == 1
     kept = w.model.draft.attachments

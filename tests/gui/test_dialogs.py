@@ -4,6 +4,7 @@ history, a real local relay over SMTP and a real keyring backend class kept in m
 from __future__ import annotations
 
 import smtplib
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +12,26 @@ import keyring
 import keyring.backend
 import keyring.backends.null
 import keyring.errors
+import pytest
+import trustme
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QWidget
 from support.gui import on_screen
+from support.http_faults import GOOD_KEY, FaultApi
 from support.keyrings import MemoryKeyring
 
 from composer.core.build import build_message
 from composer.core.draft import Draft, Recipient
 from composer.core.outcome import MessageResult, Status
-from composer.gui.dialogs import HistoryDialog, ProfilesDialog, RecoveryDialog, SandboxDialog
-from composer.gui.dialogs_common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
+from composer.gui.dialogs.common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
+from composer.gui.dialogs.history import HistoryDialog
+from composer.gui.dialogs.profiles import ProfilesDialog
+from composer.gui.dialogs.recovery import RecoveryDialog
+from composer.gui.dialogs.sandbox import SandboxDialog
 from composer.relay.server import LocalRelay
 from composer.store.drafts import DraftStore
 from composer.store.history import History
+from composer.transport.profiles.store import Profile
 
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 
@@ -272,6 +280,37 @@ def test_profiles_dialog_tests_the_local_profile(context, qtbot) -> None:
     assert results.item(1, 1).text() == "—"  # no TLS on the local relay
     assert "FAIL" not in column(results, 1)
     idle(qtbot, dialog)
+
+
+def test_profiles_dialog_tests_a_rest_profile_over_http_not_smtp(
+    context, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drift of issue 13: the window probed every profile over SMTP, so a REST profile was
+    tested over the wrong protocol. It now runs the CLI's own test: one GET {api}/account."""
+    api = FaultApi(trustme.CA(), tmp_path, tls=False).start()
+    try:
+        with socket.socket() as closed:  # the profile's SMTP port: nothing listens there
+            closed.bind(("127.0.0.1", 0))
+            smtp_port = closed.getsockname()[1]
+        restful = Profile.new(
+            "restful", "custom", host="127.0.0.1", port=smtp_port, api="rest", api_url=api.url
+        )
+        context.profiles().add(restful)
+        monkeypatch.setenv("COMPOSER_API_KEY", GOOD_KEY)
+        dialog = profiles_dialog(context, qtbot)
+        click_row(qtbot, dialog.table, column(dialog.table, 0).index("restful"))
+        with qtbot.waitSignal(dialog.tested, timeout=30000) as tested:
+            click(qtbot, dialog.test_button)
+        steps = tested.args[0]
+        assert [(s.name, s.ok) for s in steps] == [
+            ("connect", True), ("TLS", None), ("API URL", True), ("API key", True)
+        ]
+        assert [(r.method, r.path) for r in api.received] == [("GET", "/api/v1/account")]
+        assert api.received[0].authorization == GOOD_KEY
+        assert "FAIL" not in column(dialog.probe_table, 1)
+        idle(qtbot, dialog)
+    finally:
+        api.stop()
 
 
 # --- recovery ---------------------------------------------------------------------------------

@@ -24,9 +24,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 from support.net import ConnectionCounter
 
-from composer.gui import preview as preview_module
-from composer.gui import preview_strip as preview_module_strip
-from composer.gui.preview import MOBILE_WIDTH, SCHEME, PreviewView, preview_available
+from composer.gui.preview import strip as preview_module_strip
+from composer.gui.preview import view as preview_module
+from composer.gui.preview.scheme import SCHEME
+from composer.gui.preview.view import MOBILE_WIDTH, PreviewView, preview_available
 
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 LOAD_TIMEOUT = 20_000  # ms; the first page in a process starts the Chromium helpers
@@ -316,7 +317,8 @@ def test_the_module_imports_without_qtwebengine() -> None:
     """PySide6-WebEngine is a separate wheel: the window must still get a sentence to show."""
     code = (
         "import sys; sys.modules['PySide6.QtWebEngineCore'] = None\n"
-        "from composer.gui.preview import preview_available, register_preview_scheme\n"
+        "from composer.gui.preview.view import preview_available\n"
+        "from composer.gui.preview.scheme import register_preview_scheme\n"
         "ok, why = preview_available()\n"
         "assert not ok and 'PySide6-WebEngine' in why and not register_preview_scheme()\n"
     )
@@ -392,7 +394,7 @@ def test_a_sandbox_copy_goes_through_the_same_stripping(
     """The other way a document reaches a web view: a delivered copy opened from the sandbox."""
     from email.message import EmailMessage
 
-    from composer.gui.copy_viewer import CopyViewer
+    from composer.gui.preview.copy_viewer import CopyViewer
 
     msg = EmailMessage()
     msg["Subject"] = "hinted"

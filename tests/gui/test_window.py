@@ -17,7 +17,7 @@ from composer.gui.main_window import MainWindow
 
 
 def preview_caught_up(w: MainWindow) -> bool:
-    return w.preview_generation == w.model.generation
+    return w.schedule.generation == w.model.generation
 
 
 def type_into(qtbot, w: MainWindow, name: str, text: str) -> None:
@@ -138,7 +138,7 @@ def test_send_to_the_local_relay_lands_in_the_sandbox(qtbot, window, composer_ho
     window.recipients.findChild(QPushButton, "ccPaste").click()
     send = window.findChild(QPushButton, "sendButton")
     qtbot.waitUntil(lambda: send.isEnabled() and preview_caught_up(window), timeout=WAIT)
-    with qtbot.waitSignal(window.sender.finished, timeout=WAIT) as sent:
+    with qtbot.waitSignal(window.send_controller.finished, timeout=WAIT) as sent:
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     report = sent.args[0]
     assert report.count("sent") == 1
@@ -151,11 +151,11 @@ def test_send_to_the_local_relay_lands_in_the_sandbox(qtbot, window, composer_ho
 def test_save_and_autosave(qtbot, window, tmp_path: Path, composer_home: Path) -> None:
     fill_basic(qtbot, window)
     target = tmp_path / "spring.json"
-    assert window._write(target)
+    assert window.drafts.write(target)
     assert loads_draft(target.read_text()).subject == "Spring sale"
     assert not window.model.dirty and "spring.json" in window.windowTitle()
     window.model.update(subject="Changed")
-    window.autosave()
+    window.drafts.autosave()
     drafts = composer_home / "drafts"
     qtbot.waitUntil(lambda: any(drafts.glob("*.json")), timeout=WAIT)
 
@@ -246,11 +246,11 @@ def test_a_crashed_draft_is_offered_at_start(context, qtbot, monkeypatch) -> Non
 
     QTimer.singleShot(0, accept)
     w = MainWindow(context, recover=True)
-    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.model.draft.subject == "Lost in a crash", timeout=WAIT)
-    assert w.model.dirty and w.draft_id == "crashed1"
+    assert w.model.dirty and w.drafts.draft_id == "crashed1"
 
 
 def test_web_views_come_after_the_first_paint_and_the_second_when_its_tab_opens(
@@ -283,12 +283,12 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
     """A preview render and a key-status probe are held in the worker (a gate, released after
     the window is closed, or closed and deleted): their results arrive at a window that is
     gone. Nothing may be printed, raised or crash; a second window then works as usual."""
-    from composer.gui import main_window as main_window_module
+    from composer.gui.preview import schedule as schedule_module
     from composer.transport.profiles.store import ProfileStore
 
     gate = threading.Event()
     held: list[str] = []
-    real_compute, real_get = main_window_module._compute, ProfileStore.get
+    real_compute, real_get = schedule_module._compute, ProfileStore.get
 
     def slow_compute(draft, generation):
         held.append("render")
@@ -300,13 +300,13 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
         assert gate.wait(WAIT / 1000), "the gate was never opened"
         return real_get(self, name)
 
-    monkeypatch.setattr(main_window_module, "_compute", slow_compute)
+    monkeypatch.setattr(schedule_module, "_compute", slow_compute)
     monkeypatch.setattr(ProfileStore, "get", slow_get)
     capfd.readouterr()
     try:
         w = MainWindow(context)
         w.model.update(subject="unsaved", body="# A long letter\n\n" + "Line.\n" * 2000)
-        monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+        monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
         w.show()
         qtbot.waitUntil(lambda: {"render", "key status"} <= set(held), timeout=WAIT)
         if moment != "deleted-unclosed":
@@ -334,10 +334,10 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
     if moment == "closed":  # closed but alive: nothing ran on its behalf after the close
         assert w.preview.result is None
 
-    monkeypatch.setattr(main_window_module, "_compute", real_compute)
+    monkeypatch.setattr(schedule_module, "_compute", real_compute)
     monkeypatch.setattr(ProfileStore, "get", real_get)
     second = MainWindow(context)
-    monkeypatch.setattr(second, "_confirm_discard", lambda: True)
+    monkeypatch.setattr(second.drafts, "confirm_discard", lambda: True)
     qtbot.addWidget(second)
     second.show()
     fill_basic(qtbot, second)
@@ -352,7 +352,7 @@ def test_closing_while_tasks_run_leaves_no_traceback_and_a_second_window_works(
 def test_closing_a_sandbox_copy_while_it_is_read_leaves_no_traceback(
     qtbot, capfd, monkeypatch, tmp_path: Path
 ) -> None:
-    from composer.gui import copy_viewer
+    from composer.gui.preview import copy_viewer
 
     gate = threading.Event()
     reading = threading.Event()
@@ -390,7 +390,7 @@ def test_closing_while_the_preview_loads_leaves_no_traceback(
 ) -> None:
     """The web view is disposed of on close, here in the middle of loading a 3 MB document."""
     w = MainWindow(context)
-    monkeypatch.setattr(w, "_confirm_discard", lambda: True)
+    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     w.show()
     qtbot.waitUntil(lambda: w.preview.web is not None, timeout=WAIT)
     view = w.preview.web

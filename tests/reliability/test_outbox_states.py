@@ -114,7 +114,7 @@ def test_the_outbox_command_lists_resends_and_discards(tmp_path: Path) -> None:
 
 @pytest.mark.filterwarnings("ignore")
 def test_the_outbox_window_lists_and_discards(context, qtbot, tmp_path: Path) -> None:
-    from composer.gui.outbox_view import OutboxDialog
+    from composer.gui.dialogs.outbox import OutboxDialog
 
     path = tmp_path / "o.sqlite3"
     with Outbox(path) as box:
@@ -123,12 +123,14 @@ def test_the_outbox_window_lists_and_discards(context, qtbot, tmp_path: Path) ->
         box.mark_failed(b, "550 5.7.1 refused")
     dialog = OutboxDialog(context, None, path)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=20_000)
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert any("may have been sent — check before resending" in t for t in texts)
     assert any("550 5.7.1 refused" in t for t in texts)
     dialog.list.setCurrentRow(0)
     assert dialog.resend_button.isEnabled()
-    assert dialog.discard_selected()
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        assert dialog.discard_selected()
     assert dialog.list.count() == 1
     dialog.close()
 

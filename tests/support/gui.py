@@ -39,7 +39,7 @@ def main_window(
     window = MainWindow(context)
     # pytest-qt closes widgets before fixtures tear down: no "save changes?" prompt then
     # (test_closing_with_unsaved_changes_asks covers the prompt itself).
-    monkeypatch.setattr(window, "_confirm_discard", lambda: True)
+    monkeypatch.setattr(window.drafts, "confirm_discard", lambda: True)
     yield on_screen(qtbot, window)
     assert QThreadPool.globalInstance().waitForDone(WAIT), "a background task was left running"
-    assert window.sender.worker is None, "a send thread was left running"
+    assert window.send_controller.worker is None, "a send thread was left running"

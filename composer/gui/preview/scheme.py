@@ -1,6 +1,6 @@
 """The preview's own URL scheme, registered before the QApplication exists.
 
-Apart from preview.py so that start-up loads only QtWebEngineCore's scheme registry here; the
+Apart from view.py so that start-up loads only QtWebEngineCore's scheme registry here; the
 web view classes are imported once the window is on screen.
 """
 

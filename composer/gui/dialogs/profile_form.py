@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.dialogs_common import ERROR_STYLE
+from composer.gui.dialogs.common import ERROR_STYLE
 from composer.transport.profiles.credentials import Secret
 from composer.transport.profiles.providers import PRESETS, Preset, Provider
 from composer.transport.profiles.store import Profile

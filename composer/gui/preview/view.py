@@ -3,7 +3,7 @@
 An e-mail body is hostile: by default QtWebEngine fetches tracking pixels and remote CSS, runs
 JavaScript and follows `<meta refresh>` (research/reliability.md §6). Four layers, each enough
 on its own (tests/gui/test_preview.py proves two of them separately), keep it offline and inert:
-0. before any of them, preview_strip removes what opens connections without a request (resource
+0. before any of them, strip.py removes what opens connections without a request (resource
    hints such as `<link rel=preconnect>`: neither the interceptor nor the CSP sees those),
    scripts, frames and comments, and the view loads lxml's serialisation of what is left;
 1. a request interceptor on an off-the-record profile, failing CLOSED: only `data:` and our
@@ -27,8 +27,8 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
-from composer.gui.preview_scheme import SCHEME, register_preview_scheme
-from composer.gui.preview_strip import strip_for_preview
+from composer.gui.preview.scheme import SCHEME
+from composer.gui.preview.strip import strip_for_preview
 
 try:
     from PySide6.QtWebEngineCore import (
@@ -54,7 +54,7 @@ except ImportError as exc:  # PySide6-WebEngine is a separate wheel in 6.12, may
 else:
     _APP_WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld  # runs with page JS off
 
-__all__ = ["MOBILE_WIDTH", "SCHEME", "PreviewView", "preview_available", "register_preview_scheme"]
+__all__ = ["MOBILE_WIDTH", "PreviewView", "preview_available"]
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.dialogs_common import ERROR_STYLE
+from composer.gui.dialogs.common import ERROR_STYLE
 from composer.store.drafts import RecoveredDraft, RecoveryProblem
 
 __all__ = ["RecoveryDialog"]

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from composer.core.problems import GMAIL_CLIP_BYTES
 
 if TYPE_CHECKING:
-    from composer.gui.pipeline import PreviewResult
-    from composer.gui.preview import PreviewView
+    from composer.gui.preview.pipeline import PreviewResult
+    from composer.gui.preview.view import PreviewView
 
 MOBILE_WIDTH = 375
 
@@ -121,8 +121,8 @@ class PreviewPanel(QWidget):
         if self._views_started:
             return
         self._views_started = True
-        from composer.gui.preview import preview_available
-        from composer.gui.preview_scheme import register_preview_scheme
+        from composer.gui.preview.scheme import register_preview_scheme
+        from composer.gui.preview.view import preview_available
 
         # Before the first web view (and so Chromium) exists; the QApplication may already.
         register_preview_scheme()
@@ -144,7 +144,7 @@ class PreviewPanel(QWidget):
             self._swap_tab(1, self.web_no_style)
 
     def _make_view(self, name: str, accessible: str) -> PreviewView:
-        from composer.gui.preview import PreviewView
+        from composer.gui.preview.view import PreviewView
 
         view = PreviewView(self)
         view.setObjectName(name)

@@ -26,16 +26,16 @@ from PySide6.QtWidgets import (
 from composer.app.context import Context
 from composer.app.profile_test import test_profile
 from composer.core.errors import CredentialsError, KeyringUnavailable, ProfileError
-from composer.gui.dialogs_common import (
+from composer.gui.dialogs.common import (
     ERROR_COLOUR,
     OK_COLOUR,
-    TaskRunner,
     cell,
     error_text,
     make_table,
     show_message,
 )
-from composer.gui.dialogs_profile_form import ProfileForm
+from composer.gui.dialogs.profile_form import ProfileForm
+from composer.gui.tasks import TaskRunner
 from composer.transport.base import Step
 from composer.transport.profiles.credentials import (
     ENV_VAR,

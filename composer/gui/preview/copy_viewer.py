@@ -30,7 +30,7 @@ def read_copy(path: Path) -> tuple[str, str]:
 class CopyViewer(QDialog):
     def __init__(self, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from composer.gui.preview import PreviewView, preview_available
+        from composer.gui.preview.view import PreviewView, preview_available
 
         self.setObjectName("copyViewer")
         # Deleted on close: a web view left to interpreter exit can crash QtWebEngine.
