@@ -215,7 +215,7 @@ def _ignore(_value: object) -> None:
 def _recover_outbox(context: Context) -> tuple[int, int]:
     """After a crash: the outbox's "sending" items go back to the queue and "awaiting" ones
     become unknown — unless another process is still sending (the outbox's lock)."""
-    from composer.store.outbox import QUEUED
+    from composer.store.outbox_items import QUEUED
 
     with context.outbox() as outbox:
         _requeued, unknown = outbox.recover_on_start()

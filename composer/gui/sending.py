@@ -261,7 +261,7 @@ class SendController(QObject):
         return True
 
     def _failed(self, exc: BaseException) -> None:
-        from composer.store.outbox import StillInOutbox
+        from composer.store.outbox_items import StillInOutbox
 
         self._release()
         if isinstance(exc, StillInOutbox):

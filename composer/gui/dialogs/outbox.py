@@ -31,7 +31,8 @@ from composer.core.errors import OutboxDamaged
 from composer.gui.dialogs.common import error_text, show_message
 from composer.gui.sending import SendController, resend_job
 from composer.gui.tasks import TaskRunner
-from composer.store.outbox import FAILED, UNKNOWN, UNKNOWN_HINT, Outbox, OutboxItem
+from composer.store.outbox import Outbox
+from composer.store.outbox_items import FAILED, UNKNOWN, UNKNOWN_HINT, OutboxItem
 
 __all__ = ["OutboxDialog"]
 
