@@ -16,7 +16,8 @@ from composer.app.connect import open_session
 from composer.app.context import Context
 from composer.core.build import OutgoingMessage
 from composer.core.outcome import BatchReport, MessageResult
-from composer.store.outbox import Outbox, OutboxMover
+from composer.store.outbox import Outbox
+from composer.store.outbox_mover import OutboxMover
 from composer.transport.batch import Hooks, SendOptions, send_batch
 from composer.transport.profiles.store import Profile
 

@@ -21,6 +21,7 @@ Every command's handler takes ``(context, args)``: the one ``Context`` ``main`` 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
@@ -156,7 +157,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     def checked(context: Context, args: argparse.Namespace) -> int:
         from composer.cli.args import check_args
 
-        check_args(parser, args)  # every command's input, before its handler writes anything
+        try:
+            check_args(parser, args)  # every command's input, before its handler writes anything
+        except ComposerError as exc:
+            # A command whose --json promises a report on every failure (send) names its maker.
+            failure_report = getattr(args, "json_failure_report", None)
+            if failure_report is not None and getattr(args, "json", False):
+                dry_run = getattr(args, "dry_run", False)
+                print(json.dumps(failure_report([], exc, dry_run), indent=2))
+            raise
         return int(args.handler(context, args))
 
     return run(checked, context, args)

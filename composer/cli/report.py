@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +171,15 @@ def sent_report(report: Any, profile: Any) -> dict[str, Any]:
     }
 
 
-def failure_report(messages: list[OutgoingMessage], exc: ComposerError) -> dict[str, Any]:
+def failure_report(
+    messages: list[OutgoingMessage],
+    exc: ComposerError,
+    dry_run: bool = False,
+    problems: Sequence[Problem] = (),
+) -> dict[str, Any]:
     """The --json report when an error stops the command (issue 12: a failure that ended the
-    command printed no report, and scripts read nothing)."""
+    command printed no report, and scripts read nothing). ``messages`` is empty when the
+    command stopped before building them; ``problems`` lists a refused draft's, by field."""
     # Exit 2 means "nothing was written or sent" (the CLI's contract). Anything else may have
     # stopped a batch half-way, so it is not called "not sent": `composer outbox` knows.
     code = exc.exit_code
@@ -184,9 +191,13 @@ def failure_report(messages: list[OutgoingMessage], exc: ComposerError) -> dict[
         del item["x_msys_api"]
         items.append({"index": i, "status": status, **item})
     return {
-        "dry_run": False,
+        "dry_run": dry_run,
         "error": str(exc),
         "exit_code": code,
+        "problems": [
+            {"field": p.field, "severity": p.severity.value, "message": p.message}
+            for p in problems
+        ],
         "messages": items,
         "sent": 0,
         "failed": len(messages) if before else 0,

@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> None:
         description="Build a message exactly as the relay will receive it. With --dry-run "
         "nothing is sent: the envelope and bytes are printed, or written with --eml.",
     )
-    p.set_defaults(handler=run_send)
+    p.set_defaults(handler=run_send, json_failure_report=report.failure_report)
     options = add_message_arguments(p)
     connection.add_connection_arguments(
         p.add_argument_group("relay connection (default: the default profile; `local` at first)")
@@ -65,46 +65,39 @@ def add_parser(sub: Any) -> None:
 
 
 def run_send(context: Context, args: argparse.Namespace) -> int:
-    draft, seeds = draft_from_args(args)
-    probe = replace(draft, to=seeds) if seeds else draft
-    problems = validate(probe)
-    report.print_problems(problems)
-    if any(p.is_error for p in problems):
-        return ExitCode.INVALID
+    """With --json, a report on stdout whatever ends the command (issue 12): the messages when
+    they were built, the problems when the draft was refused, the error when one stopped it."""
+    messages: list[OutgoingMessage] = []
     try:
+        draft, seeds = draft_from_args(args)
+        probe = replace(draft, to=seeds) if seeds else draft
+        problems = validate(probe)
+        report.print_problems(problems)
+        if any(p.is_error for p in problems):
+            if args.json:
+                refused = InvalidDraft(problems)
+                _print_json(report.failure_report([], refused, args.dry_run, problems))
+            return ExitCode.INVALID
         messages = build_messages(draft, seeds=seeds)
-    except InvalidDraft as exc:  # validation above should have caught it; stay safe
-        report.print_problems(exc.problems)
-        return ExitCode.INVALID
-    targets = report.eml_targets(args.eml, messages) if args.eml else None
-    subst = substitution_data(args)
-
-    if not args.dry_run:
-        return _send_reporting_failures(context, args, draft, messages, targets, subst)
-
-    connection.check_api_args(args, args.api or "smtp")
-    bodies = report.transmissions(messages, subst) if args.api == "rest" else None
-    if targets:
-        report.write_eml(targets, messages)
-    report.dry_run_output(messages, targets, bodies, args.json)
-    return ExitCode.OK
-
-
-def _send_reporting_failures(
-    context: Context,
-    args: argparse.Namespace,
-    draft: Draft,
-    messages: list[OutgoingMessage],
-    targets: list[Path] | None,
-    subst: dict[str, Any] | None,
-) -> int:
-    """_send_for_real, and with --json a report on stdout whatever stops it."""
-    try:
-        return _send_for_real(context, args, draft, messages, targets, subst)
+        targets = report.eml_targets(args.eml, messages) if args.eml else None
+        subst = substitution_data(args)
+        if not args.dry_run:
+            return _send_for_real(context, args, draft, messages, targets, subst)
+        connection.check_api_args(args, args.api or "smtp")
+        bodies = report.transmissions(messages, subst) if args.api == "rest" else None
+        if targets:
+            report.write_eml(targets, messages)
+        report.dry_run_output(messages, targets, bodies, args.json)
+        return ExitCode.OK
     except ComposerError as exc:
         if args.json:
-            print(json.dumps(report.failure_report(messages, exc), indent=2))
+            problems = exc.problems if isinstance(exc, InvalidDraft) else []
+            _print_json(report.failure_report(messages, exc, args.dry_run, problems))
         raise  # the one error line on stderr, and the exit code, as for every command
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, indent=2))
 
 
 def _send_for_real(
@@ -137,6 +130,8 @@ def _send_for_real(
 
             refusal = StillInOutbox(held)
             print(f"error: {refusal}\n  {refusal.detail}", file=sys.stderr)
+            if args.json:
+                _print_json(report.failure_report(messages, refusal))
             return ExitCode.INVALID
         sent = deliver(
             context,
@@ -151,7 +146,7 @@ def _send_for_real(
             **connection.session_args(args),
         )
     if args.json:
-        print(json.dumps(report.sent_report(sent, profile), indent=2))
+        _print_json(report.sent_report(sent, profile))
     else:
         print(
             f"{sent.count(Status.SENT)} sent, {sent.count(Status.FAILED)} failed, "

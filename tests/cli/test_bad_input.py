@@ -302,7 +302,13 @@ def test_bad_input_is_refused_in_one_line(
     assert len(lines) == 1, f"want one line, got: {r.err!r}"
     assert case.field in lines[0], f"{case.field!r} not named in {lines[0]!r}"
     assert "internal problem" not in lines[0]
-    assert r.out == "", "a refusal prints no (half) report on stdout"
+    if "--json" in case.args and case.args[0] == "send":
+        # Issue 12, item 10: with --json every failure still prints the (whole) report.
+        report = json.loads(r.out)
+        assert report["exit_code"] == 2 and case.field in report["error"] + str(report)
+        assert report["sent"] == 0 and all(m["status"] == "not sent" for m in report["messages"])
+    else:
+        assert r.out == "", "a refusal prints nothing on stdout"
     assert "SECRETKEY" not in r.err + r.out
     assert_nothing_written(composer_home, tmp_path)
 

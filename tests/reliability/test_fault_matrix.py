@@ -16,7 +16,8 @@ from support.smtp_faults import FaultServer
 
 from composer.core.build import build_messages
 from composer.core.draft import Draft, Recipient
-from composer.store.outbox import Outbox, OutboxMover
+from composer.store.outbox import Outbox
+from composer.store.outbox_mover import OutboxMover
 from composer.transport.batch import Hooks, SendOptions, send_batch
 from composer.transport.smtp.session import SmtpSession
 

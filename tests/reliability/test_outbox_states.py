@@ -142,7 +142,7 @@ def test_the_mover_writes_sent_with_the_next_awaiting_and_a_crash_errs_to_unknow
     "awaiting" is on disk when before_final_reply returns (a second connection, standing in
     for a process started after a crash, sees it), and a "sent" not yet written is left
     "awaiting", so recovery says "unknown", never "queued"."""
-    from composer.store.outbox import OutboxMover
+    from composer.store.outbox_mover import OutboxMover
 
     msgs = _messages(3)
     path = tmp_path / "o.sqlite3"
