@@ -43,6 +43,10 @@ class InputError(ValueError):
     """Input we refuse; the message is one sentence a person can act on."""
 
 
+class FileTooLarge(InputError):
+    """A file over the caller's size limit; nothing past the limit was read."""
+
+
 class JsonValueError(InputError):
     """A JSON value we refuse, with where it is (``tags[0]``, ``metadata.k``; '' = the whole)."""
 
@@ -95,7 +99,7 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise InputError("is not a regular file (a device, pipe or socket); give a file")
         if st.st_size > limit:
-            raise InputError(f"is larger than the {_size(limit)} limit")
+            raise FileTooLarge(f"is larger than the {_size(limit)} limit")
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -105,7 +109,7 @@ def read_regular_file(path: str | os.PathLike[str], limit: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # it grew while we read
-                raise InputError(f"is larger than the {_size(limit)} limit")
+                raise FileTooLarge(f"is larger than the {_size(limit)} limit")
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"cannot read it: {exc.strerror or exc}") from None

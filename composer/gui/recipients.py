@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.draft import Recipient, parse_recipient, read_address_lines, split_recipients
+from composer.core.jsonin import FileTooLarge, InputError, read_regular_file
 from composer.core.problems import MAX_LIST_RECIPIENTS, Problem
 from composer.gui import attachments as kit
 from composer.gui.model import DraftModel
@@ -69,15 +70,16 @@ def read_recipient_file(path: str | Path) -> tuple[list[Recipient], str]:
     """Recipients from a CSV or text file, and a note about how it was read."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            data = fh.read(MAX_IMPORT_BYTES + 1)  # never more, even if the file is huge
-    except OSError as exc:
-        raise RecipientFileError(f"Cannot read {p.name}: {exc.strerror or exc}") from None
-    if len(data) > MAX_IMPORT_BYTES:
+        # A regular file only, opened without blocking: a FIFO picked in the file dialog would
+        # otherwise freeze the window on this (UI) thread; never more than the limit is read.
+        data = read_regular_file(p, MAX_IMPORT_BYTES)
+    except FileTooLarge:
         raise RecipientFileError(
             f"{p.name} is over 5 MB: address files can be at most 5 MB (the relay takes "
             f"{MAX_LIST_RECIPIENTS} cc, bcc and archive addresses in all)"
-        )
+        ) from None
+    except InputError as exc:
+        raise RecipientFileError(f"Cannot read {p.name}: it {exc}") from None
     if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:  # .xlsx, .numbers, binaries
         raise RecipientFileError(f"{p.name} is not a text file; save a spreadsheet as CSV first")
     try:

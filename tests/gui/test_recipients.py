@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -137,6 +140,27 @@ def test_import_refuses_big_and_binary_files(qtbot, pane, model, tmp_path, monke
     qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
     assert "save a spreadsheet as CSV" in panel.status_label.text()
     assert model.draft.cc == [] and not model.dirty
+
+
+def test_import_refuses_a_fifo_at_once(qtbot, pane, model, tmp_path, monkeypatch) -> None:
+    """A FIFO with no writer, picked in the file dialog, must not freeze the window (the read
+    runs on the UI thread): refused before any read, with the reason."""
+    panel = show_tab(pane, "cc")
+    fifo = tmp_path / "list.csv"
+    os.mkfifo(fifo)
+    choose_file(monkeypatch, fifo)
+    # A writer that comes after 3 s unblocks a reader that did block, so a regression fails on
+    # the time check below instead of hanging the suite.
+    unblock = threading.Timer(3, lambda: os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)))
+    started = time.monotonic()
+    unblock.start()
+    try:
+        qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
+    finally:
+        unblock.cancel()
+    assert time.monotonic() - started < 2
+    assert "not a regular file" in panel.status_label.text()
+    assert colour(panel.status_label) == ERROR_COLOUR and model.draft.cc == []
 
 
 def test_remove_with_the_delete_key_and_the_button(qtbot, pane, model) -> None:
