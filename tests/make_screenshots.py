@@ -82,7 +82,8 @@ def main(out_dir: str) -> int:
             options=Options(open_tracking=True, click_tracking=True, ip_pool="sp_shared"),
         )
     )
-    window.resize(1400, 860)
+    free = window.screen().availableGeometry()  # as the person's screen allows (1366×768 …)
+    window.resize(min(1400, free.width()), min(860, free.height()))
     window.show()
     wait_until(lambda: window.schedule.generation == window.model.generation)
     shots = [

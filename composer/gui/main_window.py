@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         lay.addLayout(bottom)
         lay.addWidget(self.send_panel)
         self.setCentralWidget(central)
-        self.resize(1280, 820)
+        self._fit_to_screen(1280, 820)
 
         self.send_controller = SendController(context, self)
         self.sending = SendActions(self)
@@ -132,6 +132,17 @@ class MainWindow(QMainWindow):
 
     # --- menus ------------------------------------------------------------------------------
 
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The preferred size, but never larger than the screen's free area (a 1366×768
+        laptop has under 740 pixels for a window once the title bar and a panel are drawn)."""
+        screen = self.screen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            frame = 40  # title bar and borders, which resize() does not count
+            width = min(width, free.width())
+            height = min(height, free.height() - frame)
+        self.resize(width, height)
     def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:

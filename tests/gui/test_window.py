@@ -411,3 +411,12 @@ def test_closing_while_the_preview_loads_leaves_no_traceback(
         QApplication.processEvents()
     err = capfd.readouterr().err
     assert "Traceback" not in err and "RuntimeError" not in err, err
+
+
+def test_the_window_fits_the_screen_it_opens_on(qtbot, window) -> None:
+    """A 1366×768 laptop must see the Send button: the window is never made larger than the
+    screen's free area (the offscreen screen here is smaller than the preferred size)."""
+    free = window.screen().availableGeometry()  # offscreen: 800×800, under the preferred 820
+    assert window.height() <= free.height() - 40  # room for the title bar
+    assert window.width() <= max(free.width(), window.minimumSizeHint().width())
+    assert window.send_button.isVisible()
