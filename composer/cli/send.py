@@ -78,7 +78,7 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
                 refused = InvalidDraft(problems)
                 _print_json(report.failure_report([], refused, args.dry_run, problems))
             return ExitCode.INVALID
-        messages = build_messages(draft, seeds=seeds)
+        messages = build_messages(draft, seeds=seeds, problems=problems)
         targets = report.eml_targets(args.eml, messages) if args.eml else None
         subst = substitution_data(args)
         if not args.dry_run:

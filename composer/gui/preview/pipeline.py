@@ -84,7 +84,7 @@ def compute(draft: Draft, generation: int) -> PreviewResult:
             generation, problems, **base, note="Fix the errors listed to see the exact message."
         )
     try:
-        (message,) = build_messages(draft)
+        (message,) = build_messages(draft, rendered=rendered, problems=problems)
     except ComposerError as exc:
         return PreviewResult(
             generation, [*problems, Problem("body", str(exc))], **base, note=str(exc)
