@@ -11,14 +11,21 @@ of socket and ssl failures to ConnectError / TLSError are here, once.
 
 from __future__ import annotations
 
+import base64
+import re
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from composer.core.build import OutgoingMessage
-from composer.core.errors import ConnectError, TLSError
+from composer.core.errors import ConnectError, SetupFailed, TLSError, TransportError
+
+KEY_MASK = "[key hidden]"
+# C0 and C1 controls (ESC, BEL, CR...) and the Unicode line separators: a server's text is
+# shown on a terminal and kept in the stores, where they could rewrite the screen (issue 12).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass
@@ -95,3 +102,57 @@ def tls_error(host: str, exc: ssl.SSLError) -> TLSError:
             + (" (use --ca-file for a private CA)" if exc.verify_code else "")
         )
     return TLSError(f"TLS with {host} failed: {exc.reason or exc}")
+
+
+class KeyDeferred(SetupFailed):
+    """A temporary refusal (4xx, e.g. 454 "temporary authentication failure") answered to
+    the key itself. Retried once, not with the full retries: each attempt sends the key
+    again (send_batch bounds it)."""
+
+
+def printable(text: str, limit: int = 600) -> str:
+    """Server text made safe for a terminal and a log line: no control characters."""
+    text = _CONTROL.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every form of ``secret`` a server could echo back from what an SMTP client sent: the
+    key itself and its AUTH LOGIN base64 (with and without its padding)."""
+    if not secret:
+        return []
+    b64 = base64.b64encode(secret.encode("utf-8")).decode("ascii")
+    forms = {secret, b64, b64.rstrip("=")}
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def server_text(text: str, secrets: Iterable[str] = (), limit: int = 4000) -> str:
+    """A server's text made fit to show and store: the secrets masked, no control characters.
+    Masked before and after the cleaning, so neither can reassemble the key for the other."""
+    forms = list(secrets)
+    for f in forms:
+        text = text.replace(f, KEY_MASK)
+    text = printable(text, limit)
+    for f in forms:
+        text = text.replace(f, KEY_MASK)
+    return text
+
+
+def scrub_error(exc: TransportError, secrets: Iterable[str]) -> None:
+    """Clean, in place, the server text an error carries (its message, ``reply`` and the
+    per-recipient replies), at the edge where a session hands it on."""
+    forms = list(secrets)
+    exc.args = tuple(server_text(a, forms) if isinstance(a, str) else a for a in exc.args)
+    if isinstance(getattr(exc, "reply", None), str):
+        exc.reply = server_text(exc.reply, forms)  # type: ignore[attr-defined]
+    refused = getattr(exc, "refused", None)
+    if isinstance(refused, dict):
+        for rcpt, (code, text) in list(refused.items()):
+            refused[rcpt] = (code, server_text(text, forms))
+
+
+def scrub_delivery(d: Delivery, secrets: Iterable[str]) -> Delivery:
+    forms = list(secrets)
+    d.reply = server_text(d.reply, forms)
+    d.refused = {r: (c, server_text(t, forms)) for r, (c, t) in d.refused.items()}
+    return d

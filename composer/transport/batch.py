@@ -37,7 +37,7 @@ from composer.core.errors import (
     TransportError,
 )
 from composer.core.outcome import BatchReport, MessageResult, Status
-from composer.transport.base import SendSession
+from composer.transport.base import KeyDeferred, SendSession
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,8 @@ def _send_one(
         except (TransientError, ConnectError) as exc:
             asked = getattr(exc, "retry_after", None) or 0.0
             too_long = asked > options.max_retry_after
+            if isinstance(exc, KeyDeferred) and result.attempts >= 2:
+                retry_left = False  # each try sends the key again: once more at most
             if not retry_left or too_long:
                 if isinstance(exc, (ConnectError, SetupFailed)) and not delivered_to:
                     raise _Abort(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import trustme
 from support.cli import send_args
-from support.smtp_hostile import Drip, Endless, HostilePeer, Raw
+from support.smtp_hostile import Drip, Echo, Endless, HostilePeer, Raw
 
 KEY = "k3y-hostile-cli"
 ENV = {"COMPOSER_API_KEY": KEY}
@@ -156,3 +156,47 @@ def test_a_failure_before_sending_still_prints_the_report(run_composer, hostile,
     assert "COMPOSER_API_KEY" in doc["error"] and doc["exit_code"] == 2
     assert [m["status"] for m in doc["messages"]] == ["not sent"]
     assert peer.connections == 0
+
+
+ECHO = {
+    "535 plain": "535 5.7.8 bad key {key}",
+    "535 base64": "535 5.7.8 authentication failed for {key64}",
+    "454 plain and base64": "454 4.7.0 temporary failure for {key} ({key64})",
+}
+
+
+@pytest.mark.parametrize("case", ECHO)
+def test_a_key_echoed_by_the_server_is_nowhere(run_composer, hostile, body: Path, case) -> None:
+    # run() checks stdout and stderr, the autouse fixture every file under COMPOSER_HOME
+    # (outbox, history, logs) for the key and its base64.
+    peer = hostile({"AUTH_PASS": Echo(ECHO[case])})
+    r, _ = run(run_composer, args_for(peer, body, "--retry-delay", "0.01"))
+    assert r.code in (3, 4), r.err
+    (m,) = json.loads(r.out)["messages"]
+    assert m["status"] == "failed" and "[key hidden]" in m["error"]
+    assert peer.passwords_sent <= 2  # a 454 to the key: one retry, not the full retries
+
+
+def test_a_reply_with_the_354_is_failed_once_and_never_completed(
+    run_composer, hostile, body: Path
+) -> None:
+    peer = hostile({"DATA": "354 go ahead\r\n451 4.3.0 stray", "DOT": "250 2.0.0 queued"})
+    r, _ = run(run_composer, args_for(peer, body, "--retry-delay", "0.01"))
+    assert r.code == 4, r.err
+    (m,) = json.loads(r.out)["messages"]
+    assert m["status"] == "failed" and m["attempts"] == 1
+    assert "broke the SMTP protocol" in m["error"]
+    assert peer.count("DATA") == 1 and peer.messages == []
+    assert outbox_states(run_composer)["unknown"] == 0
+
+
+def test_control_characters_from_the_server_never_reach_the_terminal(
+    run_composer, hostile, body: Path
+) -> None:
+    peer = hostile({"MAIL": "550 5.7.1 \x1b]0;pwned\x07 \x1b[2J refused"})
+    plain = [a for a in args_for(peer, body) if a != "--json"]  # the text a person reads
+    r, _ = run(run_composer, plain)
+    assert r.code == 3, r.err
+    assert "pwned" in r.out + r.err
+    for text in (r.out, r.err):
+        assert "\x1b" not in text and "\x07" not in text, repr(text)

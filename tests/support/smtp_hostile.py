@@ -6,6 +6,8 @@ outside 2xx-5xx, silence, a drop. Each phase's reply is scripted::
 
     peer = HostilePeer({"MAIL": Endless("250-x"), "DOT": "999 what"}).start()
 
+Stray bytes go with a reply as one string (one packet): ``{"DATA": "354 go\r\n451 stray"}``.
+
 Phases: GREETING, EHLO, STARTTLS, AUTH (the reply to ``AUTH LOGIN``), AUTH_USER, AUTH_PASS,
 MAIL, RCPT, DATA, DOT (the reply after the final "."), RSET, QUIT. A phase not scripted gets
 a normal reply. A list is used one entry per occurrence, then the normal reply again.
@@ -56,6 +58,15 @@ class Raw:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Echo:
+    """A reply that repeats the key the client sent (``{key}``, or ``{key64}`` as it went over
+    the wire, in AUTH LOGIN base64): a server echoing secrets back (issue 12). Only after
+    AUTH_PASS has the key been heard; before that both are empty."""
+
+    template: str
+
+
 class _Drop:
     """Close the connection instead of replying."""
 
@@ -66,7 +77,7 @@ class _Silent:
 
 DROP = _Drop()
 SILENT = _Silent()
-Action = Union[str, Endless, Drip, Raw, _Drop, _Silent]  # noqa: UP007
+Action = Union[str, Endless, Drip, Raw, Echo, _Drop, _Silent]  # noqa: UP007
 
 NORMAL: dict[str, str] = {
     "GREETING": "220 hostile.example ESMTP",
@@ -94,6 +105,7 @@ class _Conn:
     sock: socket.socket
     buf: bytes = b""
     tls: bool = False
+    key64: bytes = b""  # the AUTH LOGIN password line, as sent; only for Echo
 
 
 @dataclass
@@ -224,6 +236,12 @@ class HostilePeer:
         """Reply for ``phase``; True when the reply was a positive intermediate one (3xx), so
         the client goes on (message body, AUTH response)."""
         action = self._next(phase)
+        if isinstance(action, Echo):
+            key = b""
+            with contextlib.suppress(ValueError):
+                key = base64.b64decode(conn.key64, validate=True)
+            key64 = conn.key64.decode("ascii", "replace")
+            action = action.template.format(key=key.decode("utf-8", "replace"), key64=key64)
         if isinstance(action, str):
             self._send(conn, action.encode() + b"\r\n")
             return action[:1] == "3"
@@ -324,7 +342,7 @@ class HostilePeer:
         self._record(b"<auth user> " + user)
         if not self._act(conn, "AUTH_USER"):
             return
-        self._readline(conn)  # the password: counted, never recorded in the clear
+        conn.key64 = self._readline(conn)  # the password: counted, never recorded
         self._record(b"<auth password>")
         self._act(conn, "AUTH_PASS")
 

@@ -20,7 +20,6 @@ words, as SMTP errors keep the relay's reply. Which are retried:
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -32,6 +31,7 @@ from composer.core.errors import (
     TransientError,
     TransportError,
 )
+from composer.transport.base import printable  # one cleaner for both backends' server text
 
 __all__ = ["RETRIED", "api_error", "describe_errors", "parse_retry_after", "printable"]
 
@@ -51,7 +51,6 @@ _STATUS: dict[int, tuple[str, str]] = {
     500: ("Internal Server Error", "the API had an internal error"),
     503: ("Service Unavailable", "the API is busier than usual"),
 }
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Words in the API's error text -> the draft field to point at.
 _FIELDS = (
     ("sending domain", "from"),
@@ -64,12 +63,6 @@ _FIELDS = (
     ("tags", "tags"),
     ("recipient", "to"),
 )
-
-
-def printable(text: str, limit: int = 600) -> str:
-    """Server text made safe for a terminal and a log line: no control characters."""
-    text = _CONTROL.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def describe_errors(doc: Any) -> str:

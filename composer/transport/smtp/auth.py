@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from composer.core.errors import PeerProtocolError
+from composer.core.errors import PeerProtocolError, TransientError
+from composer.transport.base import KeyDeferred
 from composer.transport.smtp.replies import check_class, protocol_error, reply_error, reply_text
 from composer.transport.smtp.wire import BoundedSMTP, reply_class
 
@@ -34,7 +35,12 @@ def login(smtp: BoundedSMTP, host: str, username: str, password: str) -> None:
         return
     stage = "AUTH LOGIN (key)"
     check_class(code, msg, host, stage)
-    raise reply_error(code, reply_text(msg), stage)
+    err = reply_error(code, reply_text(msg), stage)
+    if isinstance(err, TransientError):
+        # e.g. 454 "temporary authentication failure": worth one more try, not the full
+        # retries, for each try sends the key again (issue 12: it went out four times).
+        raise KeyDeferred(str(err), err.code, err.reply)
+    raise err
 
 
 def _challenge(code: int, msg: bytes, host: str, stage: str) -> None:

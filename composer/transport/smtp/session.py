@@ -37,9 +37,18 @@ from composer.core.errors import (
     SetupFailed,
     TLSError,
     TransientError,
+    TransportError,
 )
 from composer.core.hosts import is_loopback
-from composer.transport.base import Delivery, connect_error, tls_context, tls_error
+from composer.transport.base import (
+    Delivery,
+    connect_error,
+    scrub_delivery,
+    scrub_error,
+    secret_forms,
+    tls_context,
+    tls_error,
+)
 from composer.transport.smtp.auth import login
 from composer.transport.smtp.replies import check_class, protocol_error, reply_error, reply_text
 from composer.transport.smtp.wire import (
@@ -146,8 +155,41 @@ class SmtpSession:
         except OSError as exc:
             raise connect_error(ep.host, port, exc) from exc
 
+    # --- the edge: server text leaves the session only cleaned -------------------------
+
+    def _secrets(self) -> list[str]:
+        return secret_forms(self.endpoint.password or "")
+
     def connect(self) -> None:
         """Connect, upgrade to verified TLS, authenticate. Each step's failure says which."""
+        try:
+            self._connect()
+        except TransportError as exc:
+            # Some servers echo what they were sent (the key, in its AUTH LOGIN base64 too),
+            # and any may send control characters: cleaned here, once, for every caller.
+            scrub_error(exc, self._secrets())
+            raise
+
+    def send(
+        self,
+        message: OutgoingMessage,
+        *,
+        rcpt_to: tuple[str, ...] | None = None,
+        before_final_reply: Callable[[], None] | None = None,
+    ) -> Delivery:
+        """Send one message. ``before_final_reply`` runs just before the final "." is written,
+        so before its reply is read (the outbox commits "awaiting final reply" there).
+
+        Raises TransientError / RelayRefused / AuthFailed (safe: the relay has not accepted
+        the message) or OutcomeUnknown (it may have). The server's text in the answer and in
+        any error is cleaned of the key and of control characters."""
+        try:
+            return scrub_delivery(self._send(message, rcpt_to, before_final_reply), self._secrets())
+        except TransportError as exc:
+            scrub_error(exc, self._secrets())
+            raise
+
+    def _connect(self) -> None:
         self.close()
         ep = self.endpoint
         # Never a second port without TLS: the key would go in the clear to whatever
@@ -250,24 +292,18 @@ class SmtpSession:
             or self._clock() - self._last_used >= self.idle_reconnect
         )
         if self._smtp is None or stale:
-            self.connect()
+            self._connect()
         assert self._smtp is not None
         return self._smtp
 
     # --- one message ----------------------------------------------------------------------
 
-    def send(
+    def _send(
         self,
         message: OutgoingMessage,
-        *,
-        rcpt_to: tuple[str, ...] | None = None,
-        before_final_reply: Callable[[], None] | None = None,
+        rcpt_to: tuple[str, ...] | None,
+        before_final_reply: Callable[[], None] | None,
     ) -> Delivery:
-        """Send one message. ``before_final_reply`` runs just before the final "." is written,
-        so before its reply is read (the outbox commits "awaiting final reply" there).
-
-        Raises TransientError / RelayRefused / AuthFailed (safe: the relay has not accepted
-        the message) or OutcomeUnknown (it may have)."""
         reused = self._smtp is not None
         try:
             return self._send_once(message, rcpt_to, before_final_reply)
@@ -328,12 +364,14 @@ class SmtpSession:
             code, msg = smtp.docmd("DATA")
             if code != 354:
                 self._refused_before_dot(smtp, code, msg, "DATA")
+            self._silent_before_dot(smtp)
             stuffed = dot_stuff(message.data)
             smtp.send(stuffed[: -len(b".\r\n")])
             # Committed before the final "." can reach the relay: a crash between the "." and
             # the commit would otherwise leave "sending", and a restart would send it twice.
             if before_final_reply is not None:
                 before_final_reply()
+            self._silent_before_dot(smtp)
             smtp.send(b".\r\n")
         except ReplyError as exc:
             # Before the final "." was written: the relay cannot have accepted the message.
@@ -348,6 +386,18 @@ class SmtpSession:
         code, msg = self._final_reply(smtp)
         self._last_used = self._clock()
         kind = reply_class(code)
+        more = smtp.unasked()
+        if more:
+            # A second reply already waiting: which of them answered the "." cannot be known
+            # (one may have been sent early, issue 12); never "sent", never sent again.
+            self.close(polite=False)
+            raise OutcomeUnknown(
+                f"{host} sent more than one reply to the end of the message ({code} "
+                f"{reply_text(msg)!r}, then {_early(more)}): it may have "
+                "been sent; check before sending it again",
+                code,
+                reply_text(msg),
+            )
         if kind == 2:
             return Delivery(code, reply_text(msg), accepted, refused)
         if kind is None:
@@ -381,6 +431,20 @@ class SmtpSession:
         finally:
             smtp.reply_timeout = self.endpoint.timeout
 
+    def _silent_before_dot(self, smtp: BoundedSMTP) -> None:
+        """Between the 354 and the final "." the server has nothing to say. Bytes here (a reply
+        sent with the 354, or while the body went out) would be taken as the answer to the
+        "." (issue 12: the message sent twice, or a 554 reported as sent). The "." is then
+        never written: a server that never gets the end of the data cannot deliver it."""
+        early = smtp.unasked()
+        if early:
+            self.close(polite=False)
+            raise PeerProtocolError(
+                f"{self.endpoint.host} answered before the message ended ({_early(early)}): it "
+                "broke the SMTP protocol; the end of the message was not sent, so it was not "
+                "delivered"
+            )
+
     def _check_or_close(self, code: int, msg: bytes, stage: str) -> None:
         if reply_class(code) is None:
             self.close(polite=False)
@@ -412,3 +476,9 @@ class SmtpSession:
 
 class _StaleConnection(Exception):
     """The first command on a reused connection failed: the relay had dropped it."""
+
+
+def _early(data: bytes) -> str:
+    """Bytes nobody asked for, shortened for a message (the edge cleans and masks them)."""
+    text = data[:80].decode("utf-8", "replace").strip()
+    return repr(text) + ("…" if len(data) > 80 else "")

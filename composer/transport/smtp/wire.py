@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+import ssl
 import time
 
 MAX_LINES = 100
@@ -58,6 +59,27 @@ class BoundedSMTP(smtplib.SMTP):
     def pending_bytes(self) -> int:
         """Bytes received but not yet read as a reply (after STARTTLS: must be 0)."""
         return len(self._inbuf)
+
+    def unasked(self) -> bytes:
+        """Bytes the server sent that no command of ours has asked for yet: the reader's
+        buffer plus whatever is already waiting on the socket (read without waiting). Called
+        where the server must be silent (after the 354, before the final ".", after the final
+        reply); anything here means the server is out of step. A closed peer is not "bytes"."""
+        sock = self.sock
+        if sock is None:
+            return self._inbuf
+        try:
+            sock.setblocking(False)
+            chunk = sock.recv(_READ)
+            self._inbuf += chunk
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass  # nothing there (a TLS record with no data, e.g. a session ticket, too)
+        except OSError:
+            pass  # the next write or read says what happened to the connection
+        finally:
+            with contextlib.suppress(OSError):
+                sock.settimeout(self.timeout)
+        return self._inbuf
 
     def reset_buffer(self) -> None:
         self._inbuf = b""
