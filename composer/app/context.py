@@ -13,11 +13,13 @@ process), before SQLite or the drafts store touch anything.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from composer.core.errors import InvalidInput
 from composer.store.paths import Paths, home_paths, platform_paths, secure_home
 
 if TYPE_CHECKING:  # the stores are imported when first opened: `composer --version` stays light
@@ -26,9 +28,69 @@ if TYPE_CHECKING:  # the stores are imported when first opened: `composer --vers
     from composer.store.outbox import Outbox
     from composer.transport.profiles.store import ProfileStore
 
-__all__ = ["HOME_VAR", "Context"]
+__all__ = ["HOME_VAR", "BadHome", "Context", "check_home"]
 
 HOME_VAR = "COMPOSER_HOME"  # one folder for everything (tests, portable installs)
+# Pseudo and device file systems: a chmod or a database there harms the system, not us.
+_SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
+
+
+class BadHome(InvalidInput):
+    """COMPOSER_HOME cannot hold Composer's files (exit 2, one line naming the variable)."""
+
+
+def _under_system_root(path: str) -> str | None:
+    for root in _SYSTEM_ROOTS:
+        if path == root or path.startswith(root + os.sep):
+            return root
+    return None
+
+
+def check_home(value: str) -> Path:
+    """The folder ``COMPOSER_HOME`` names, absolute, or BadHome. Only looks (stat, readlink):
+    nothing is created or changed, so a bad value is refused before anything touches the disk.
+
+    An empty value is refused rather than read as "unset": it is nearly always a script's
+    variable that did not expand (``COMPOSER_HOME=$SCRATCH composer send``), and falling back
+    to the platform folders would send with, and write into, the person's real profiles,
+    outbox and history, the very thing the script meant to keep apart. ``unset`` says it."""
+    if not value.strip():
+        raise BadHome(
+            f"{HOME_VAR} is empty: name a folder, or unset it to use Composer's usual folders"
+        )
+    shown = f"{HOME_VAR}={value}"
+    path = os.path.abspath(os.path.expanduser(value))
+    # Checked on the path as written and with every link resolved (a link to /proc is /proc).
+    for candidate in (path, os.path.realpath(path)):
+        root = _under_system_root(candidate)
+        if root is not None:
+            raise BadHome(f"{shown} is under {root}, a system folder: name a folder of your own")
+    # The first part of the path that exists must be a folder: the rest is made inside it.
+    probe = path
+    while True:
+        try:
+            st = os.stat(probe)  # follows links: a link to a folder is that folder
+        except FileNotFoundError:
+            if os.path.islink(probe):
+                raise BadHome(f"{shown}: {probe} is a link to nothing") from None
+            parent = os.path.dirname(probe)
+            if parent == probe:
+                raise BadHome(f"{shown} cannot be reached") from None
+            probe = parent
+            continue
+        except NotADirectoryError:  # a part of the way is a file
+            probe = os.path.dirname(probe)
+            continue
+        except OSError as exc:
+            raise BadHome(f"{shown} cannot be used: {exc.strerror or exc}") from None
+        break
+    if not stat.S_ISDIR(st.st_mode):
+        what = "is not a folder" if probe == path else f"is inside {probe}, which is not a folder"
+        raise BadHome(f"{shown} {what}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        verb = "cannot be written" if probe == path else f"cannot be made: {probe} is read-only"
+        raise BadHome(f"{shown} {verb}")
+    return Path(path)
 
 
 @dataclass(frozen=True)
@@ -39,9 +101,10 @@ class Context:
 
     @classmethod
     def from_environment(cls) -> Context:
-        """``COMPOSER_HOME`` when set, else the platform's folders: the one place it is read."""
+        """``COMPOSER_HOME`` when set, else the platform's folders: the one place it is read,
+        and checked (``check_home``: BadHome, exit 2) before any store is opened."""
         home = os.environ.get(HOME_VAR)
-        return cls(home_paths(home) if home else platform_paths())
+        return cls(platform_paths() if home is None else home_paths(check_home(home)))
 
     @classmethod
     def at(cls, root: str | Path) -> Context:

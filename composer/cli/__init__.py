@@ -134,6 +134,14 @@ def run(handler: Handler, context: Context, args: argparse.Namespace) -> int:
         return code
 
 
+def _report_failure(args: argparse.Namespace, exc: ComposerError) -> None:
+    """A command whose --json promises a report on every failure (send) names its maker."""
+    failure_report = getattr(args, "json_failure_report", None)
+    if failure_report is not None and getattr(args, "json", False):
+        dry_run = getattr(args, "dry_run", False)
+        print(json.dumps(failure_report([], exc, dry_run), indent=2))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     use_private_umask()  # before anything is written: files 0600, folders 0700 (issue 12)
@@ -143,7 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:  # the full parser says what is wrong, with every command in its usage
         args = build_parser().parse_args(argv)
     _setup_logging(args.debug)
-    context = Context.from_environment()  # the one place the app's folders are chosen
+    try:
+        context = Context.from_environment()  # the one place the app's folders are chosen
+    except ComposerError as exc:  # a bad COMPOSER_HOME: refused before anything is written
+        _report_failure(args, exc)
+        code, line = describe(exc)
+        print(f"error: {line}", file=sys.stderr)
+        return code
     if args.self_test:
         from composer.selftest import run_self_test
 
@@ -160,11 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             check_args(parser, args)  # every command's input, before its handler writes anything
         except ComposerError as exc:
-            # A command whose --json promises a report on every failure (send) names its maker.
-            failure_report = getattr(args, "json_failure_report", None)
-            if failure_report is not None and getattr(args, "json", False):
-                dry_run = getattr(args, "dry_run", False)
-                print(json.dumps(failure_report([], exc, dry_run), indent=2))
+            _report_failure(args, exc)
             raise
         return int(args.handler(context, args))
 

@@ -172,7 +172,8 @@ def _check_draft_attachments(draft: Draft, draft_file: str) -> None:
         i = outside[0]
         raise UsageError(
             f"attachments[{i}].path: {draft.attachments[i].path} is outside the draft's folder "
-            "and your home folder; check it, then use --allow-attachments-anywhere"
+            "and your home folder (or hidden in it, like ~/.ssh); check it, then use "
+            "--allow-attachments-anywhere"
         )
 
 

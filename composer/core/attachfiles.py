@@ -10,7 +10,8 @@ of ``/proc``, ``/sys`` or ``/dev``), so a swap between the check and the read is
 A file that gives more bytes than its size said (how pseudo files look) is refused as well.
 
 A draft *file* may also name attachments anywhere on the disk. ``outside_places`` lists those
-that are neither in the draft's own folder nor in the person's home: the CLI refuses them without
+that are neither in the draft's own folder nor in the person's home (a hidden file or folder of the
+home, ~/.ssh, ~/.aws, ~/.netrc, counts as outside): the CLI refuses them without
 ``--allow-attachments-anywhere`` and the window asks before keeping them.
 """
 
@@ -158,11 +159,11 @@ def outside_places(
 ) -> list[int]:
     """Indexes of ``paths`` that are neither in the draft file's folder (or below it) nor in
     the person's home folder, symlinks resolved (a link in the home to /etc is outside)."""
-    places = [os.path.realpath(os.path.dirname(os.path.abspath(draft_file)))]
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(draft_file)))
+    home_dir = None
     with contextlib.suppress(RuntimeError):  # RuntimeError: no home directory known
-        places.append(os.path.realpath(home if home is not None else Path.home()))
+        home_dir = os.path.realpath(home if home is not None else Path.home())
     # A draft in / or a home of / would make every file "inside": such a place counts for none.
-    homes = [h for h in places if h != os.sep]
     out = []
     for i, p in enumerate(paths):
         try:
@@ -170,6 +171,19 @@ def outside_places(
         except (OSError, ValueError):
             out.append(i)
             continue
-        if not any(_under(real, h) for h in homes):
-            out.append(i)
+        if folder != os.sep and _under(real, folder):
+            continue
+        if home_dir and home_dir != os.sep and _under(real, home_dir):
+            if _hidden_below(real, home_dir):  # ~/.ssh/id_rsa: in the home, not a document
+                out.append(i)
+            continue
+        out.append(i)
     return out
+
+
+def _hidden_below(real: str, home: str) -> bool:
+    """True when a name between ``home`` and the file, the file's own included, starts with a
+    dot (~/.ssh/id_rsa, ~/.aws/credentials, ~/.config/…, ~/.netrc): where keys and tokens live,
+    hidden from the file manager a person picks documents in."""
+    parts = os.path.relpath(real, home).split(os.sep)
+    return any(part.startswith(".") and part not in (".", "..") for part in parts)

@@ -165,7 +165,8 @@ def keep_outside_attachments(parent: QWidget | None, draft: Draft, path: str) ->
         parent,
         "Attachments outside the draft's folder",
         "This draft attaches files that are neither in its own folder nor in your home "
-        f"folder:\n\n{listed}{more}\n\nAttach these files? (No opens the draft without them.)",
+        "folder (a hidden one such as ~/.ssh counts as outside):"
+        f"\n\n{listed}{more}\n\nAttach these files? (No opens the draft without them.)",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
     )

@@ -112,6 +112,22 @@ def test_draft_attachments_outside_its_folder_and_home_need_the_flag(
         assert run_composer("send", "--draft", str(draft), "--dry-run", env=env).code == 0
 
 
+def test_a_draft_in_downloads_naming_a_key_in_the_home_needs_the_flag(
+    run_composer, tmp_path
+) -> None:
+    """Finding 7: ~/Downloads/newsletter.json attaching ~/.ssh/id_rsa as logo.png."""
+    home = tmp_path / "home"
+    key = home / ".ssh" / "id_rsa"
+    key.parent.mkdir(parents=True)
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY----- FAKESECRET")
+    attachment = {"path": str(key), "filename": "logo.png", "content_type": "image/png"}
+    draft = write_draft(home / "Downloads" / "newsletter.json", attachments=[attachment])
+    env = {"HOME": str(home)}
+    r = run_composer("send", "--draft", str(draft), "--dry-run", env=env)
+    one_line_error(r, "attachments[0].path", str(key), "--allow-attachments-anywhere")
+    assert "FAKESECRET" not in r.out and "LS0tLS1CRUdJTiBPUEVOU1NI" not in r.out  # nor base64
+
+
 def test_the_name_sent_is_the_files_own(run_composer, tmp_path) -> None:
     key = tmp_path / "id_rsa"
     key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")

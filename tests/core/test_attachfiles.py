@@ -176,6 +176,32 @@ def test_outside_places(tmp_path: Path) -> None:
     assert outside_places(paths, drafts / "news.json", home=home) == [2, 3, 4, 5]
 
 
+def test_hidden_folders_in_the_home_are_outside(tmp_path: Path) -> None:
+    """~/.ssh, ~/.gnupg, ~/.aws, ~/.config hold keys, not documents: a draft from ~/Downloads
+    naming one, or ~/.netrc, counts as "outside" (finding 7), unless it is in the draft's own
+    folder."""
+    home = tmp_path / "home"
+    drafts = home / "Downloads"
+    drafts.mkdir(parents=True)
+    secrets = [home / ".ssh" / "id_rsa", home / ".aws" / "credentials",
+               home / "docs" / ".private" / "x.pdf", home / ".config" / "app" / "token",
+               home / ".netrc"]  # fmt: skip
+    for path in secrets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("secret")
+    (home / "docs" / "a.pdf").write_text("a")
+    ok = [str(home / "docs" / "a.pdf")]
+    found = outside_places([*ok, *map(str, secrets)], drafts / "news.json", home=home)
+    assert found == [1, 2, 3, 4, 5]
+    # The draft's own folder is the person's choice, hidden or not: ~/.drafts/d.json + a.pdf.
+    own = home / ".drafts"
+    own.mkdir()
+    (own / "logo.png").write_text("png")
+    (own / ".hidden.png").write_text("png")
+    paths = [str(own / "logo.png"), str(own / ".hidden.png"), str(home / ".ssh" / "id_rsa")]
+    assert outside_places(paths, own / "d.json", home=home) == [2]
+
+
 def test_a_home_or_draft_folder_of_root_counts_for_nothing() -> None:
     assert outside_places(["/etc/passwd"], "/draft.json", home="/") == [0]
 

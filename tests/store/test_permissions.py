@@ -65,7 +65,7 @@ def test_real_commands_leave_nothing_readable_by_others(
 ) -> None:
     body = tmp_path / "body.md"
     body.write_text("# Private\n\nHello.\n", encoding="utf-8")
-    composer_home.chmod(0o755)  # as a desktop's umask makes it: must be tightened
+    composer_home.chmod(0o755)  # a folder the person named: its mode is theirs (finding 4)
     common = ["--from", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi",
               "--markdown", str(body)]  # fmt: skip
 
@@ -112,6 +112,8 @@ def test_real_commands_leave_nothing_readable_by_others(
     names = {p.name for p in written}
     assert {"history.sqlite3", "outbox.sqlite3", "profiles.json"} <= names, names
     assert any(p.parent.name == "new" for p in written), "nothing landed in the sandbox"
+    assert stat.S_IMODE(composer_home.stat().st_mode) == 0o755
+    composer_home.chmod(0o700)  # everything in it must be private
     assert loose(composer_home, tmp_path / "out", maildir) == []
 
 
@@ -148,9 +150,9 @@ def test_an_open_home_from_an_older_version_is_made_private_with_a_note(
     with context.history():
         pass
     (composer_home / "sandbox" / "new").mkdir(parents=True)
-    (composer_home / "sandbox" / "new" / "1.eml").write_bytes(MESSAGE)
+    (composer_home / "sandbox" / "new" / "1.M2P3Q4.host").write_bytes(MESSAGE)  # Maildir's name
     (composer_home / "drafts").mkdir()
-    (composer_home / "drafts" / "d.json").write_text("{}")
+    (composer_home / "drafts" / "d.json").write_text('{"format": "composer-autosave"}')
     for p in [composer_home, *composer_home.rglob("*")]:
         p.chmod(0o755 if p.is_dir() else 0o644)
     (composer_home / "unrelated.txt").write_text("not ours")  # a file Composer did not make
@@ -159,7 +161,12 @@ def test_an_open_home_from_an_older_version_is_made_private_with_a_note(
     assert r.code == 0, r.err
     assert str(composer_home) in r.err and "0700" in r.err  # the note, one line
     assert len([line for line in r.err.splitlines() if "private" in line]) == 1, r.err
+    # The home itself is the person's (they named it): left 0755, and they are told.
+    assert f"{composer_home}: open to other users, left as is" in r.err, r.err
+    assert stat.S_IMODE(composer_home.stat().st_mode) == 0o755
+    assert stat.S_IMODE((composer_home / "unrelated.txt").stat().st_mode) == 0o644
     (composer_home / "unrelated.txt").unlink()
+    composer_home.chmod(0o700)
     assert loose(composer_home) == []
     assert "private" not in run_composer("history").err  # said once: nothing left to tighten
 
@@ -171,6 +178,67 @@ def test_secure_home_leaves_files_it_does_not_own_alone(
     composer_home.chmod(0o755)
     (composer_home / "notes.txt").write_text("mine")
     changed = secure_home(context.paths)
-    assert composer_home in changed
+    assert composer_home not in changed  # the folder the person named keeps its mode
+    assert stat.S_IMODE(composer_home.stat().st_mode) == 0o755
     assert stat.S_IMODE((composer_home / "notes.txt").stat().st_mode) == 0o644
     assert secure_home(context.paths) == []
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode) | (path.lstat().st_mode & stat.S_ISVTX)
+
+
+def test_a_shared_home_keeps_its_sticky_bit_and_others_files_their_modes(
+    context, umask_022: None, run_composer, tmp_path: Path
+) -> None:
+    """Finding 4: COMPOSER_HOME names an existing 1777 folder holding other people's tools and
+    notes; `composer history` tightens only what Composer wrote."""
+    home = tmp_path / "shared"
+    home.mkdir()
+    home.chmod(0o1777)
+    foreign = {
+        home / "config" / "bin" / "tool.sh": 0o755,
+        home / "config" / "run.sh": 0o755,
+        home / "drafts" / "tool.sh": 0o755,
+        home / "drafts" / "team" / "readme.txt": 0o664,
+        home / "drafts" / "notes.json": 0o644,  # a .json Composer did not write
+        home / "logs" / "other.log": 0o644,
+        home / "sandbox" / "README": 0o644,
+    }
+    for path, bits in foreign.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("#!/bin/sh\necho hi\n" if path.suffix == ".sh" else "{}")
+        path.chmod(bits)
+    autosave = home / "drafts" / "0123456789abcdef0123456789abcdef.json"
+    ours = [home / "history.sqlite3", home / "outbox.sqlite3.lock",
+            home / "config" / "profiles.json", autosave, home / "drafts" / "recent.json",
+            home / "logs" / "composer.log", home / "sandbox" / ".sandbox-count.json",
+            home / "sandbox" / "new" / "1.M2P3Q4.host"]  # fmt: skip
+    for path in ours:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    for path in ours[1:]:
+        path.write_text('{"format": "composer-recent"}' if path.parent.name == "drafts" else "x")
+        path.chmod(0o644)
+    autosave.write_text('{"format": "composer-autosave", "version": 1}')
+    with context.at(home).history():  # a real database, as an older version left it
+        pass
+    (home / "history.sqlite3").chmod(0o644)
+    (home / "sandbox" / "new").chmod(0o755)
+
+    r = run_composer("history", env={"COMPOSER_HOME": str(home)})
+    assert r.code == 0, r.err
+    assert mode(home) == 0o1777, oct(mode(home))
+    assert {p: mode(p) for p in foreign} == foreign
+    assert {p: mode(p) for p in ours} == dict.fromkeys(ours, 0o600)
+    assert mode(home / "sandbox" / "new") == 0o700  # the Maildir Composer made
+    for shared in (home, home / "config", home / "drafts"):  # told, not changed
+        assert str(shared) in r.err
+    assert "Traceback" not in r.err
+
+
+def test_a_fresh_home_is_made_private(umask_022: None, run_composer, tmp_path: Path) -> None:
+    home = tmp_path / "new-parent" / "home"
+    r = run_composer("history", env={"COMPOSER_HOME": str(home)})
+    assert r.code == 0, r.err
+    assert mode(home) == 0o700 and mode(home.parent) == 0o700
+    assert loose(home) == []
