@@ -66,7 +66,11 @@ def deliver(
             if on_result is not None:
                 on_result(result)
 
-        hooks = Hooks(on_result=record, before_final_reply=mover.before_final_reply)
+        hooks = Hooks(
+            on_result=record,
+            before_final_reply=mover.before_final_reply,
+            before_retry=mover.before_retry,
+        )
         if cancel is not None:
             hooks.cancelled, hooks.wait = cancel.is_set, cancel.wait
         try:

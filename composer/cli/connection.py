@@ -76,7 +76,8 @@ def add_connection_arguments(group: Any) -> None:
         metavar="SECONDS",
         type=float,
         default=600.0,
-        help="for the reply after the message, or the API's answer (default 600)",
+        help="for the reply after the message, or the API's answer (default 600); a server's "
+        "Retry-After is honoured up to it, at most 60 s",
     )
     group.add_argument(
         "--api",
@@ -146,7 +147,10 @@ def profile_from_args(context: Context, args: argparse.Namespace) -> Profile:
 def send_options(args: argparse.Namespace) -> SendOptions:
     from composer.transport.batch import SendOptions
 
-    return SendOptions(retries=args.retries, retry_delay=args.retry_delay)
+    # A server's Retry-After is honoured up to the time the person allowed for an answer
+    # (and never past a minute): beyond that the message gives up now, with the reason.
+    cap = min(SendOptions.max_retry_after, float(args.final_timeout))
+    return SendOptions(retries=args.retries, retry_delay=args.retry_delay, max_retry_after=cap)
 
 
 def session_args(args: argparse.Namespace) -> dict[str, Any]:

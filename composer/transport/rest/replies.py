@@ -33,7 +33,14 @@ from composer.core.errors import (
 )
 from composer.transport.base import printable  # one cleaner for both backends' server text
 
-__all__ = ["RETRIED", "api_error", "describe_errors", "parse_retry_after", "printable"]
+__all__ = [
+    "RETRIED",
+    "api_error",
+    "describe_errors",
+    "parse_retry_after",
+    "printable",
+    "small_int",
+]
 
 RETRIED = frozenset({429, 500, 503})
 _KEY_HELP = "check that the key is right and has the 'Transmissions: Read/Write' permission"
@@ -65,6 +72,19 @@ _FIELDS = (
 )
 
 
+def small_int(value: Any, digits: int = 6) -> int | None:
+    """A number the API sent, read defensively: an int, or a string of at most ``digits``
+    ASCII digits; None for anything else ("²" is a digit to str.isdigit but not to int(), and
+    int() of thousands of digits raises)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10**digits else None
+    if isinstance(value, str) and 0 < len(value) <= digits and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def describe_errors(doc: Any) -> str:
     """``errors[]`` as one line: ``message: description (code N); ...``; "" when absent."""
     errors = doc.get("errors") if isinstance(doc, dict) else None
@@ -87,7 +107,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
-        return float(value)
+        # thousands of digits: a wait longer than anyone would honour, without parsing them
+        return float(value) if len(value) <= 9 else float("inf")
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -9,7 +9,9 @@ replies.py. Redirects are not followed: that would send the key to another addre
 
 The key travels only in the ``Authorization`` header (seeds/002), over verified TLS; plain HTTP
 is refused unless the host is this computer (the local sandbox endpoint). No text from the
-server is shown without the key being masked in it first.
+server is shown without the key being masked in it first: in the raw body here, and in every
+form (JSON-escaped, URL-encoded, base64) in each error and result leaving ``send`` and
+``request`` (keymask.py).
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from composer.core.errors import (
     RelayRefused,
     TLSError,
     TransientError,
+    TransportError,
 )
 from composer.core.hosts import is_loopback
 from composer.transport.base import Delivery, connect_error, tls_context, tls_error
 from composer.transport.profiles.credentials import Secret
+from composer.transport.rest.keymask import HIDDEN, hide_in_error, hide_key
 from composer.transport.rest.payload import transmission
-from composer.transport.rest.replies import api_error, describe_errors, printable
+from composer.transport.rest.replies import api_error, describe_errors, printable, small_int
 from composer.transport.rest.wire import ReplyError, read_reply
 
 __all__ = ["RestEndpoint", "RestSession"]
@@ -52,7 +56,7 @@ log = logging.getLogger(__name__)
 # Servers close idle keep-alive connections after 5-75 s depending on the software in front
 # of them; a request racing that close would look like an unknown outcome. Reconnect sooner.
 IDLE_RECONNECT = 4.0
-_MASK = b"********"
+_MASK = HIDDEN.encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,10 @@ class RestSession:
         key = self.endpoint.api_key.reveal().encode("ascii", "replace")
         return data.replace(key, _MASK) if key else data
 
+    def hide(self, text: str) -> str:
+        """Text shown from the server's answer, without the key in any form."""
+        return hide_key(text, self.endpoint.api_key.reveal())
+
     def _head(self, method: str, path: str, body: bytes | None) -> bytes:
         ep = self.endpoint
         default = 443 if ep.tls else 80
@@ -269,8 +277,13 @@ class RestSession:
         body: bytes | None = None,
         before_final_reply: Callable[[], None] | None = None,
     ) -> tuple[int, bytes, str | None]:
-        """(status, body with the key masked, Retry-After); raises as ``exchange``."""
-        status, data, retry_after, _ = self.exchange(method, path, body, before_final_reply)
+        """(status, body with the key masked, Retry-After); raises as ``exchange``, with the
+        key hidden in the error."""
+        try:
+            status, data, retry_after, _ = self.exchange(method, path, body, before_final_reply)
+        except TransportError as exc:
+            hide_in_error(exc, self.endpoint.api_key.reveal())
+            raise
         return status, data, retry_after
 
     def send(
@@ -280,7 +293,25 @@ class RestSession:
         rcpt_to: tuple[str, ...] | None = None,
         before_final_reply: Callable[[], None] | None = None,
     ) -> Delivery:
-        """POST one message as a transmission. Raises like SmtpSession.send."""
+        """POST one message as a transmission. Raises like SmtpSession.send. Whatever the
+        answer, the key is hidden in every text of the result or error (the one edge where an
+        answer becomes either)."""
+        key = self.endpoint.api_key.reveal()
+        try:
+            d = self._send(message, rcpt_to, before_final_reply)
+        except TransportError as exc:
+            hide_in_error(exc, key)
+            raise
+        refused = {who: (code, hide_key(words, key)) for who, (code, words) in d.refused.items()}
+        tid = hide_key(d.transmission_id, key) if d.transmission_id else d.transmission_id
+        return Delivery(d.code, hide_key(d.reply, key), d.accepted, refused, tid)
+
+    def _send(
+        self,
+        message: OutgoingMessage,
+        rcpt_to: tuple[str, ...] | None,
+        before_final_reply: Callable[[], None] | None,
+    ) -> Delivery:
         try:
             payload = transmission(
                 message, rcpt_to=rcpt_to, substitution_data=self.substitution_data
@@ -295,10 +326,21 @@ class RestSession:
         )
         # From here on the API had the whole request: only a clear 2xx with the transmission's
         # id is "sent", only a clear refusal "failed"; anything else is "unknown", never resent.
-        if not 200 <= status < 300:
-            raise api_error(status, data, retry_after, problem)
         emails = [r["address"]["email"] for r in payload["recipients"]]
-        return _delivery(status, data, emails, problem)
+        try:
+            if not 200 <= status < 300:
+                error = api_error(status, data, retry_after, problem)
+            else:
+                return _delivery(status, data, emails, problem)
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            # an answer built to break a reader (numbers no int() takes...): not the API's
+            raise OutcomeUnknown(
+                f"the API answered {status} with an answer Composer cannot read "
+                f"({type(exc).__name__}): the transmission may have been created; check "
+                "before sending it again",
+                status,
+            ) from None
+        raise error
 
     def __enter__(self) -> RestSession:
         return self
@@ -310,6 +352,20 @@ class RestSession:
 def _count(results: dict[str, Any], key: str) -> int | None:
     value = results.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _transmission_id(raw: Any) -> str | None:
+    """The id of a created transmission: a non-empty string (SparkPost sends digits in a
+    string), or a positive integer from a server that sends it as a number. ``true``, ``{}``,
+    ``""``, 0 or a float are not an id (bool is an int in Python: checked first)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and (shown := printable(raw, 64)):
+        return shown
+    if isinstance(raw, int) and raw > 0:
+        text = str(raw) if raw < 10**64 else ""
+        return text or None
+    return None
 
 
 def _unknown(method: str, exc: ReplyError, timeout: float) -> str:
@@ -339,15 +395,15 @@ def _delivery(status: int, data: bytes, emails: list[str], problem: str = "") ->
     results = doc.get("results") if isinstance(doc, dict) else None
     results = results if isinstance(results, dict) else {}
     raw_id = results.get("id")
-    tid = printable(str(raw_id), 64) if isinstance(raw_id, (str, int)) and raw_id != "" else None
+    tid = _transmission_id(raw_id)
     accepted = _count(results, "total_accepted_recipients")
     rejected = _count(results, "total_rejected_recipients") or 0
     refused: dict[str, tuple[int, str]] = {}
     rcpt_errors = results.get("rcpt_to_errors")
     for i, e in enumerate(rcpt_errors if isinstance(rcpt_errors, list) else []):
-        code = str(e.get("code", "")) if isinstance(e, dict) else ""
         # API codes are 4 digits; never 4xx, which send_batch would take as "deferred"
-        number = int(code) if code.isdigit() and not 400 <= int(code) < 500 else 0
+        number = (small_int(e.get("code")) if isinstance(e, dict) else None) or 0
+        number = 0 if 400 <= number < 500 else number
         refused[f"recipient error {i + 1}"] = (number, describe_errors({"errors": [e]}))
     if rejected and not refused:
         refused[f"{rejected} recipient(s)"] = (0, "rejected by the API")

@@ -128,7 +128,11 @@ def _length(headers: list[tuple[str, str]], status: int) -> int | None:
         return None
     if len(values) > 1 or not all(v.isascii() and v.isdigit() for v in values):
         raise ReplyError("malformed", "the answer's Content-Length is not one number", status)
-    return int(values.pop())
+    value = values.pop().lstrip("0") or "0"
+    if len(value) > 12:
+        # int() of thousands of digits raises (and costs); no answer we read is that long
+        raise ReplyError("too_big", f"the answer's body exceeds {MAX_BODY} bytes", status)
+    return int(value)
 
 
 def _chunked(r: _Reader, status: int, cap: int) -> bytes:
