@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from composer.core.errors import InvalidInput
+from composer.core.errors import BadHome
 from composer.store.paths import Paths, home_paths, platform_paths, secure_home
 
 if TYPE_CHECKING:  # the stores are imported when first opened: `composer --version` stays light
@@ -33,10 +33,6 @@ __all__ = ["HOME_VAR", "BadHome", "Context", "check_home"]
 HOME_VAR = "COMPOSER_HOME"  # one folder for everything (tests, portable installs)
 # Pseudo and device file systems: a chmod or a database there harms the system, not us.
 _SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
-
-
-class BadHome(InvalidInput):
-    """COMPOSER_HOME cannot hold Composer's files (exit 2, one line naming the variable)."""
 
 
 def _under_system_root(path: str) -> str | None:

@@ -3,6 +3,7 @@
     ComposerError                  anything the app reports to a person           exit 4
     ├── InvalidInput               bad input or usage: nothing was written or sent   2
     │   ├── UsageError             a bad flag, an unreadable input file
+    │   ├── BadHome                COMPOSER_HOME cannot hold Composer's files
     │   ├── InvalidDraft           the draft has errors; carries the Problems
     │   ├── DraftFormatError       a draft file cannot be read (names the field)
     │   ├── HeaderError            a header value would be unsafe (injection, > 998 octets)
@@ -21,6 +22,7 @@
         ├── TransientError         4xx replies, drops before the final "." (retry-safe);
         │   │                      REST: 429, 500, 503, drops before the body was sent
         │   └── SetupFailed        the same while opening a connection (EHLO, TLS, AUTH)
+        │       └── KeyDeferred    a 4xx answered to the key itself: retried once only
         ├── OutcomeUnknown         the final reply never came: may have been sent
         └── RelayRefused           a 5xx reply; REST: the other 4xx                  3
             └── AuthFailed         535: the key is wrong; REST: 401, 403
@@ -84,6 +86,10 @@ class InvalidInput(ComposerError):
 
 class UsageError(InvalidInput):
     """Bad flags or unreadable input files: one line naming the flag."""
+
+
+class BadHome(InvalidInput):
+    """COMPOSER_HOME cannot hold Composer's files (exit 2, one line naming the variable)."""
 
 
 class InvalidDraft(InvalidInput):
@@ -227,6 +233,12 @@ class SetupFailed(TransientError):
         new = cls(str(exc), exc.code, exc.reply)
         new.retry_after = exc.retry_after
         return new
+
+
+class KeyDeferred(SetupFailed):
+    """A temporary refusal (4xx, e.g. 454 "temporary authentication failure") answered to
+    the key itself. Retried once, not with the full retries: each attempt sends the key
+    again (send_batch bounds it)."""
 
 
 class OutcomeUnknown(_Reply):

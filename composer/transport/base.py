@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from composer.core.build import OutgoingMessage
-from composer.core.errors import ConnectError, SetupFailed, TLSError, TransportError
+from composer.core.errors import ConnectError, TLSError, TransportError
 
 KEY_MASK = "[key hidden]"
 # C0 and C1 controls (ESC, BEL, CR...) and the Unicode line separators: a server's text is
@@ -102,12 +102,6 @@ def tls_error(host: str, exc: ssl.SSLError) -> TLSError:
             + (" (use --ca-file for a private CA)" if exc.verify_code else "")
         )
     return TLSError(f"TLS with {host} failed: {exc.reason or exc}")
-
-
-class KeyDeferred(SetupFailed):
-    """A temporary refusal (4xx, e.g. 454 "temporary authentication failure") answered to
-    the key itself. Retried once, not with the full retries: each attempt sends the key
-    again (send_batch bounds it)."""
 
 
 def printable(text: str, limit: int = 600) -> str:

@@ -36,6 +36,7 @@ from composer.core.errors import (
     AuthFailed,
     ConnectError,
     ExitCode,
+    KeyDeferred,
     OutcomeUnknown,
     RelayRefused,
     SetupFailed,
@@ -44,7 +45,7 @@ from composer.core.errors import (
     TransportError,
 )
 from composer.core.outcome import BatchReport, MessageResult, Status
-from composer.transport.base import KeyDeferred, SendSession
+from composer.transport.base import SendSession
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from composer.app.context import BadHome, Context, check_home
-from composer.core.errors import ExitCode
+from composer.app.context import Context, check_home
+from composer.core.errors import BadHome, ExitCode
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX paths and FIFOs")
 

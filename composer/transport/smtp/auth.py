@@ -11,8 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from composer.core.errors import PeerProtocolError, TransientError
-from composer.transport.base import KeyDeferred
+from composer.core.errors import KeyDeferred, PeerProtocolError, TransientError
 from composer.transport.smtp.replies import check_class, protocol_error, reply_error, reply_text
 from composer.transport.smtp.wire import BoundedSMTP, reply_class
 
