@@ -1,0 +1,220 @@
+"""One message on an open SMTP connection: MAIL, RCPT, DATA and the reply to the final ".".
+
+Mixed into ``SmtpSession`` (session.py), which owns the connection: opening it, the
+handshake, reuse and closing. This half owns the rule that matters most: after the final "."
+2xx is sent, a well-formed 4xx may be retried, 5xx failed, and anything else unknown, never
+resent; before it, bytes nobody asked for fail the message and the "." is never written.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from composer.core.build import OutgoingMessage
+from composer.core.errors import OutcomeUnknown, PeerProtocolError, RelayRefused, TransientError
+from composer.transport.base import Delivery
+from composer.transport.smtp.replies import check_class, protocol_error, reply_error, reply_text
+from composer.transport.smtp.wire import BoundedSMTP, ReplyError, dot_stuff, reply_class
+
+if TYPE_CHECKING:
+    from composer.transport.smtp.session import Endpoint
+
+log = logging.getLogger(__name__)
+
+
+class MessageTransaction:
+    """The per-message half of an SMTP session (see the module docstring)."""
+
+    endpoint: Endpoint
+    _smtp: BoundedSMTP | None
+    _sent_on_connection: int
+    _last_used: float
+    _clock: Callable[[], float]
+
+    def _ready(self) -> BoundedSMTP:  # the session's: an open, fresh-enough connection
+        raise NotImplementedError
+
+    def close(self, *, polite: bool = True) -> None:  # the session's
+        raise NotImplementedError
+
+
+    def _send(
+        self,
+        message: OutgoingMessage,
+        rcpt_to: tuple[str, ...] | None,
+        before_final_reply: Callable[[], None] | None,
+    ) -> Delivery:
+        reused = self._smtp is not None
+        try:
+            return self._send_once(message, rcpt_to, before_final_reply)
+        except _StaleConnection as exc:
+            if not reused:
+                raise TransientError(str(exc.__cause__ or "connection dropped")) from exc
+            # The relay dropped an idle connection: nothing was sent; open a fresh one.
+            log.info("connection was dropped while idle; reconnecting")
+            self.close()
+            try:
+                return self._send_once(message, rcpt_to, before_final_reply)
+            except _StaleConnection as again:
+                raise TransientError("the connection dropped before the message was sent") from (
+                    again
+                )
+
+    def _send_once(
+        self,
+        message: OutgoingMessage,
+        rcpt_to: tuple[str, ...] | None,
+        before_final_reply: Callable[[], None] | None,
+    ) -> Delivery:
+        smtp = self._ready()
+        host = self.endpoint.host
+        rcpts = rcpt_to if rcpt_to is not None else message.envelope.rcpt_to
+        self._sent_on_connection += 1
+        try:
+            code, msg = smtp.mail(message.envelope.mail_from)
+        except ReplyError as exc:
+            self.close()
+            if exc.hostile:
+                raise protocol_error(host, "MAIL FROM", str(exc)) from exc
+            raise _StaleConnection() from exc
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            raise _StaleConnection() from exc
+        if reply_class(code) != 2:
+            self._refused_before_dot(smtp, code, msg, "MAIL FROM")
+        accepted, refused = [], {}
+        try:
+            for rcpt in rcpts:
+                code, msg = smtp.rcpt(rcpt)
+                if reply_class(code) == 2:
+                    accepted.append(rcpt)
+                    continue
+                self._check_or_close(code, msg, "RCPT TO")
+                refused[rcpt] = (code, reply_text(msg))
+                if code == 421:
+                    self.close()
+                    raise reply_error(code, reply_text(msg), "RCPT TO")
+            if not accepted:
+                self._after_refusal(smtp, 0)
+                worst = min(refused.values(), key=lambda r: r[0] >= 500)  # 4xx first
+                err = reply_error(worst[0], worst[1], "RCPT TO")
+                if isinstance(err, (TransientError, RelayRefused)):
+                    err.refused = refused
+                raise err
+            code, msg = smtp.docmd("DATA")
+            if code != 354:
+                self._refused_before_dot(smtp, code, msg, "DATA")
+            self._silent_before_dot(smtp)
+            stuffed = dot_stuff(message.data)
+            smtp.send(stuffed[: -len(b".\r\n")])
+            # Committed before the final "." can reach the relay: a crash between the "." and
+            # the commit would otherwise leave "sending", and a restart would send it twice.
+            if before_final_reply is not None:
+                before_final_reply()
+            self._silent_before_dot(smtp)
+            smtp.send(b".\r\n")
+        except ReplyError as exc:
+            # Before the final "." was written: the relay cannot have accepted the message.
+            self.close()
+            if exc.hostile:
+                raise protocol_error(host, "RCPT TO or DATA", str(exc)) from exc
+            raise TransientError(f"the relay stopped answering: {exc}") from exc
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # Before the final "." completed: the relay cannot have accepted the message.
+            self.close()
+            raise TransientError(f"the connection dropped while sending: {exc}") from exc
+        code, msg = self._final_reply(smtp)
+        self._last_used = self._clock()
+        kind = reply_class(code)
+        more = smtp.unasked()
+        if more:
+            # A second reply already waiting: which of them answered the "." cannot be known
+            # (one may have been sent early, issue 12); never "sent", never sent again.
+            self.close(polite=False)
+            raise OutcomeUnknown(
+                f"{host} sent more than one reply to the end of the message ({code} "
+                f"{reply_text(msg)!r}, then {_early(more)}): it may have "
+                "been sent; check before sending it again",
+                code,
+                reply_text(msg),
+            )
+        if kind == 2:
+            return Delivery(code, reply_text(msg), accepted, refused)
+        if kind is None:
+            # Not 2xx, 4xx or 5xx: the relay may have the message; never send it again.
+            self.close(polite=False)
+            raise OutcomeUnknown(
+                f"the relay answered the end of the message with {code} {reply_text(msg)!r}, which "
+                "is neither success nor failure: it may have been sent; check before sending "
+                "it again",
+                code,
+                reply_text(msg),
+            )
+        self._after_refusal(smtp, code)
+        raise reply_error(code, reply_text(msg), "end of DATA")
+
+    def _final_reply(self, smtp: BoundedSMTP) -> tuple[int, bytes]:
+        """The reply to the final ".", within final_timeout. Anything but a reply is unknown."""
+        smtp.reply_timeout = self.endpoint.final_timeout
+        try:
+            return smtp.getreply()
+        except (ReplyError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            why = (
+                f"the relay's answer was not an SMTP reply ({exc})"
+                if isinstance(exc, ReplyError) and exc.hostile
+                else "the connection ended before the relay confirmed the message"
+            )
+            raise OutcomeUnknown(
+                f"{why}: it may have been sent; check before sending it again"
+            ) from exc
+        finally:
+            smtp.reply_timeout = self.endpoint.timeout
+
+    def _silent_before_dot(self, smtp: BoundedSMTP) -> None:
+        """Between the 354 and the final "." the server has nothing to say. Bytes here (a reply
+        sent with the 354, or while the body went out) would be taken as the answer to the
+        "." (issue 12: the message sent twice, or a 554 reported as sent). The "." is then
+        never written: a server that never gets the end of the data cannot deliver it."""
+        early = smtp.unasked()
+        if early:
+            self.close(polite=False)
+            raise PeerProtocolError(
+                f"{self.endpoint.host} answered before the message ended ({_early(early)}): it "
+                "broke the SMTP protocol; the end of the message was not sent, so it was not "
+                "delivered"
+            )
+
+    def _check_or_close(self, code: int, msg: bytes, stage: str) -> None:
+        if reply_class(code) is None:
+            self.close(polite=False)
+            check_class(code, msg, self.endpoint.host, stage)
+
+    def _refused_before_dot(self, smtp: BoundedSMTP, code: int, msg: bytes, stage: str) -> None:
+        """Raise for a MAIL or DATA reply that is not the one that lets the send go on."""
+        self._check_or_close(code, msg, stage)
+        self._after_refusal(smtp, code)
+        raise reply_error(code, reply_text(msg), stage)
+
+    def _after_refusal(self, smtp: BoundedSMTP, code: int) -> None:
+        """A 421 ends the connection; otherwise reset so the connection can be reused."""
+        if code == 421:
+            self.close()
+            return
+        try:
+            smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+
+class _StaleConnection(Exception):
+    """The first command on a reused connection failed: the relay had dropped it."""
+
+
+def _early(data: bytes) -> str:
+    """Bytes nobody asked for, shortened for a message (the edge cleans and masks them)."""
+    text = data[:80].decode("utf-8", "replace").strip()
+    return repr(text) + ("…" if len(data) > 80 else "")
