@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from composer.core.attachfiles import system_root
 from composer.core.errors import BadHome
 from composer.store.paths import Paths, home_paths, platform_paths, secure_home
 
@@ -28,20 +29,9 @@ if TYPE_CHECKING:  # the stores are imported when first opened: `composer --vers
     from composer.store.outbox import Outbox
     from composer.transport.profiles.store import ProfileStore
 
-__all__ = ["HOME_VAR", "BadHome", "Context", "check_home"]
+__all__ = ["HOME_VAR", "Context", "check_home"]
 
 HOME_VAR = "COMPOSER_HOME"  # one folder for everything (tests, portable installs)
-# Pseudo and device file systems: a chmod or a database there harms the system, not us.
-_SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
-
-
-def _under_system_root(path: str) -> str | None:
-    for root in _SYSTEM_ROOTS:
-        if path == root or path.startswith(root + os.sep):
-            return root
-    return None
-
-
 def check_home(value: str) -> Path:
     """The folder ``COMPOSER_HOME`` names, absolute, or BadHome. Only looks (stat, readlink):
     nothing is created or changed, so a bad value is refused before anything touches the disk.
@@ -58,7 +48,7 @@ def check_home(value: str) -> Path:
     path = os.path.abspath(os.path.expanduser(value))
     # Checked on the path as written and with every link resolved (a link to /proc is /proc).
     for candidate in (path, os.path.realpath(path)):
-        root = _under_system_root(candidate)
+        root = system_root(candidate)
         if root is not None:
             raise BadHome(f"{shown} is under {root}, a system folder: name a folder of your own")
     # The first part of the path that exists must be a folder: the rest is made inside it.

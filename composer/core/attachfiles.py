@@ -32,6 +32,7 @@ __all__ = [
     "encoded_size",
     "outside_places",
     "read_attachment",
+    "system_root",
 ]
 
 # Pseudo and device file systems: nothing in them is a document.
@@ -55,6 +56,11 @@ def encoded_size(n: int) -> int:
 
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def system_root(path: str) -> str | None:
+    """The pseudo or device file system ``path`` lies under (/proc, /sys, /dev), or None."""
+    return next((root for root in SYSTEM_ROOTS if _under(path, root)), None)
 
 
 def _system_devices() -> set[int]:
@@ -105,10 +111,10 @@ def check_attachment_file(path: str) -> tuple[str, os.stat_result]:
     except (OSError, ValueError) as exc:  # a symlink loop, a NUL in the path
         why = getattr(exc, "strerror", None) or exc
         raise AttachmentFileError(f"cannot use {path}: {why}") from None
-    for root in SYSTEM_ROOTS:
-        if _under(real, root):
-            shown = path if real == path else f"{path} (which leads to {real})"
-            raise AttachmentFileError(f"{shown} is a system file under {root}, not a document")
+    root = system_root(real)
+    if root is not None:
+        shown = path if real == path else f"{path} (which leads to {real})"
+        raise AttachmentFileError(f"{shown} is a system file under {root}, not a document")
     try:
         st = os.stat(real)
     except OSError as exc:
