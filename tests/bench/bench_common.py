@@ -14,6 +14,13 @@ TESTS = HERE.parent
 REPO = HERE.parents[1]
 TEMPLATES = (REPO / ".." / "shared" / "templates").resolve()
 
+# Where the bare baselines' setHtml documents live. With no base URL, setHtml loads a data: URL
+# (a new opaque origin on every load), and about one load in nine then waited ~5 s for
+# loadFinished; that stall read as the racoon template's p95 ≈ 5 s in every run. A fixed local
+# origin — like the preview's own fixed composer-preview: URL — gave 0 stalls in 45 loads,
+# against 2 in 45 for data: (`tests/bench/bench_preview.py`, diagnosis in README Performance).
+BARE_BASE_URL = "file:///composer-bench/"
+
 
 def qt_env() -> None:
     """Headless Qt like the tests (offscreen unless the caller chose a platform)."""

@@ -28,9 +28,15 @@ import os  # noqa: E402
 
 os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-bench-home-"))
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWebEngineCore import QWebEngineScript  # noqa: E402
+from PySide6.QtWebEngineCore import (  # noqa: E402
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineScript,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -39,6 +45,28 @@ from composer.gui.preview.scheme import register_preview_scheme  # noqa: E402
 ENGINES = ("premailer", "css-inline")
 APP_WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld
 LAYOUT_JS = "document.documentElement.offsetHeight"
+
+
+class _Offline(QWebEngineUrlRequestInterceptor):
+    """The baseline gets the preview's network rule: no request leaves the page.
+
+    The preview blocks remote images and fonts by default; a baseline that fetched them would
+    time the network (or, offline, DNS failures), not rendering.
+    """
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
+        if info.requestUrl().scheme() not in ("data", "about"):
+            info.block(True)
+
+
+def offline_view() -> QWebEngineView:
+    """A bare QWebEngineView on an off-the-record profile that blocks every network request."""
+    view = QWebEngineView()
+    profile = QWebEngineProfile()  # no storage name: off the record, like the preview's
+    profile.setUrlRequestInterceptor(_Offline(profile))
+    view.setPage(QWebEnginePage(profile, view))
+    profile.setParent(view)  # after the page, so Qt deletes the page first (as the preview does)
+    return view
 
 
 def wait(pred, timeout: float = 30.0) -> bool:
@@ -73,7 +101,7 @@ class Bench:
         self.w = MainWindow(Context.from_environment())
         self.w.drafts.confirm_discard = lambda: True  # type: ignore[method-assign]
         self.w.show()
-        self.bare = QWebEngineView()
+        self.bare = offline_view()
         self.bare.resize(620, 700)
         self.bare.show()
         self.bare_loaded = False
@@ -125,7 +153,7 @@ class Bench:
         done: dict = {}
         self.bare_loaded = False
         t0 = time.perf_counter()
-        self.bare.setHtml(html)
+        self.bare.setHtml(html, QUrl(bc.BARE_BASE_URL))
         assert wait(lambda: self.bare_loaded, 60)
         laid_out(self.bare.page(), done)
         assert wait(lambda: "t1" in done, 60)

@@ -39,7 +39,7 @@ def child(mode: str, template: str | None) -> None:
     bc.qt_env()
     if mode == "composer":
         bc.keep_none_alive()  # the PySide6 6.12 highlighter bug (see bench_common)
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
     from PySide6.QtWidgets import QApplication, QMainWindow
 
     state = {"painted": False}
@@ -123,7 +123,7 @@ def child(mode: str, template: str | None) -> None:
                 done["first"] = True
                 _emit("preview")
                 if html is not None:
-                    view.setHtml(html)
+                    view.setHtml(html, QUrl(bc.BARE_BASE_URL))
                     return
             ready()
 
@@ -131,7 +131,8 @@ def child(mode: str, template: str | None) -> None:
         from composer.core.draft import Draft
         from composer.core.render import render
 
-        view.setHtml(render(Draft()).html or "")  # what composer shows at start
+        # what composer shows at start
+        view.setHtml(render(Draft()).html or "", QUrl(bc.BARE_BASE_URL))
     else:
         QTimer.singleShot(0, ready)
     win.show()
