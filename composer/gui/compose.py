@@ -180,8 +180,8 @@ class BodyTabs(QTabWidget):
         )
 
         self.format.currentIndexChanged.connect(lambda i: model.update(body_format=_FORMATS[i][1]))
-        self.body.textChanged.connect(lambda: model.update(body=self.body.toPlainText()))
-        self.amp.textChanged.connect(lambda: model.update(amp_html=self.amp.toPlainText() or None))
+        self.body.textChanged.connect(lambda: model.update(body=self.body.edited_text()))
+        self.amp.textChanged.connect(lambda: model.update(amp_html=self.amp.edited_text() or None))
         self.own_text.toggled.connect(self._own_text_toggled)
         self.plain.textChanged.connect(self._plain_edited)
         model.changed.connect(self._redraw)

