@@ -35,6 +35,7 @@ from composer.core.problems import (
     Problem,
     Severity,
 )
+from composer.core.related import check_inline_images
 
 __all__ = [
     "MAX_CAMPAIGN_BYTES",
@@ -323,6 +324,7 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
                 encoded += 4 * -(-check_attachment_file(a.path)[1].st_size // 3)
             except AttachmentFileError as exc:
                 p.append(Problem(where, str(exc)))
+    encoded += check_inline_images(p, draft, check_files=check_files)
     _check_message_size(p, draft, encoded)
 
     campaign_bytes = len(draft.campaign_id.encode("utf-8"))
