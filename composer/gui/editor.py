@@ -134,7 +134,13 @@ class CodeEditor(QPlainTextEdit):
         self.highlighter = Highlighter(self.document(), mode)
 
     def set_mode(self, mode: str) -> None:
-        self.highlighter.set_mode(mode)
+        # Re-highlighting emits textChanged: unblocked, the model (which has just been given a
+        # new draft) would take this editor's old text as the body before it is replaced.
+        self.blockSignals(True)
+        try:
+            self.highlighter.set_mode(mode)
+        finally:
+            self.blockSignals(False)
 
     def set_text_quietly(self, text: str) -> None:
         """Replace the text without emitting an edit (model → widget), keeping the cursor."""
