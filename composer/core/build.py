@@ -121,7 +121,7 @@ def _mime_body(rendered: Rendered, draft: Draft) -> MIMEPart:
     if rendered.html is not None:
         root.add_alternative(rendered.html, subtype="html", charset="utf-8")
         if draft.inline_images:  # the HTML becomes multipart/related (related.py)
-            budget = _add_inline_images(root.get_payload()[-1], draft, budget)
+            budget = _add_inline_images(list(root.iter_parts())[-1], draft, budget)
     # Each file is checked (attachfiles.py) and counted before it is read: a file that would
     # take the message over the limit is never read whole into memory.
     for i, att in enumerate(draft.attachments):

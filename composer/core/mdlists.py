@@ -114,12 +114,12 @@ def _can_interrupt(m: re.Match[str]) -> bool:
     return bool(m["text"].strip()) and (m["num"] is None or int(m["num"]) == 1)
 
 
-class _ListLines(Preprocessor):
+class _ListLines(Preprocessor):  # type: ignore[misc]  # markdown ships no types
     def run(self, lines: list[str]) -> list[str]:
         return normalise_lists([line.expandtabs(_STEP) for line in lines])
 
 
-class CommonMarkLists(Extension):
+class CommonMarkLists(Extension):  # type: ignore[misc]
     """Register with ``sane_lists``: ``Markdown(extensions=["sane_lists", CommonMarkLists()])``."""
 
     def extendMarkdown(self, md: Markdown) -> None:

@@ -212,7 +212,7 @@ def test_remove_unused_inline_images(qtbot, window, tmp_path: Path) -> None:
     window.model.update(
         inline_images=[InlineImage(str(tmp_path / "a.png"), "a"), InlineImage("/x.png", "b")]
     )
-    assert window.model.draft.body == "<img src=\"cid:a\">", window.model.draft.body
+    assert window.model.draft.body == '<img src="cid:a">', window.model.draft.body
     window.inline_images.remove_unused()
     assert [i.cid for i in window.model.draft.inline_images] == ["a"]
 
