@@ -240,3 +240,31 @@ def test_a_delivered_copy_shows_its_related_images(tmp_path: Path) -> None:
     _headers, html, images = copy_viewer.read_copy(tmp_path / "copy.eml")
     assert 'src="cid:a"' in html
     assert images == {"a": ("image/png", png(7, 3))}
+
+
+@pytest.mark.parametrize(("answer", "kept"), [("No", []), ("Yes", ["key"])])
+def test_a_draft_from_elsewhere_asks_about_outside_images(
+    qtbot, monkeypatch, tmp_path: Path, answer: str, kept: list[str]
+) -> None:
+    """Opening a draft whose image is ~/.ssh/id_rsa (hidden in the home) asks first; No opens
+    it without the image. The question itself is a QMessageBox: the person's answer is given."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from composer.gui.inline_images import keep_outside_inline_images
+
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (tmp_path / "drafts").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *_args):
+        asked.append(text)
+        return getattr(QMessageBox.StandardButton, answer)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    near = InlineImage(str(tmp_path / "drafts" / "logo.png"), "logo")
+    draft = Draft(inline_images=[near, InlineImage(str(home / ".ssh" / "id_rsa"), "key")])
+    out = keep_outside_inline_images(None, draft, str(tmp_path / "drafts" / "d.json"))
+    assert len(asked) == 1 and str(home / ".ssh" / "id_rsa") in asked[0]
+    assert [i.cid for i in out.inline_images] == ["logo", *kept]
