@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-__all__ = ["CommonMarkLists", "normalise_lists"]
+__all__ = ["MAX_DEPTH", "CommonMarkLists", "normalise_lists"]
 
 # A list item: indent, marker (bullet, or 1-9 digits and . or )), spaces, the text.
 _ITEM = re.compile(
@@ -37,6 +37,10 @@ _ITEM = re.compile(
 )
 _THEMATIC = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")  # "---", "* * *": a rule, not an item
 _STEP = 4  # Python-Markdown's tab_length: the indent of each nesting level
+# Deeper items are written at this level. Python-Markdown parses nesting by recursion: a
+# hostile draft of thousands of levels would end in RecursionError (and each level costs four
+# more spaces per line); no message needs more than a few levels.
+MAX_DEPTH = 16
 
 
 @dataclass
@@ -83,7 +87,7 @@ def normalise_lists(lines: list[str]) -> list[str]:
                 out.append("")  # a list right after a paragraph line
             elif sibling is not None and sibling != kind and previous != "blank":
                 out.append("")  # a new kind of list at this level: sane_lists splits it
-            depth = len(stack)
+            depth = min(len(stack), MAX_DEPTH)
             gap = m["gap"] if 0 < len(m["gap"]) <= 4 else " "
             content = indent + len(m["marker"]) + len(gap)
             out.append(" " * (_STEP * depth) + m["marker"] + gap + m["text"])
@@ -99,7 +103,8 @@ def normalise_lists(lines: list[str]) -> list[str]:
             # a new paragraph (or code, quote) of the deepest item whose text it lines up with
             del stack[level + 1 :]
             extra = indent - stack[level].content
-            out.append(" " * (_STEP * (level + 1) + extra) + line.lstrip(" "))
+            depth = min(level + 1, MAX_DEPTH)
+            out.append(" " * (_STEP * depth + extra) + line.lstrip(" "))
             previous = "in-list"
             continue
         stack.clear()

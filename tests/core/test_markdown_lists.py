@@ -11,6 +11,7 @@ from pathlib import Path
 import markdown
 import pytest
 
+from composer.core.mdlists import MAX_DEPTH
 from composer.core.render import markdown_to_html
 
 SPEC = json.loads((Path(__file__).parent / "commonmark_lists.json").read_text(encoding="utf-8"))
@@ -86,3 +87,13 @@ def test_code_and_html_blocks_are_never_touched() -> None:
 def test_a_rule_is_not_a_list() -> None:
     assert "<hr" in markdown_to_html("Text\n\n- - -\n")
     assert "<hr" in markdown_to_html("* * *\n")
+
+
+@pytest.mark.parametrize("step", [2, 4])
+def test_thousands_of_levels_are_capped_not_a_crash(step: int) -> None:
+    """Python-Markdown nests by recursion: 3000 levels (2 or 4 spaces each) once ended in
+    RecursionError; deeper items now stay at the deepest level."""
+    text = "".join(" " * (step * i) + f"- item {i}\n" for i in range(3000))
+    html = markdown_to_html(text)
+    assert html.count("<ul>") == MAX_DEPTH + 1
+    assert "item 2999" in html
