@@ -193,7 +193,7 @@ def test_a_huge_image_counts_against_the_message_limit(tmp_path) -> None:
         f.truncate(16_000_000)
     d = html_draft([InlineImage(str(huge), "huge")], body='<img src="cid:huge">')
     problems = [p for p in validate(d) if p.is_error]
-    assert [p.field for p in problems] == ["attachments"]
+    assert [p.field for p in problems] == ["inline_images"]  # what makes the message large
     assert "the limit is 20.0 MB" in problems[0].message
     with pytest.raises(InvalidDraft):
         build_message(d)

@@ -158,3 +158,16 @@ def test_a_draft_with_a_crlf_cid(run_composer, files) -> None:
     d = draft_file(files, [{"path": str(files / "dot.gif"), "cid": "logo\r\nX: y"}])
     err = error_line(run_composer("send", "--draft", str(d), "--dry-run"))
     assert "Inline image #1: the content id" in err
+
+
+def test_a_huge_image_is_refused_before_it_is_read(run_composer, files) -> None:
+    huge = files / "huge.png"
+    with huge.open("wb") as f:  # sparse: 25 MB to stat, nothing on disk
+        f.write(png(1, 1))
+        f.truncate(25_000_000)
+    body = files / "big.md"
+    body.write_text("![x](cid:huge)\n", encoding="utf-8")
+    r = run_composer(*send_args(body, "--inline", f"{huge}=huge"), "--dry-run")
+    err = error_line(r)
+    assert "Inline image: the message would be at least 33.3 MB" in err
+    assert "the limit is 20.0 MB" in err
