@@ -86,9 +86,7 @@ class Attachment:
 
 @dataclass
 class InlineImage:
-    """An image the HTML shows with ``<img src="cid:{cid}">``, sent in a multipart/related
-    part (related.py). Its file follows the attachments' rules (attachfiles.py), and its bytes
-    must be a PNG, JPEG, GIF or WebP image (images.py), whatever its name says."""
+    """An image the HTML shows with ``<img src="cid:{cid}">``; related.py checks and sends it."""
 
     path: str
     cid: str
