@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from email.message import MIMEPart
 from pathlib import Path
 
@@ -101,16 +102,30 @@ def cid_references(html: str) -> list[str]:
 
 def read_image_info(path: str) -> ImageInfo:
     """Type and size of an image file, read from its first bytes (the window's tag)."""
-    real, _ = _checked(path)
-    try:
-        with open(real, "rb") as f:
-            head = f.read(HEAD_BYTES)
-    except OSError as exc:
-        raise InlineImageError(f"cannot read {path}: {exc.strerror}") from None
-    info = image_info(head)
+    info = image_info(_read_head(path, HEAD_BYTES))
     if info is None:
         raise InlineImageError(_not_an_image(path))
     return info
+
+
+def _read_head(path: str, n: int) -> bytes:
+    """The first ``n`` bytes, opened as read_attachment opens a file: no symlink followed at
+    the last step and non-blocking (a FIFO swapped in after the check cannot hang us), and
+    the opened file checked to be a regular one again."""
+    real, _ = _checked(path)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        raise InlineImageError(f"cannot open {path}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InlineImageError(f"{path} was replaced while it was being read")
+        return os.read(fd, n)
+    except OSError as exc:
+        raise InlineImageError(f"cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
 
 
 def _checked(path: str) -> tuple[str, os.stat_result]:
@@ -141,12 +156,7 @@ def read_inline_image(image: InlineImage, *, limit: int | None = None) -> tuple[
 
 def _sniff_file(path: str) -> str | None:
     """The image type of a file from its first 16 bytes (validation reads no more)."""
-    real, _ = _checked(path)
-    try:
-        with open(real, "rb", buffering=0) as f:
-            return image_type(f.read(16))
-    except OSError as exc:
-        raise InlineImageError(f"cannot read {path}: {exc.strerror}") from None
+    return image_type(_read_head(path, 16))
 
 
 def check_inline_images(problems: list[Problem], draft: Draft, *, check_files: bool) -> int:

@@ -4,6 +4,7 @@ header readers, the checks (by bytes, not names), and the draft file round trip.
 from __future__ import annotations
 
 import email
+import os
 from email import policy
 from pathlib import Path
 
@@ -22,7 +23,13 @@ from composer.core.draft import (
 from composer.core.errors import InvalidDraft
 from composer.core.images import image_info
 from composer.core.inline import inline_css
-from composer.core.related import cid_for, cid_problem, cid_references
+from composer.core.related import (
+    InlineImageError,
+    cid_for,
+    cid_problem,
+    cid_references,
+    read_image_info,
+)
 from composer.core.render import render
 from composer.core.validate import validate
 
@@ -243,3 +250,13 @@ def test_draft_json_round_trip(two_images) -> None:
     d = html_draft(two_images)
     back = draft_from_json(draft_to_json(d))
     assert back.inline_images == two_images
+
+
+def test_a_fifo_named_like_an_image_is_refused_without_blocking(tmp_path) -> None:
+    fifo = tmp_path / "logo.png"
+    os.mkfifo(fifo)  # nobody writes: opening it to read would block forever
+    d = html_draft([InlineImage(str(fifo), "logo")], body='<img src="cid:logo">')
+    (msg,) = fields(d)["inline_images[0]"]
+    assert "named pipe (FIFO)" in msg
+    with pytest.raises(InlineImageError, match="named pipe"):
+        read_image_info(str(fifo))
