@@ -101,9 +101,53 @@ def main(out_dir: str) -> int:
         path = out / f"window-{name}.png"
         pixmap.save(str(path))
         print(path)
+    inline_image_shot(app, window, out)
     window.model.mark_saved()
     window.close()
     return 0
+
+
+LOGO_BODY = """<img src="cid:acme-logo.png" alt="Acme Garden" width="240" height="80" \
+style="display:block; max-width:100%; height:auto; border:0">
+
+# Your spring order has shipped
+
+Hi Bob, the logo above is an inline image: it travels in the message itself, as a
+multipart/related part with its own Content-ID, so it shows without remote content.
+"""
+
+
+def inline_image_shot(app: QApplication, window: MainWindow, out: Path) -> None:
+    """A cid logo in the Rendered preview: the logo is drawn here with Qt and saved as PNG."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+
+    from composer.core.draft import InlineImage
+
+    logo = QImage(480, 160, QImage.Format.Format_ARGB32)
+    logo.fill(QColor("#ffffff"))
+    p = QPainter(logo)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor("#2e7d32"))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawRoundedRect(QRectF(8, 8, 464, 144), 28, 28)
+    p.setPen(QColor("#ffffff"))
+    p.setFont(QFont("DejaVu Sans", 40, QFont.Weight.Bold))
+    p.drawText(QRectF(8, 8, 464, 144), Qt.AlignmentFlag.AlignCenter, "ACME Garden")
+    p.end()
+    path = Path(os.environ["COMPOSER_HOME"]) / "acme-logo.png"
+    logo.save(str(path))
+    window.model.update(
+        subject="Your spring order has shipped",
+        body=LOGO_BODY,
+        inline_images=[InlineImage(str(path), "acme-logo.png")],
+    )
+    window.preview.tabs.setCurrentWidget(window.preview.web)
+    wait_until(lambda: window.schedule.generation == window.model.generation)
+    wait(2000)
+    shot = out / "window-inline-image.png"
+    app.primaryScreen().grabWindow(window.winId()).save(str(shot))
+    print(shot)
 
 
 if __name__ == "__main__":

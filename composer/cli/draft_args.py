@@ -16,6 +16,7 @@ from composer.core.draft import (
     Attachment,
     BodyFormat,
     Draft,
+    InlineImage,
     Recipient,
     loads_draft,
     read_address_lines,
@@ -23,6 +24,7 @@ from composer.core.draft import (
 )
 from composer.core.errors import DraftFormatError, UsageError
 from composer.core.jsonin import shown
+from composer.core.related import cid_for, cid_problem
 
 __all__ = [
     "add_message_arguments",
@@ -55,6 +57,14 @@ def add_message_arguments(p: Any) -> Any:
     g.add_argument("--amp", metavar="FILE", help="AMPHTML part")
     g.add_argument("--plain-text", metavar="FILE", help="plain-text part (default: generated)")
     g.add_argument("--attach", action="append", metavar="FILE", default=None)
+    g.add_argument(
+        "--inline",
+        action="append",
+        metavar="FILE[=CID]",
+        default=None,
+        help='inline image (repeat): the HTML shows it with <img src="cid:CID">; CID defaults '
+        "to the file's name",
+    )
     g.add_argument(
         "--allow-attachments-anywhere",
         action="store_true",
@@ -139,6 +149,26 @@ def _attachment(path: str) -> Attachment:
     return Attachment(path=str(Path(path).resolve()))
 
 
+def inline_images_from_flags(values: list[str]) -> list[InlineImage]:
+    """``--inline FILE`` or ``--inline FILE=CID``. A value that names an existing file is that
+    file (its name may hold ``=``); otherwise the part after the last ``=`` is the cid."""
+    out: list[InlineImage] = []
+    for value in values:
+        path, cid = value, ""
+        if not Path(value).exists() and "=" in value:
+            path, _, cid = value.rpartition("=")
+        if not path:
+            raise UsageError(f"--inline: {shown(value)}: give a file, like logo.png=logo")
+        if cid:
+            why = cid_problem(cid)
+            if why:
+                raise UsageError(f"--inline: {shown(value)}: {why}")
+        else:
+            cid = cid_for(path, {i.cid for i in out})
+        out.append(InlineImage(path=str(Path(path).resolve()), cid=cid))
+    return out
+
+
 def _load_draft(path: str) -> Draft:
     """The --draft file, every error naming the flag, the file and the field."""
     try:
@@ -165,13 +195,15 @@ def _parse_meta(items: list[str]) -> dict[str, Any]:
     return meta
 
 
-def _check_draft_attachments(draft: Draft, draft_file: str) -> None:
+def _check_draft_attachments(draft: Draft, draft_file: str, *, inline: bool = False) -> None:
     """A draft file from elsewhere must not mail out files the person never chose."""
-    outside = outside_places([a.path for a in draft.attachments], draft_file)
+    key = "inline_images" if inline else "attachments"
+    paths = [a.path for a in (draft.inline_images if inline else draft.attachments)]
+    outside = outside_places(paths, draft_file)
     if outside:
         i = outside[0]
         raise UsageError(
-            f"attachments[{i}].path: {draft.attachments[i].path} is outside the draft's folder "
+            f"{key}[{i}].path: {paths[i]} is outside the draft's folder "
             "and your home folder (or hidden in it, like ~/.ssh); check it, then use "
             "--allow-attachments-anywhere"
         )
@@ -183,6 +215,8 @@ def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | 
         draft = _load_draft(args.draft)
         if args.attach is None and not args.allow_attachments_anywhere:
             _check_draft_attachments(draft, args.draft)
+        if args.inline is None and not args.allow_attachments_anywhere:
+            _check_draft_attachments(draft, args.draft, inline=True)
     else:
         if not (args.html or args.markdown or args.text):
             raise UsageError("a body is required: --html, --markdown or --text (or --draft)")
@@ -215,6 +249,8 @@ def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | 
         changes["plain_text"] = _read_text("--plain-text", args.plain_text)
     if args.attach is not None:
         changes["attachments"] = [_attachment(a) for a in args.attach]
+    if args.inline is not None:
+        changes["inline_images"] = inline_images_from_flags(args.inline)
     for name in ("cc", "bcc", "archive"):
         flagged = getattr(args, name)
         listed = getattr(args, f"{name}_file")

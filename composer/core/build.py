@@ -45,6 +45,7 @@ from composer.core.problems import (
     MESSAGE_LIMIT_SOURCE,
     Problem,
 )
+from composer.core.related import InlineImageError, add_related
 from composer.core.render import Rendered, render
 from composer.core.validate import errors_of, validate
 
@@ -116,11 +117,13 @@ def _mime_body(rendered: Rendered, draft: Draft) -> MIMEPart:
     root.set_content(rendered.text, subtype="plain", charset="utf-8")
     if rendered.amp is not None:
         root.add_alternative(rendered.amp, subtype="x-amp-html", charset="utf-8")
+    budget = MAX_MESSAGE_BYTES
     if rendered.html is not None:
         root.add_alternative(rendered.html, subtype="html", charset="utf-8")
+        if draft.inline_images:  # the HTML becomes multipart/related (related.py)
+            budget = _add_inline_images(list(root.iter_parts())[-1], draft, budget)
     # Each file is checked (attachfiles.py) and counted before it is read: a file that would
     # take the message over the limit is never read whole into memory.
-    budget = MAX_MESSAGE_BYTES
     for i, att in enumerate(draft.attachments):
         try:
             content = read_attachment(att.path, limit=max(budget, 0) * 3 // 4)
@@ -135,6 +138,15 @@ def _mime_body(rendered: Rendered, draft: Draft) -> MIMEPart:
         maintype, _, subtype = (ctype or "application/octet-stream").partition("/")
         root.add_attachment(content, maintype=maintype, subtype=subtype, filename=att.display_name)
     return root
+
+
+def _add_inline_images(html_part: MIMEPart, draft: Draft, budget: int) -> int:
+    try:
+        return add_related(html_part, draft.inline_images, budget)
+    except AttachmentTooLarge:
+        raise InvalidDraft([_too_big("inline_images")]) from None
+    except InlineImageError as exc:
+        raise InvalidDraft([Problem("inline_images", str(exc))]) from None
 
 
 def _too_big(field: str, size: int | None = None) -> Problem:

@@ -14,6 +14,7 @@ Draft file format (JSON, UTF-8), version 1::
       "plain_text": null,                                 # null = generated from the HTML
       "amp_html": null,
       "attachments": [{"path": "/abs/file.pdf", "filename": null, "content_type": null}],
+      "inline_images": [{"path": "/abs/logo.png", "cid": "logo"}],   # <img src="cid:logo">
       "cc": [...], "bcc": [...], "archive": [...],        # like "to"
       "campaign_id": "", "tags": [], "metadata": {},
       "options": {"open_tracking": null, "click_tracking": null, "transactional": null,
@@ -84,6 +85,14 @@ class Attachment:
 
 
 @dataclass
+class InlineImage:
+    """An image the HTML shows with ``<img src="cid:{cid}">``; related.py checks and sends it."""
+
+    path: str
+    cid: str
+
+
+@dataclass
 class Options:
     """The relay's ``options`` object. ``None`` leaves the key out (the account default)."""
 
@@ -106,6 +115,7 @@ class Draft:
     plain_text: str | None = None
     amp_html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
+    inline_images: list[InlineImage] = field(default_factory=list)
     cc: list[Recipient] = field(default_factory=list)
     bcc: list[Recipient] = field(default_factory=list)
     archive: list[Recipient] = field(default_factory=list)
@@ -188,6 +198,7 @@ def draft_to_json(draft: Draft) -> dict[str, Any]:
             {"path": a.path, "filename": a.filename, "content_type": a.content_type}
             for a in draft.attachments
         ],
+        "inline_images": [{"path": i.path, "cid": i.cid} for i in draft.inline_images],
         "cc": [_recipient_to_json(r) for r in draft.cc],
         "bcc": [_recipient_to_json(r) for r in draft.bcc],
         "archive": [_recipient_to_json(r) for r in draft.archive],
@@ -305,6 +316,18 @@ def draft_from_json(doc: Any, *, trust_names: bool = False) -> Draft:
                 content_type=ar.get("content_type", (str, None), None, f"{where}.content_type"),
             )
         )
+    inline_images = []
+    for i, item in enumerate(r.get("inline_images", (list,), [])):
+        where = f"inline_images[{i}]"
+        if not isinstance(item, dict):
+            raise DraftFormatError(where, "must be an object with a path and a cid")
+        ir = _Reader(item)
+        inline_images.append(
+            InlineImage(
+                path=ir.get("path", (str,), "", f"{where}.path"),
+                cid=ir.get("cid", (str,), "", f"{where}.cid"),
+            )
+        )
     tags = r.get("tags", (list,), [])
     for i, t in enumerate(tags):
         if not isinstance(t, str):
@@ -336,6 +359,7 @@ def draft_from_json(doc: Any, *, trust_names: bool = False) -> Draft:
         plain_text=r.get("plain_text", (str, None), None),
         amp_html=r.get("amp_html", (str, None), None),
         attachments=attachments,
+        inline_images=inline_images,
         cc=_read_recipients(r, "cc"),
         bcc=_read_recipients(r, "bcc"),
         archive=_read_recipients(r, "archive"),

@@ -62,6 +62,7 @@ _LABELS = {
     "plain_text": "Plain text",
     "amp_html": "AMP",
     "attachments": "Attachment",
+    "inline_images": "Inline image",
     "campaign_id": "Campaign ID",
     "tags": "Tag",
     "metadata": "Metadata",

@@ -17,6 +17,7 @@ import markdown
 
 from composer.core.draft import BodyFormat, Draft
 from composer.core.inline import inline_css, strip_css_imports
+from composer.core.mdlists import CommonMarkLists
 from composer.core.plaintext import html_to_text
 from composer.core.resources import resource_path
 
@@ -30,20 +31,20 @@ __all__ = [
     "wrap_in_template",
 ]
 
-_MD_EXTENSIONS = ("tables", "fenced_code", "sane_lists")
+_MD_EXTENSIONS = ("tables", "fenced_code", "sane_lists")  # + mdlists: CommonMark's list rules
 
 
 # --- Markdown and the template ----------------------------------------------------------------
 
 
 def markdown_to_html(text: str) -> str:
-    """Markdown to an HTML fragment (tables, fenced code, sane lists).
+    """Markdown to an HTML fragment (tables, fenced code, lists as CommonMark has them).
 
     A new ``Markdown`` per call: an instance keeps per-document state, and the preview and a
     send may convert at the same time on different threads. Raw HTML passes through on purpose:
     people paste snippets (buttons, banners) into Markdown bodies.
     """
-    md = markdown.Markdown(extensions=list(_MD_EXTENSIONS), output_format="html")
+    md = markdown.Markdown(extensions=[*_MD_EXTENSIONS, CommonMarkLists()], output_format="html")
     return str(md.convert(text))
 
 

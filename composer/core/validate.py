@@ -35,6 +35,7 @@ from composer.core.problems import (
     Problem,
     Severity,
 )
+from composer.core.related import check_inline_images
 
 __all__ = [
     "MAX_CAMPAIGN_BYTES",
@@ -208,13 +209,16 @@ def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
-def _check_message_size(problems: list[Problem], draft: Draft, attachments: int) -> None:
+def _check_message_size(
+    problems: list[Problem], draft: Draft, attachments: int, files_field: str = ""
+) -> None:
     """A lower bound of the encoded size from file sizes (stat only, nothing read): the build
-    checks the exact size again before anything is sent."""
+    checks the exact size again before anything is sent. ``files_field`` names the files when
+    they are not the attachments (inline images that make most of it)."""
     text = sum(len(t) for t in (draft.body, draft.plain_text, draft.amp_html) if t)
     total = attachments + text
     if total > MAX_MESSAGE_BYTES:
-        field = "attachments" if attachments >= text else "body"
+        field = (files_field or "attachments") if attachments >= text else "body"
         problems.append(
             Problem(
                 field,
@@ -323,7 +327,8 @@ def validate(draft: Draft, *, check_files: bool = True) -> list[Problem]:
                 encoded += 4 * -(-check_attachment_file(a.path)[1].st_size // 3)
             except AttachmentFileError as exc:
                 p.append(Problem(where, str(exc)))
-    _check_message_size(p, draft, encoded)
+    inline = check_inline_images(p, draft, check_files=check_files)
+    _check_message_size(p, draft, encoded + inline, "inline_images" if inline > encoded else "")
 
     campaign_bytes = len(draft.campaign_id.encode("utf-8"))
     if campaign_bytes > MAX_CAMPAIGN_BYTES:

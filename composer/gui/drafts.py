@@ -107,8 +107,10 @@ class DraftActions(QObject):
 
     def _opened(self, draft: Draft, path: Path) -> None:
         from composer.gui.attachments import keep_outside_attachments
+        from composer.gui.inline_images import keep_outside_inline_images
 
         kept = keep_outside_attachments(self.window, draft, str(path))
+        kept = keep_outside_inline_images(self.window, kept, str(path))
         self.store.discard(self.draft_id)
         self.load(kept, path, dirty=kept is not draft)
         store = self.store

@@ -135,7 +135,13 @@ class CodeEditor(QPlainTextEdit):
         self._echo: str | None = None  # the text as last handed to or taken from the model
 
     def set_mode(self, mode: str) -> None:
-        self.highlighter.set_mode(mode)
+        # Re-highlighting emits textChanged: unblocked, the model (which has just been given a
+        # new draft) would take this editor's old text as the body before it is replaced.
+        self.blockSignals(True)
+        try:
+            self.highlighter.set_mode(mode)
+        finally:
+            self.blockSignals(False)
 
     def edited_text(self) -> str:
         """The text, for the model; remembered so the model's echo of it costs nothing."""

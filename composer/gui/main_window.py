@@ -121,6 +121,10 @@ class MainWindow(QMainWindow):
         self.model.problems_changed.connect(self.show_problems)
         self.model.dirty_changed.connect(lambda _d: self.update_title())
         self._build_menus()
+        from composer.gui.inline_images import InlineImages  # Insert → Inline image…, drops
+
+        self.inline_images = InlineImages(self.model, self.body.body, self)
+        self.inline_images.install(self.menuBar())
         self.update_title()
         self.show_problems(self.model.problems)
         self._load_profiles()

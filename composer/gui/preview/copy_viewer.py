@@ -11,20 +11,30 @@ from PySide6.QtWidgets import QDialog, QPlainTextEdit, QSplitter, QVBoxLayout, Q
 
 from composer.gui.tasks import run_task
 
+Copy = tuple[str, str, dict[str, tuple[str, bytes]]]
 
-def read_copy(path: Path) -> tuple[str, str]:
-    """(the header block, the HTML to show) of one delivered message file."""
+
+def read_copy(path: Path) -> Copy:
+    """(the header block, the HTML to show, its inline images by cid) of one delivered
+    message file."""
     msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     headers = "\n".join(f"{k}: {v}" for k, v in msg.items())
+    images: dict[str, tuple[str, bytes]] = {}
+    for sub in msg.walk():
+        cid = str(sub.get("Content-ID", "")).strip()
+        if cid.startswith("<") and cid.endswith(">") and sub.get_content_maintype() == "image":
+            payload = sub.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                images[cid[1:-1]] = (sub.get_content_type(), payload)
     part = msg.get_body(preferencelist=("html", "plain"))
     if part is None:
-        return headers, "<p>(no text part)</p>"
+        return headers, "<p>(no text part)</p>", images
     content = part.get_content()
     if part.get_content_type() == "text/plain":
         import html
 
         content = f"<pre style='white-space:pre-wrap'>{html.escape(content)}</pre>"
-    return headers, content
+    return headers, content, images
 
 
 class CopyViewer(QDialog):
@@ -54,8 +64,8 @@ class CopyViewer(QDialog):
             owner=self,
         )
 
-    def _show(self, value: tuple[str, str]) -> None:
-        headers, html = value
+    def _show(self, value: Copy) -> None:
+        headers, html, images = value
         self.headers.setPlainText(headers)
         if self.view is not None:
-            self.view.show_html(html)
+            self.view.show_html(html, images=images)

@@ -200,9 +200,9 @@ class PreviewPanel(QWidget):
         widget = self.tabs.widget(index)
         html = r.recipient_html
         if widget is self.web and self.web is not None:
-            self.web.show_html(html if html is not None else _as_html(r))
+            self.web.show_html(html if html is not None else _as_html(r), images=r.images)
         elif widget is self.web_no_style and self.web_no_style is not None:
-            self.web_no_style.show_html(r.no_style_html or _as_html(r))
+            self.web_no_style.show_html(r.no_style_html or _as_html(r), images=r.images)
         elif widget is self.source:
             self.source.setPlainText(html if html is not None else "(a plain-text message)")
         elif widget is self.plain:

@@ -7,14 +7,17 @@ run on any worker thread: validate → render → build → the relay's fan-out 
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 
+from composer.core.attachfiles import AttachmentFileError
 from composer.core.build import OutgoingMessage, build_messages
-from composer.core.draft import Draft
+from composer.core.draft import Draft, InlineImage
 from composer.core.errors import ComposerError
 from composer.core.inline import inline_css
-from composer.core.problems import GMAIL_CLIP_BYTES
+from composer.core.problems import GMAIL_CLIP_BYTES, MAX_MESSAGE_BYTES
+from composer.core.related import InlineImageError, read_inline_image
 from composer.core.render import Rendered, render
 from composer.core.validate import Problem, errors_of, validate
 from composer.relay.fanout import Copy, MsysRejection, fan_out
@@ -32,6 +35,7 @@ class PreviewResult:
     message: OutgoingMessage | None = None  # the exact bytes (first message of a send)
     copies: list[Copy] = field(default_factory=list)  # one per recipient, as delivered
     note: str = ""  # why something is missing ("fix the errors to see the raw message")
+    images: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # inline, by cid
 
     @property
     def html_bytes(self) -> int:
@@ -61,6 +65,25 @@ def _inline_for_preview(html: str, engine: str) -> str:
     return inline_css(html, engine)
 
 
+def preview_images(draft: Draft) -> dict[str, tuple[str, bytes]]:
+    """The draft's inline images by cid, for the preview's scheme: read here, on the worker,
+    with the send's checks; one that cannot be read is left out (validation names it)."""
+    out: dict[str, tuple[str, bytes]] = {}
+    for image in draft.inline_images:
+        try:
+            st = os.stat(image.path)
+            out[image.cid] = _read_image(image.path, st.st_mtime_ns, st.st_size)
+        except (OSError, AttachmentFileError, InlineImageError):
+            continue
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _read_image(path: str, _mtime_ns: int, _size: int) -> tuple[str, bytes]:
+    """Keyed on the file's time and size: typing reads no image twice; a changed file anew."""
+    return read_inline_image(InlineImage(path, "preview"), limit=MAX_MESSAGE_BYTES)
+
+
 def strip_styles(html: str) -> str:
     return _STYLE.sub("", html)
 
@@ -78,7 +101,12 @@ def compute(draft: Draft, generation: int) -> PreviewResult:
         except ComposerError as exc:
             problems = [*problems, Problem("body", str(exc))]
     no_style = strip_styles(recipient_html) if recipient_html is not None else None
-    base = dict(rendered=rendered, recipient_html=recipient_html, no_style_html=no_style)
+    base = dict(
+        rendered=rendered,
+        recipient_html=recipient_html,
+        no_style_html=no_style,
+        images=preview_images(draft),
+    )
     if errors_of(problems):
         return PreviewResult(
             generation, problems, **base, note="Fix the errors listed to see the exact message."

@@ -27,6 +27,7 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
+from composer.gui.preview.cid import Images, image_for, to_preview_urls
 from composer.gui.preview.scheme import SCHEME
 from composer.gui.preview.strip import strip_for_preview
 
@@ -133,23 +134,31 @@ class _DocumentHandler(QWebEngineUrlSchemeHandler):
         self.url = QUrl()
         self.body = b""
         self.csp = _csp(False)
+        self.images: Images = {}  # the message's inline images, by cid (cid.py)
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         try:
+            image = image_for(job.requestUrl().path(), self.images)
+            if image is not None and job.requestMethod() == b"GET":
+                self._reply(job, *image)
+                return
             if job.requestUrl() != self.url or job.requestMethod() != b"GET":
                 job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)  # stale load or a probe
                 return
-            buffer = QBuffer(job)  # lives as long as the job that reads it
-            buffer.setData(self.body)
-            buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-            # The header map is a QMultiMap: each value must be a list, or PySide splits a bytes
-            # value into one header per character.
-            header = QByteArray(self.csp.encode())
-            job.setAdditionalResponseHeaders({QByteArray(b"Content-Security-Policy"): [header]})
-            job.reply(b"text/html;charset=utf-8", buffer)
+            self._reply(job, b"text/html;charset=utf-8", self.body)
         except Exception:
             log.exception("preview: serving %s failed", job.requestUrl().toString())
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+
+    def _reply(self, job: QWebEngineUrlRequestJob, ctype: bytes, body: bytes) -> None:
+        buffer = QBuffer(job)  # lives as long as the job that reads it
+        buffer.setData(body)
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        # The header map is a QMultiMap: each value must be a list, or PySide splits a bytes
+        # value into one header per character.
+        header = QByteArray(self.csp.encode())
+        job.setAdditionalResponseHeaders({QByteArray(b"Content-Security-Policy"): [header]})
+        job.reply(ctype, buffer)
 
 
 class _PreviewPage(QWebEnginePage):
@@ -238,23 +247,32 @@ class PreviewView(QWebEngineView):
         self._loading = False
         self._write_pending = False  # an in-place replacement has not answered yet
         self._restore_scroll: tuple[float, float] | None = None
+        self._images_version = 0
 
     @property
     def document_url(self) -> QUrl:
         """The URL of the current document (`composer-preview:document/N`)."""
         return QUrl(self._handler.url)
 
-    def show_html(self, html: str, *, keep_scroll: bool = True) -> None:
+    def show_html(
+        self, html: str, *, keep_scroll: bool = True, images: Images | None = None
+    ) -> None:
         """Show `html`. With keep_scroll (the same message re-rendered after an edit) a loaded
         document is replaced in place, keeping the scroll position; pass False for a new message.
+        `images`: the message's inline images by cid, shown where it says `cid:NAME`.
         """
         shown = self.last_load_ok and not self._loading and self._page.url() == self._handler.url
-        if keep_scroll and shown and html == self._source and not self._write_pending:
+        images = dict(images or {})
+        same = html == self._source and images == self._handler.images
+        if keep_scroll and shown and same and not self._write_pending:
             self.rendered.emit()  # the edit did not change the document: nothing to redo
             return
         self._source = html
+        if images != self._handler.images:
+            self._handler.images = images
+            self._images_version += 1  # new URLs: Chromium's cache cannot show the old image
         # Every document, whatever it comes from (the draft, a sandbox copy), is stripped here.
-        self._html = strip_for_preview(html)
+        self._html = strip_for_preview(to_preview_urls(html, self._images_version))
         if keep_scroll and shown:
             self._replace_in_place()
         else:
