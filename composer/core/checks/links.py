@@ -86,9 +86,9 @@ def checkable_urls(inp: CheckInput, *, images: bool = True) -> list[LinkRef]:
         if _TEMPLATED.search(url) or _problem(url) is not None:
             continue
         parts = urlsplit(url)
-        if parts.scheme.lower() in ("http", "https") and parts.hostname:
-            if not _is_local_host(parts.hostname):
-                out.append(ref)
+        host = parts.hostname
+        if parts.scheme.lower() in ("http", "https") and host and not _is_local_host(host):
+            out.append(ref)
     return out
 
 
@@ -160,11 +160,18 @@ def _one(ref: LinkRef, campaign: str) -> Iterator[Finding]:
     elif raw.strip() == "#":
         yield f("empty", Severity.WARNING, 'This link points to "#": it goes nowhere.')
     elif scheme == "javascript":
-        yield f("javascript", Severity.ERROR, "A javascript: link never runs in an email client; "
-                "clients strip it and spam filters count it against the message.")  # fmt: skip
+        yield f(
+            "javascript",
+            Severity.ERROR,
+            "A javascript: link never runs in an email client; "
+            "clients strip it and spam filters count it against the message.",
+        )
     elif scheme == "file":
-        yield f("local", Severity.ERROR, f"{raw[:80]} is a file on your computer: recipients "
-                "cannot open it.")  # fmt: skip
+        yield f(
+            "local",
+            Severity.ERROR,
+            f"{raw[:80]} is a file on your computer: recipients cannot open it.",
+        )
     elif scheme == "mailto":
         problem = _mailto_problem(url)
         if problem:
@@ -175,17 +182,28 @@ def _one(ref: LinkRef, campaign: str) -> Iterator[Finding]:
         if problem:
             yield f("malformed", Severity.WARNING, f"{raw[:80]} is not a valid URL: {problem}.")
         elif host and _is_local_host(host):
-            yield f("local", Severity.ERROR, f"{raw[:80]} points to {host}, which only this "
-                    "computer or its own network can reach.")  # fmt: skip
+            yield f(
+                "local",
+                Severity.ERROR,
+                f"{raw[:80]} points to {host}, which only this "
+                "computer or its own network can reach.",
+            )
         elif scheme == "http":
-            yield f("http", Severity.WARNING, f"{raw[:80]} uses http:, not https: browsers "
-                    "warn, and some clients and filters distrust it.")  # fmt: skip
+            yield f(
+                "http",
+                Severity.WARNING,
+                f"{raw[:80]} uses http:, not https: browsers "
+                "warn, and some clients and filters distrust it.",
+            )
         if problem is None:
             utm = _utm(url)[1]
             value = utm.get("utm_campaign")
             if campaign and value is not None and value != campaign:
-                yield f("utm-campaign", Severity.WARNING, f'utm_campaign="{value}" differs from '
-                        f'the campaign ID "{campaign}".')  # fmt: skip
+                yield f(
+                    "utm-campaign",
+                    Severity.WARNING,
+                    f'utm_campaign="{value}" differs from the campaign ID "{campaign}".',
+                )
 
 
 def check(inp: CheckInput) -> Iterator[Finding]:
@@ -204,11 +222,12 @@ def check(inp: CheckInput) -> Iterator[Finding]:
     for base, links in by_page.items():
         tagged = {tuple(sorted(u.items())) for _r, u in links if u}
         if len(tagged) > 1:
-            variants = "; ".join(
-                "&".join(f"{k}={v}" for k, v in t) for t in sorted(tagged)
-            )[:300]
+            variants = "; ".join("&".join(f"{k}={v}" for k, v in t) for t in sorted(tagged))[:300]
             yield Finding(
-                "links.utm-mismatch", Severity.WARNING, "links",
+                "links.utm-mismatch",
+                Severity.WARNING,
+                "links",
                 f"{base[:80]} is linked with different UTM tags ({variants}): the visits are "
-                "split across campaigns in your analytics.", links[0][0].where,
-            )  # fmt: skip
+                "split across campaigns in your analytics.",
+                links[0][0].where,
+            )

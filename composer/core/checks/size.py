@@ -55,29 +55,41 @@ def _clip(inp: CheckInput) -> Iterator[Finding]:
     where = Where(doc.part)
     clicks = tracking_on(inp.draft.options.click_tracking, inp.profile)
     opens = tracking_on(inp.draft.options.open_tracking, inp.profile)
-    links = [
-        r for r in link_refs(doc) if r.url.strip().lower().startswith(("http://", "https://"))
-    ]
+    links = [r for r in link_refs(doc) if r.url.strip().lower().startswith(("http://", "https://"))]
     added = 0
     if clicks:
         added += sum(r.count * max(0, TRACKED_LINK_BYTES - len(r.url)) for r in links)
     if opens:
         added += OPEN_PIXEL_BYTES
     if size > GMAIL_CLIP_BYTES:
-        yield Finding("size.gmail-clip", Severity.WARNING, "size",
-                      f"The HTML is {_kb(size)}: Gmail clips messages over 102 KB and hides the "
-                      "rest (often the unsubscribe link) behind 'View entire message'.", where)  # fmt: skip
+        yield Finding(
+            "size.gmail-clip",
+            Severity.WARNING,
+            "size",
+            f"The HTML is {_kb(size)}: Gmail clips messages over 102 KB and hides the "
+            "rest (often the unsubscribe link) behind 'View entire message'.",
+            where,
+        )
     elif size + added > GMAIL_CLIP_BYTES:
         n = sum(r.count for r in links)
-        yield Finding("size.gmail-clip-tracking", Severity.WARNING, "size",
-                      f"The HTML is {_kb(size)}; with tracking on, the relay's tracked links "
-                      f"({n}) and open pixel add about {_kb(added)}, which takes it over "
-                      "Gmail's 102 KB clipping limit.", where)  # fmt: skip
+        yield Finding(
+            "size.gmail-clip-tracking",
+            Severity.WARNING,
+            "size",
+            f"The HTML is {_kb(size)}; with tracking on, the relay's tracked links "
+            f"({n}) and open pixel add about {_kb(added)}, which takes it over "
+            "Gmail's 102 KB clipping limit.",
+            where,
+        )
     elif size + added > NEAR_CLIP * GMAIL_CLIP_BYTES:
         extra = f" (about {_kb(size + added)} with tracking)" if added else ""
-        yield Finding("size.gmail-clip-near", Severity.INFO, "size",
-                      f"The HTML is {_kb(size)}{extra}, close to Gmail's 102 KB clipping "
-                      "limit.", where)  # fmt: skip
+        yield Finding(
+            "size.gmail-clip-near",
+            Severity.INFO,
+            "size",
+            f"The HTML is {_kb(size)}{extra}, close to Gmail's 102 KB clipping limit.",
+            where,
+        )
 
 
 def _images(inp: CheckInput) -> Iterator[Finding]:
@@ -106,14 +118,23 @@ def _message(inp: CheckInput) -> Iterator[Finding]:
     where = Where("options")
     mb = f"{size / 1e6:.1f} MB"
     if size > MAX_MESSAGE_BYTES:
-        yield Finding("size.message", Severity.ERROR, "size",
-                      f"The message is {mb} once encoded; the limit is "
-                      f"{MAX_MESSAGE_BYTES / 1e6:.0f} MB ({MESSAGE_LIMIT_SOURCE}).", where)  # fmt: skip
+        yield Finding(
+            "size.message",
+            Severity.ERROR,
+            "size",
+            f"The message is {mb} once encoded; the limit is "
+            f"{MAX_MESSAGE_BYTES / 1e6:.0f} MB ({MESSAGE_LIMIT_SOURCE}).",
+            where,
+        )
     elif size > WIDELY_REFUSED:
-        yield Finding("size.message", Severity.WARNING, "size",
-                      f"The message is {mb} once encoded (attachments grow by a third): many "
-                      "receiving servers refuse mail over 10 MB. Link large files instead.",
-                      where)  # fmt: skip
+        yield Finding(
+            "size.message",
+            Severity.WARNING,
+            "size",
+            f"The message is {mb} once encoded (attachments grow by a third): many "
+            "receiving servers refuse mail over 10 MB. Link large files instead.",
+            where,
+        )
 
 
 def check(inp: CheckInput) -> Iterator[Finding]:
