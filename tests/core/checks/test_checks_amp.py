@@ -21,7 +21,8 @@ HEAD = (
 
 
 def amp_part(body: str = "<p>Hello</p>", head: str = HEAD, root: str = "⚡4email") -> str:
-    return f'<!doctype html>\n<html {root} lang="en">\n<head>\n{head}</head>\n<body>\n{body}\n</body>\n</html>\n'
+    top = f'<!doctype html>\n<html {root} lang="en">\n<head>\n{head}</head>\n'
+    return top + f"<body>\n{body}\n</body>\n</html>\n"
 
 
 def check(part: str, body: str = "<p>hi</p>", fmt: BodyFormat = BodyFormat.HTML) -> list[Finding]:
@@ -29,7 +30,8 @@ def check(part: str, body: str = "<p>hi</p>", fmt: BodyFormat = BodyFormat.HTML)
 
 
 def test_a_valid_part_passes() -> None:
-    body = '<amp-img src="https://x.example/a.png" width="10" height="10" layout="fixed" alt="a"></amp-img>'
+    body = '<amp-img src="https://x.example/a.png" width="10" height="10" layout="fixed" alt="a">'
+    body += "</amp-img>"
     assert check(amp_part(body)) == []
     assert check(amp_part(root="amp4email")) == []
     assert check(amp_part(body=""), body="# Hi", fmt=BodyFormat.MARKDOWN) == []
