@@ -29,7 +29,12 @@ from tinycss2.ast import (
 
 from composer.core.checks.caniemail import index
 
-__all__ = ["declaration_features", "parse_stylesheet", "stylesheet_features"]
+__all__ = [
+    "declaration_features",
+    "declarations",
+    "parse_stylesheet",
+    "stylesheet_features",
+]
 
 Use = tuple[str, str]  # (caniemail slug, what was used, e.g. "display:flex")
 
@@ -172,12 +177,18 @@ def _declaration_uses(decl: Declaration) -> Iterator[Use]:
 
 
 @functools.lru_cache(maxsize=4096)
+def declarations(style: str) -> tuple[Declaration, ...]:
+    """A ``style`` attribute's declarations, parsed once for every family (read-only)."""
+    parsed = tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True)
+    return tuple(d for d in parsed if isinstance(d, Declaration))
+
+
+@functools.lru_cache(maxsize=4096)
 def declaration_features(style: str) -> tuple[Use, ...]:
     """The features a ``style`` attribute's declarations use."""
     out: list[Use] = []
-    for decl in tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True):
-        if isinstance(decl, Declaration):
-            out.extend(_declaration_uses(decl))
+    for decl in declarations(style):
+        out.extend(_declaration_uses(decl))
     return tuple(dict.fromkeys(out))
 
 
