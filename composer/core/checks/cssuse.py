@@ -146,6 +146,12 @@ def _value_uses(name: str, value: list[Node]) -> Iterator[Use]:
     for t in _walk(value):
         if isinstance(t, FunctionBlock):
             slug = _FUNCTIONS.get(t.lower_name)
+            if slug in ("css-rgb", "css-rgba") and any(
+                isinstance(a, LiteralToken) and a.value == "," for a in t.arguments
+            ):
+                # Clients' partial support of rgb()/rgba() is the space-separated syntax
+                # (caniemail's notes); the comma syntax works everywhere.
+                continue
             if slug:
                 yield slug, f"{t.lower_name}()"
         elif isinstance(t, DimensionToken):
