@@ -101,6 +101,13 @@ def _first_color(tokens: list[Node]) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _style(style: str) -> _Style:
+    try:
+        return _read_style(style)
+    except RecursionError:  # brackets nested thousands deep: not a colour anyone sees
+        return _Style()
+
+
+def _read_style(style: str) -> _Style:
     color = background = size = None
     bold: bool | None = None
     hidden = False
@@ -182,7 +189,8 @@ def _cascaded(html: str, extra_css: str) -> _Element:
         keep_style_tags=False,
         extra_css=extra_css or None,
     )
-    return parse_html(inliner.inline(strip_css_imports(html)))
+    clean = html.encode("utf-8", "replace").decode("utf-8")  # css-inline refuses lone surrogates
+    return parse_html(inliner.inline(strip_css_imports(clean)))
 
 
 @dataclass

@@ -89,9 +89,25 @@ def _source_index(source: str) -> dict[tuple[str, str | None], list[tuple[int, i
     return index
 
 
+class _Text:
+    """A source's lines, and where each tag starts on a line (found once per line and tag:
+    a whole body on one line must not be scanned again for every element on it)."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.split("\n")
+        self._starts: dict[tuple[int, str], list[int]] = {}
+
+    def starts(self, line: int, tag: str) -> list[int]:
+        key = (line, tag)
+        found = self._starts.get(key)
+        if found is None:
+            found = self._starts[key] = _tag_starts(self.lines[line - 1], tag)
+        return found
+
+
 @functools.lru_cache(maxsize=8)
-def _lines(source: str) -> list[str]:
-    return source.split("\n")
+def _lines(source: str) -> _Text:
+    return _Text(source)
 
 
 def _tag_starts(text: str, tag: str) -> list[int]:
@@ -105,14 +121,14 @@ def _tag_starts(text: str, tag: str) -> list[int]:
     return out
 
 
-def _locate(lines: list[str], tag: str, line: int, k: int) -> tuple[int, int | None]:
-    if not 0 < line <= len(lines):
+def _locate(text: _Text, tag: str, line: int, k: int) -> tuple[int, int | None]:
+    if not 0 < line <= len(text.lines):
         return line, None
-    starts = _tag_starts(lines[line - 1], tag)
+    starts = text.starts(line, tag)
     if k < len(starts):
         return line, starts[k] + 1
     for up in range(line - 1, max(0, line - 8), -1):  # a start tag over several lines
-        starts = _tag_starts(lines[up - 1], tag)
+        starts = text.starts(up, tag)
         if starts:
             return up, starts[-1] + 1
     return line, None
