@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -45,7 +46,16 @@ __all__ = [
 SourceKind = Literal["html", "markdown"]
 
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_blank_text=False)
+# One parser per thread: an lxml parser must not be used by two threads at once, and the
+# window checks on a worker while a send may check on another.
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    parser: etree.HTMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.HTMLParser(encoding="utf-8")
+    return parser
 
 
 @functools.lru_cache(maxsize=8)
@@ -55,9 +65,10 @@ def parse_html(html: str) -> _Element:
     lxml.etree's HTML parser rather than lxml.html's: lxml.html looks up a Python class for
     every element it hands out, which was a third of the checks' time on a large template.
     Bytes, not str: lxml refuses a str that declares its own encoding."""
-    root = etree.fromstring(html.encode("utf-8", "replace"), _PARSER) if html.strip() else None
+    parser = _parser()
+    root = etree.fromstring(html.encode("utf-8", "replace"), parser) if html.strip() else None
     if root is None:
-        root = etree.fromstring(b"<html></html>", _PARSER)
+        root = etree.fromstring(b"<html></html>", parser)
     return root
 
 
