@@ -190,7 +190,12 @@ def _cascaded(html: str, extra_css: str) -> _Element:
         extra_css=extra_css or None,
     )
     clean = html.encode("utf-8", "replace").decode("utf-8")  # css-inline refuses lone surrogates
-    return parse_html(inliner.inline(strip_css_imports(clean)))
+    try:
+        return parse_html(inliner.inline(strip_css_imports(clean)))
+    except ValueError:
+        # css-inline gives up on some malformed CSS (style="#": "End of input"); judge the
+        # colours the style attributes give, without the <style> rules.
+        return parse_html(clean)
 
 
 @dataclass
