@@ -259,7 +259,9 @@ class Doc:
         if text:
             pos = self._find(text, 0)
             if pos is not None:
-                return pos[0], None
+                # Raw HTML in Markdown (<div style=...>text): the tag's column on that line.
+                starts = _lines(self.source).starts(pos[0], key[0])
+                return pos[0], (starts[0] + 1 if starts and starts[0] < pos[1] else None)
         return None, None
 
     def _find(self, needle: str, nth: int) -> tuple[int, int] | None:

@@ -166,7 +166,7 @@ def test_where_in_markdown_points_at_the_link_or_image_text() -> None:
     links = [doc.where(a) for a in doc.root.iter("a")]
     assert [(w.line, w.column) for w in links] == [(5, 10), (5, 43)]
     h2 = next(doc.root.iter("h2"))
-    assert doc.where(h2).line == 7
+    assert (doc.where(h2).line, doc.where(h2).column) == (7, None)
     # The template's own <html> is not in anything the person typed.
     assert doc.where(doc.root).line is None and doc.where(doc.root).part == "markdown"
 
@@ -187,3 +187,11 @@ def test_checks_on_several_threads_agree() -> None:
         n = body.split('src="', 1)[1].split(".", 1)[0]
         assert alt.where.element == f'<img src="{n}.png">' and alt.where.line == 2
         assert not [x for x in found if x.id.endswith("-failed")]
+
+
+def test_where_in_markdown_finds_raw_html_tags() -> None:
+    i = inp('Hi\n\nSome <span style="color:red">red words</span> here.\n', BodyFormat.MARKDOWN)
+    doc = html_doc(i)
+    assert doc is not None
+    span = next(doc.root.iter("span"))
+    assert (doc.where(span).line, doc.where(span).column) == (3, 6)
