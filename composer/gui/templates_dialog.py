@@ -1,0 +1,342 @@
+"""Templates in the window: File → New from template… (a gallery) and Save as template….
+
+The gallery lists the built-in starters and the person's own (name, subject, description; a
+damaged file is listed, greyed, with its reason) beside a rendered preview of the one selected,
+in the same hardened web view as the main preview (no network, no scripts). Reading the
+catalogue and rendering run on the task runner; the UI thread only shows results.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.core.templates import Template
+from composer.gui.tasks import cancel_tasks, run_task
+
+if TYPE_CHECKING:
+    from composer.app.context import Context
+    from composer.gui.main_window import MainWindow
+    from composer.gui.preview.view import PreviewView
+
+__all__ = ["SaveTemplateDialog", "TemplateActions", "TemplateGallery"]
+
+_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _render_html(template: Template) -> str:
+    """The HTML a recipient would see (on the task runner): the same render as the send."""
+    from composer.core.render import render
+
+    rendered = render(template.draft)
+    if rendered.html is not None:
+        return rendered.html
+    import html
+
+    return f"<pre>{html.escape(rendered.text)}</pre>"
+
+
+class TemplateGallery(QDialog):
+    """Pick a template. ``chosen`` carries the Template when the person presses Use."""
+
+    chosen = Signal(object)
+
+    def __init__(self, context: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("templateGallery")
+        self.setWindowTitle("New from template")
+        self.context = context
+        self.templates: list[Any] = []
+        self.list = QListWidget()
+        self.list.setObjectName("templateList")
+        self.list.setAccessibleName("Templates")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.title = QLabel()
+        self.title.setObjectName("templateTitle")
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.details = QLabel()
+        self.details.setObjectName("templateDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.view: PreviewView | None = None
+        self.preview_note = QLabel("Loading the templates…")
+        self.preview_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview_note.setWordWrap(True)
+        right = QWidget()
+        self._right = QVBoxLayout(right)
+        self._right.setContentsMargins(8, 0, 0, 0)
+        self._right.addWidget(self.title)
+        self._right.addWidget(self.details)
+        self._right.addWidget(self.preview_note, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setSizes([300, 700])
+        self.buttons = QDialogButtonBox()
+        self.use = self.buttons.addButton("Use template", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.use.setObjectName("useTemplate")
+        self.delete = QPushButton("Delete…")
+        self.delete.setObjectName("deleteTemplate")
+        self.buttons.addButton(self.delete, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._use)
+        self.buttons.rejected.connect(self.reject)
+        self.delete.clicked.connect(self._delete)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.buttons)
+        self.list.currentItemChanged.connect(lambda item, _old: self._selected(item))
+        self.list.itemActivated.connect(lambda _item: self._use())
+        self.use.setEnabled(False)
+        self.delete.setEnabled(False)
+        self.resize(1000, 620)
+        self._make_view()
+        self.reload()
+
+    def _make_view(self) -> None:
+        from composer.gui.preview.view import PreviewView, preview_available
+
+        ok, why = preview_available()
+        if not ok:
+            self.preview_note.setText(f"No rendered preview here: {why}")
+            return
+        self.view = PreviewView(self)
+        self.view.setObjectName("templatePreview")
+        self.view.setAccessibleName("Template preview")
+        self._right.replaceWidget(self.preview_note, self.view)
+        self.preview_note.hide()
+
+    # --- the list ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        from composer.app.templates import all_templates
+
+        context = self.context
+        run_task(lambda: all_templates(context), self._listed, self._unreadable, owner=self)
+
+    def _unreadable(self, exc: BaseException) -> None:
+        self.preview_note.setText(f"The templates cannot be read: {exc}")
+
+    def _listed(self, found: list[Any]) -> None:
+        self.templates = found
+        self.list.clear()
+        for t in found:
+            if isinstance(t, Template):
+                where = "" if t.builtin else "  · yours"
+                item = QListWidgetItem(f"{t.name}{where}\n{t.subject}")
+                item.setToolTip(t.description)
+            else:  # a damaged file: listed, not usable
+                item = QListWidgetItem(f"{t.key}  · damaged\n{t.message}")
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            item.setData(_ROLE, t)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def current(self) -> Template | None:
+        item = self.list.currentItem()
+        value = None if item is None else item.data(_ROLE)
+        return value if isinstance(value, Template) else None
+
+    def _selected(self, item: QListWidgetItem | None) -> None:
+        t = self.current()
+        self.use.setEnabled(t is not None)
+        self.delete.setEnabled(t is not None and not t.builtin)
+        if t is None:
+            return
+        self.title.setText(t.name)
+        d = t.draft
+        facts = [f"Subject: {t.subject}", t.description]
+        extras = []
+        if d.campaign_id:
+            extras.append(f"campaign {d.campaign_id}")
+        if d.tags:
+            extras.append("tags " + ", ".join(d.tags))
+        if d.options.transactional:
+            extras.append("transactional")
+        if d.amp_html:
+            extras.append("with an AMP part")
+        if d.to or d.cc or d.bcc or d.archive:
+            extras.append("includes recipients")
+        if extras:
+            facts.append(" · ".join(extras))
+        self.details.setText("\n".join(f for f in facts if f))
+        if self.view is not None:
+            run_task(lambda: _render_html(t), lambda html: self._show(t, html),
+                     self._unreadable, owner=self)  # fmt: skip
+
+    def _show(self, template: Template, html: str) -> None:
+        if self.view is not None and self.current() is template:  # not a stale render
+            self.view.show_html(html, keep_scroll=False)
+
+    # --- buttons ----------------------------------------------------------------------------
+
+    def _use(self) -> None:
+        t = self.current()
+        if t is not None:
+            self.accept()
+            self.chosen.emit(t)
+
+    def _delete(self) -> None:
+        t = self.current()
+        if t is None or t.builtin:
+            return
+        answer = QMessageBox.question(
+            self, "Delete template", f"Delete your template {t.name!r}? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )  # fmt: skip
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        context, key = self.context, t.key
+        run_task(lambda: context.templates().delete(key), lambda _r: self.reload(),
+                 self._unreadable, owner=self)  # fmt: skip
+
+    def done(self, result: int) -> None:
+        cancel_tasks(self)  # a render still running must not reach a closed dialog
+        self._dispose_view()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        cancel_tasks(self)
+        self._dispose_view()
+        super().closeEvent(event)
+
+    def _dispose_view(self) -> None:
+        """Now, while Qt is alive: a page outliving its profile crashes QtWebEngine."""
+        import shiboken6
+
+        if self.view is not None and shiboken6.isValid(self.view):
+            shiboken6.delete(self.view)
+        self.view = None
+
+
+class SaveTemplateDialog(QDialog):
+    """Name, description, and whether the recipients go with it (off unless ticked)."""
+
+    def __init__(self, parent: QWidget | None = None, subject: str = "") -> None:
+        super().__init__(parent)
+        self.setObjectName("saveTemplateDialog")
+        self.setWindowTitle("Save as template")
+        self.name = QLineEdit(subject)
+        self.name.setObjectName("templateName")
+        self.name.setAccessibleName("Template name")
+        self.description = QLineEdit()
+        self.description.setObjectName("templateDescription")
+        self.description.setAccessibleName("Template description")
+        self.description.setPlaceholderText("What it is for (shown in the gallery)")
+        self.include_recipients = QCheckBox("Include the recipients (To, Cc, Bcc, Archive)")
+        self.include_recipients.setObjectName("includeRecipients")
+        note = QLabel("Keeps the body, AMP, plain text, subject, From, options, campaign and "
+                      "tags. Attachments are never kept.")  # fmt: skip
+        note.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Name", self.name)
+        form.addRow("Description", self.description)
+        form.addRow("", self.include_recipients)
+        form.addRow(note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.name.textChanged.connect(lambda t: self.save_button.setEnabled(bool(t.strip())))
+        self.save_button.setEnabled(bool(subject.strip()))
+
+
+class TemplateActions(QObject):
+    """The File menu's two template actions, for one window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.gallery: TemplateGallery | None = None
+
+    def add_to_file_menu(self, menu: Any) -> None:
+        menu.addSeparator()
+        new = QAction("New from &template…", self.window)
+        new.setObjectName("newFromTemplate")
+        new.setShortcut("Ctrl+Shift+N")
+        new.triggered.connect(self.new_from_template)
+        menu.addAction(new)
+        save = QAction("Save as te&mplate…", self.window)
+        save.setObjectName("saveAsTemplate")
+        save.triggered.connect(self.save_as_template)
+        menu.addAction(save)
+
+    def new_from_template(self) -> None:
+        if not self.window.drafts.confirm_discard():
+            return
+        gallery = TemplateGallery(self.window.context, self.window)
+        gallery.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        gallery.chosen.connect(self.start)
+        self.gallery = gallery
+        gallery.show()
+
+    def start(self, template: Template) -> None:
+        """A new, untitled draft from the template (the template itself is never edited)."""
+        from composer.app.templates import start_from
+
+        drafts = self.window.drafts
+        drafts.store.discard(drafts.draft_id)
+        drafts.load(start_from(template), None)
+        self.window.statusBar().showMessage(f"New draft from the template {template.name!r}.",
+                                            8000)  # fmt: skip
+
+    def save_as_template(self) -> None:
+        dialog = SaveTemplateDialog(self.window, self.window.model.draft.subject)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self._save(dialog.name.text(), dialog.description.text(),
+                   dialog.include_recipients.isChecked(), replace=False)  # fmt: skip
+
+    def _save(self, name: str, description: str, recipients: bool, *, replace: bool) -> None:
+        from composer.app.templates import save_template
+        from composer.store.templates import NameTaken
+
+        context, draft = self.window.context, self.window.model.snapshot()
+
+        def save() -> Template:
+            return save_template(context, name, description, draft,
+                                 include_recipients=recipients, replace=replace)  # fmt: skip
+
+        def saved(t: Template) -> None:
+            self.window.statusBar().showMessage(f"Saved the template {t.name!r}.", 8000)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, NameTaken):
+                answer = QMessageBox.question(
+                    self.window, "Replace template?",
+                    f"You have a template named {name!r}. Replace it?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                    QMessageBox.StandardButton.Cancel,
+                )  # fmt: skip
+                if answer == QMessageBox.StandardButton.Yes:
+                    self._save(name, description, recipients, replace=True)
+                return
+            QMessageBox.warning(self.window, "Save as template", str(exc))
+
+        run_task(save, saved, failed, owner=self.window)
