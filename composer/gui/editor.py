@@ -134,7 +134,14 @@ class CodeEditor(QPlainTextEdit):
         self.highlighter = Highlighter(self.document(), mode)
 
     def set_mode(self, mode: str) -> None:
-        self.highlighter.set_mode(mode)
+        # Re-highlighting restyles every block, and QPlainTextEdit reports that as textChanged:
+        # a model -> widget redraw (a draft of another format opened) would echo back as an
+        # edit of the text still shown, emptying the new draft's body.
+        blocked = self.blockSignals(True)
+        try:
+            self.highlighter.set_mode(mode)
+        finally:
+            self.blockSignals(blocked)
 
     def set_text_quietly(self, text: str) -> None:
         """Replace the text without emitting an edit (model → widget), keeping the cursor."""
