@@ -68,7 +68,7 @@ class SnippetPalette(QDialog):
         lay.addWidget(self.filter)
         lay.addWidget(self.list, 1)
         lay.addWidget(self.hint)
-        self.resize(460, 320)
+        self.resize(440, 280)
         self.filter.textChanged.connect(self._refilter)
         self.filter.installEventFilter(self)  # Up/Down/Enter typed in the filter
         self.list.itemActivated.connect(lambda _i: self._choose())

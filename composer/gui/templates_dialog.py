@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +56,54 @@ def _render_html(template: Template) -> str:
     return f"<pre>{html.escape(rendered.text)}</pre>"
 
 
+class _ItemLook(QStyledItemDelegate):
+    """Each entry as two lines: the name in bold (with "yours" or "damaged" after it) and the
+    subject below it in the palette's muted colour. The item's text stays the plain version
+    for screen readers and tests."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
+        line = option.fontMetrics.height()
+        return QSize(option.rect.width(), 2 * line + 14)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        value = index.data(_ROLE)
+        plain = QStyleOptionViewItem(option)
+        self.initStyleOption(plain, index)
+        plain.text = ""
+        style = plain.widget.style() if plain.widget is not None else None
+        if style is not None:  # the selection and focus background, no text
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, plain.widget)
+        if isinstance(value, Template):
+            title, second = value.name, value.subject
+            tag = "" if value.builtin else "yours"
+        else:
+            title, second, tag = value.key, value.message, "damaged"
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        pal = option.palette
+        text_color = pal.highlightedText() if selected else pal.text()
+        muted = text_color if selected else pal.placeholderText()
+        rect = option.rect.adjusted(8, 6, -8, -6)
+        line = option.fontMetrics.height()
+        painter.save()
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text_color.color())
+        metrics = painter.fontMetrics()
+        shown = metrics.elidedText(title, Qt.TextElideMode.ElideRight, rect.width() - 60)
+        painter.drawText(rect.x(), rect.y() + metrics.ascent(), shown)
+        if tag:
+            painter.setFont(option.font)
+            painter.setPen(muted.color())
+            painter.drawText(rect.x() + metrics.horizontalAdvance(shown) + 8,
+                             rect.y() + metrics.ascent(), tag)  # fmt: skip
+        painter.setFont(option.font)
+        painter.setPen(muted.color())
+        elided = option.fontMetrics.elidedText(second, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect.x(), rect.y() + line + 2 + option.fontMetrics.ascent(), elided)
+        painter.restore()
+
+
 class TemplateGallery(QDialog):
     """Pick a template. ``chosen`` carries the Template when the person presses Use."""
 
@@ -67,8 +118,8 @@ class TemplateGallery(QDialog):
         self.list = QListWidget()
         self.list.setObjectName("templateList")
         self.list.setAccessibleName("Templates")
-        self.list.setWordWrap(True)
-        self.list.setSpacing(2)
+        self.list.setItemDelegate(_ItemLook(self.list))
+        self.list.setUniformItemSizes(True)
         self.title = QLabel()
         self.title.setObjectName("templateTitle")
         font = QFont(self.title.font())

@@ -39,7 +39,7 @@ __all__ = ["Damaged", "NameTaken", "SnippetStore", "TemplateStore"]
 MAX_FILES = 500  # listed per folder; a folder with more is someone else's business
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
-T = TypeVar("T", Template, Snippet)
+T = TypeVar("T")
 
 
 class NameTaken(InvalidInput):
@@ -87,7 +87,7 @@ class _Shelf(Generic[T]):
 
     def __init__(self, folder: str | Path, reader: Callable[[Path, str], T]) -> None:
         self.folder = Path(folder)
-        self._reader = reader
+        self._reader: Callable[[Path, str], T] = reader
 
     def path_for(self, key: str) -> Path:
         if not _KEY_RE.fullmatch(key):

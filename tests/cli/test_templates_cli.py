@@ -36,7 +36,7 @@ def test_templates_lists_built_in_and_own_and_a_damaged_file(run_composer, conte
     r = run_composer("templates", "--json")
     assert r.code == 0, r.err
     listed = {t["key"]: t for t in json.loads(r.out)}
-    assert BUILTIN <= set(listed)
+    assert set(listed) >= BUILTIN
     assert listed["weekly-digest"]["source"] == "user"
     assert listed["weekly-digest"]["name"] == "Weekly Digest"
     assert listed["weekly-digest"]["has_recipients"] is False  # never, unless asked

@@ -8,8 +8,13 @@ import stat
 import pytest
 
 from composer.app.context import Context
-from composer.app.templates import all_snippets, all_templates, find_template, save_snippet
-from composer.app.templates import save_template
+from composer.app.templates import (
+    all_snippets,
+    all_templates,
+    find_template,
+    save_snippet,
+    save_template,
+)
 from composer.core.draft import Attachment, Draft, Recipient
 from composer.core.errors import InvalidInput, UsageError
 from composer.core.snippets import Snippet
