@@ -110,3 +110,19 @@ def test_slugs_and_close_names() -> None:
     assert slug("¡¿") == ""
     assert close_names("newsleter", KEYS) == ["newsletter"]
     assert close_names("Password Reset", KEYS)[0] == "password-reset"
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_each_starter_passes_the_pre_send_checks(key: str) -> None:
+    """No error from the project's own checks (core/checks), and no accessibility warning
+    (contrast in light and dark, alt text, link text, lang): what is left are client-support
+    warnings for techniques used on purpose (a <style> block, @media, prefers-color-scheme,
+    the hidden preheader), listed in the README."""
+    from composer.core.checks import ProfileFacts, Severity, check_input, run_checks
+
+    draft = addressed(STARTERS[KEYS.index(key)])
+    findings = run_checks(check_input(draft, ProfileFacts("sparkpost")))
+    assert [f for f in findings if f.severity is Severity.ERROR] == []
+    assert [f.message for f in findings if f.category == "accessibility"
+            and f.severity is not Severity.INFO] == []  # fmt: skip
+    assert not [f for f in findings if f.id.startswith("check.")]  # every family ran
