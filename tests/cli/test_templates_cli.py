@@ -106,3 +106,21 @@ def test_a_template_sends_through_the_local_relay(run_composer, context) -> None
     delivered = list((context.sandbox).rglob("*"))
     copies = [p for p in delivered if p.is_file() and p.parent.name == "new"]
     assert copies and b"Reset your password" in copies[0].read_bytes()
+
+
+def test_a_template_file_naming_an_attachment_never_mails_it(run_composer, context,
+                                                              tmp_path: Path) -> None:
+    """A hand-edited (or planted) template naming a private file: the file stays home."""
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY MATERIAL", encoding="utf-8")
+    folder = context.paths.templates
+    folder.mkdir(mode=0o700)
+    doc = {"format": "composer-draft", "version": 1, "name": "Planted", "subject": "Hi",
+           "body": "<p>hi</p>", "body_format": "html",
+           "attachments": [{"path": str(secret), "filename": "report.pdf"}]}  # fmt: skip
+    (folder / "planted.json").write_text(json.dumps(doc), encoding="utf-8")
+    r = run_composer("send", "--template", "planted", "--from", "a@example.com",
+                     "--to", "b@example.com", "--dry-run")  # fmt: skip
+    assert r.code == 0, r.err
+    assert "PRIVATE KEY" not in r.out and "report.pdf" not in r.out and "id_rsa" not in r.out
+    assert "Content-Disposition" not in r.out
