@@ -8,6 +8,7 @@ is read on the task runner and kept; the menu and the palette show what was last
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -117,19 +118,27 @@ class SnippetPalette(QDialog):
         return super().eventFilter(obj, event)
 
 
-class _LetShortcutThrough(QObject):
-    """Text editors claim Ctrl+K for themselves on some platforms (delete to end of line): for
-    the palette's shortcut, the editor steps aside so the window's action runs."""
+class _PaletteKey(QObject):
+    """Ctrl+K typed in an editor opens the palette, whatever the platform's key bindings say:
+    on X11 and macOS a text editor claims Ctrl+K for itself (delete to the end of the line),
+    and a window shortcut then never fires. The editor's own events are caught first."""
 
-    def __init__(self, sequence: QKeySequence, parent: QObject) -> None:
+    def __init__(self, sequence: QKeySequence, opened: Callable[[], None], parent: QObject):
         super().__init__(parent)
         self._sequence = sequence
+        self._opened = opened
+
+    def _is_ours(self, event: QKeyEvent) -> bool:
+        combo = QKeySequence(event.keyCombination())
+        return combo.matches(self._sequence) == QKeySequence.SequenceMatch.ExactMatch
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            combo = QKeySequence(event.keyCombination())
-            if combo.matches(self._sequence) == QKeySequence.SequenceMatch.ExactMatch:
-                event.ignore()
+        if isinstance(event, QKeyEvent) and self._is_ours(event):
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # ours, as a key press: the window's shortcut does not fire too
+                return True
+            if event.type() == QEvent.Type.KeyPress:
+                self._opened()
                 return True
         return False
 
@@ -146,9 +155,9 @@ class SnippetActions(QObject):
         self.menu: QMenu | None = None
         self._own_menu: QMenu | None = None
         self._builtin_actions: list[QAction] = []
-        self._through = _LetShortcutThrough(QKeySequence(PALETTE_SHORTCUT), self)
+        self._key = _PaletteKey(QKeySequence(PALETTE_SHORTCUT), self.open_palette, self)
         for editor in (window.body.body, window.body.amp, window.body.plain):
-            editor.installEventFilter(self._through)
+            editor.installEventFilter(self._key)
         self.reload()
 
     # --- the catalogue ----------------------------------------------------------------------

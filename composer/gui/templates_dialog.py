@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -276,8 +277,6 @@ class TemplateGallery(QDialog):
 
     def _dispose_view(self) -> None:
         """Now, while Qt is alive: a page outliving its profile crashes QtWebEngine."""
-        import shiboken6
-
         if self.view is not None and shiboken6.isValid(self.view):
             shiboken6.delete(self.view)
         self.view = None
@@ -325,6 +324,15 @@ class TemplateActions(QObject):
         super().__init__(window)
         self.window = window
         self.gallery: TemplateGallery | None = None
+        window.installEventFilter(self)  # its Close: the gallery's web view goes first
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            gallery = self.gallery
+            if gallery is not None and shiboken6.isValid(gallery):
+                gallery.reject()  # disposes its web view while its profile is alive
+            self.gallery = None
+        return False
 
     def add_to_file_menu(self, menu: Any) -> None:
         menu.addSeparator()
@@ -343,6 +351,7 @@ class TemplateActions(QObject):
             return
         gallery = TemplateGallery(self.window.context, self.window)
         gallery.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        gallery.setWindowModality(Qt.WindowModality.WindowModal)
         gallery.chosen.connect(self.start)
         self.gallery = gallery
         gallery.show()

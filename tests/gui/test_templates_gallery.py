@@ -185,3 +185,21 @@ def test_each_starter_renders_in_the_preview_with_no_request(qtbot, view, hits, 
         with qtbot.waitSignal(view.rendered, timeout=WAIT):
             view.set_remote_content_allowed(True)
         qtbot.waitUntil(lambda: bool(seen), timeout=WAIT)
+
+
+def test_closing_the_window_with_the_gallery_open_is_clean(qtbot, context, monkeypatch,
+                                                           qtlog) -> None:
+    from support.gui import main_window
+
+    import shiboken6
+
+    with main_window(qtbot, monkeypatch, context) as window:
+        gallery = _open_gallery(qtbot, window)
+        view = gallery.view
+        assert view is not None
+        gallery.list.setCurrentRow(1)  # a render on its way
+        window.close()
+        # Its web view is gone with the window's close, not left to interpreter exit (where a
+        # profile released before its page makes QtWebEngine warn "Expect troubles!").
+        assert not shiboken6.isValid(view)
+    assert not [r for r in qtlog.records if "Release of profile" in r.message]
