@@ -189,9 +189,8 @@ def test_each_starter_renders_in_the_preview_with_no_request(qtbot, view, hits, 
 
 def test_closing_the_window_with_the_gallery_open_is_clean(qtbot, context, monkeypatch,
                                                            qtlog) -> None:
-    from support.gui import main_window
-
     import shiboken6
+    from support.gui import main_window
 
     with main_window(qtbot, monkeypatch, context) as window:
         gallery = _open_gallery(qtbot, window)
