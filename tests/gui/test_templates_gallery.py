@@ -17,7 +17,7 @@ from support.gui import WAIT
 from composer.core.draft import Recipient
 from composer.core.render import render
 from composer.core.templates import builtin_templates
-from composer.gui.preview.view import PreviewView
+from composer.gui.preview.view import MOBILE_WIDTH, PreviewView
 
 STARTERS = builtin_templates()
 IMAGES = "https://images.example.com"
@@ -181,6 +181,10 @@ def test_each_starter_renders_in_the_preview_with_no_request(qtbot, view, hits, 
     dark = _probe(qtbot, view, "getComputedStyle(document.body).backgroundColor")
     assert dark != light  # its prefers-color-scheme: dark rules apply
     view.set_dark_mode(False)
+    view.set_width(MOBILE_WIDTH)  # a phone: the layout narrows, nothing scrolls sideways
+    qtbot.waitUntil(lambda: _probe(qtbot, view, "innerWidth") == MOBILE_WIDTH, timeout=WAIT)
+    assert _probe(qtbot, view, "document.documentElement.scrollWidth") <= MOBILE_WIDTH
+    view.set_width(None)
     if IMAGES in (render(t.draft).html or ""):  # the control: allowed, the images do load
         with qtbot.waitSignal(view.rendered, timeout=WAIT):
             view.set_remote_content_allowed(True)
