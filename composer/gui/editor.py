@@ -134,14 +134,13 @@ class CodeEditor(QPlainTextEdit):
         self.highlighter = Highlighter(self.document(), mode)
 
     def set_mode(self, mode: str) -> None:
-        # Re-highlighting restyles every block, and QPlainTextEdit reports that as textChanged:
-        # a model -> widget redraw (a draft of another format opened) would echo back as an
-        # edit of the text still shown, emptying the new draft's body.
-        blocked = self.blockSignals(True)
+        # Re-highlighting emits textChanged: unblocked, the model (which has just been given a
+        # new draft) would take this editor's old text as the body before it is replaced.
+        self.blockSignals(True)
         try:
             self.highlighter.set_mode(mode)
         finally:
-            self.blockSignals(blocked)
+            self.blockSignals(False)
 
     def set_text_quietly(self, text: str) -> None:
         """Replace the text without emitting an edit (model → widget), keeping the cursor."""
