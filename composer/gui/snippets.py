@@ -182,8 +182,15 @@ class SnippetActions(QObject):
     # --- the menu ---------------------------------------------------------------------------
 
     def add_menu(self, bar: Any) -> QMenu:
-        menu = bar.addMenu("&Insert")
-        menu.setObjectName("insertMenu")
+        # The Insert menu is shared with whoever else inserts things (inline images).
+        menu = next(
+            (a.menu() for a in bar.actions() if a.text().replace("&", "") == "Insert"), None
+        )
+        if menu is None:
+            menu = bar.addMenu("&Insert")
+            menu.setObjectName("insertMenu")
+        else:
+            menu.addSeparator()
         palette = QAction("&Snippet…", self.window)
         palette.setObjectName("snippetPaletteAction")
         palette.setShortcut(QKeySequence(PALETTE_SHORTCUT))
