@@ -23,7 +23,6 @@ import tinycss2
 from lxml.etree import _Element
 from tinycss2.ast import (
     AtRule,
-    Declaration,
     FunctionBlock,
     HashToken,
     IdentToken,
@@ -31,7 +30,7 @@ from tinycss2.ast import (
     URLToken,
 )
 
-from composer.core.checks.cssuse import parse_stylesheet
+from composer.core.checks.cssuse import declarations, parse_stylesheet
 from composer.core.checks.doc import Doc, nth_of_key, parse_html
 from composer.core.checks.model import Finding, Severity, Where
 from composer.core.inline import strip_css_imports
@@ -105,9 +104,7 @@ def _style(style: str) -> _Style:
     color = background = size = None
     bold: bool | None = None
     hidden = False
-    for d in tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True):
-        if not isinstance(d, Declaration):
-            continue
+    for d in declarations(style):
         value = tinycss2.serialize(d.value).strip()
         if d.lower_name == "color":
             color = value

@@ -13,7 +13,8 @@ Check = Callable[[Family], Run]
 
 
 def page(body: str, *, html_attrs: str = ' lang="en"', head: str = "<title>Hello</title>") -> str:
-    return f"<!DOCTYPE html>\n<html{html_attrs}>\n<head>{head}</head>\n<body>\n{body}\n</body>\n</html>\n"
+    lines = ["<!DOCTYPE html>", f"<html{html_attrs}>", f"<head>{head}</head>", "<body>", body]
+    return "\n".join([*lines, "</body>", "</html>", ""])
 
 
 def test_a_complete_document_has_no_findings(run: Check) -> None:

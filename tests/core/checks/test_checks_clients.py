@@ -114,3 +114,10 @@ def test_the_vendored_index_is_what_the_refresh_script_makes() -> None:
     assert vendored["source"]["version"] == "2.0.2"
     assert resource_path("caniemail/LICENSE").read_text().startswith("MIT License")
     assert len(index().features) > 300
+
+
+def test_rgb_only_the_space_syntax_is_reported(run: Callable[[Family], Run]) -> None:
+    commas = run(clients.check)('<p style="color: rgb(0, 128, 0)">x</p>')
+    assert "clients.css-rgb" not in ids(commas)
+    spaces = by_id(run(clients.check)('<p style="color: rgb(0 128 0)">x</p>'))
+    assert "Whitespace syntax" in spaces["clients.css-rgb"].message
