@@ -37,6 +37,7 @@ from composer.store.paths import make_private_dirs
 __all__ = ["Damaged", "NameTaken", "SnippetStore", "TemplateStore"]
 
 MAX_FILES = 500  # listed per folder; a folder with more is someone else's business
+MAX_TOTAL_BYTES = 100_000_000  # read per listing: each file is bounded, and so is the sum
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 T = TypeVar("T")
@@ -105,10 +106,20 @@ class _Shelf(Generic[T]):
         except OSError as exc:
             return [Damaged("", self.folder, f"cannot list {self.folder}: {_why(exc)}")]
         out: list[T | Damaged] = []
+        budget = MAX_TOTAL_BYTES
         for name in names:
             key = name.removesuffix(".json")
             if not _KEY_RE.fullmatch(key):
                 continue  # not one of ours (ours are slugs); left alone
+            try:
+                size = os.stat(self.folder / name).st_size
+            except OSError:
+                size = 0  # read() says what is wrong with it
+            if size > budget:
+                out.append(Damaged(key, self.folder / name, f"{name}: not read, the folder "
+                                   f"holds more than {MAX_TOTAL_BYTES // 1_000_000} MB"))  # fmt: skip
+                continue
+            budget -= size
             out.append(self.read(key))
         return out
 

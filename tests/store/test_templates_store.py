@@ -96,3 +96,15 @@ def test_snippets_save_and_list_like_templates(context: Context) -> None:
     assert any(isinstance(x, Damaged) and x.key == "broken" for x in listed)
     with pytest.raises(InvalidInput, match="select some text"):
         save_snippet(context, "Empty", "", "  \n")
+
+
+def test_a_listing_reads_a_bounded_total(context: Context, monkeypatch) -> None:
+    from composer.store import templates as store_templates
+
+    for name in ("a", "b", "c"):
+        save_template(context, name, "", Draft(subject=name, body="x" * 4000))
+    two = sum((context.paths.templates / f"{n}.json").stat().st_size for n in ("a", "b"))
+    monkeypatch.setattr(store_templates, "MAX_TOTAL_BYTES", two + 10)
+    listed = context.templates().list()
+    assert [type(t).__name__ for t in listed] == ["Template", "Template", "Damaged"]
+    assert "not read" in listed[2].message
