@@ -116,8 +116,8 @@ class _Shelf(Generic[T]):
             except OSError:
                 size = 0  # read() says what is wrong with it
             if size > budget:
-                out.append(Damaged(key, self.folder / name, f"{name}: not read, the folder "
-                                   f"holds more than {MAX_TOTAL_BYTES // 1_000_000} MB"))  # fmt: skip
+                why = f"{name}: not read, the folder holds more than {MAX_TOTAL_BYTES:,} bytes"
+                out.append(Damaged(key, self.folder / name, why))
                 continue
             budget -= size
             out.append(self.read(key))
