@@ -141,8 +141,21 @@ class TemplateGallery(QDialog):
         self._right.addWidget(self.title)
         self._right.addWidget(self.details)
         self._right.addWidget(self.preview_note, 1)
+        self.filter = QLineEdit()
+        self.filter.setObjectName("templateFilter")
+        self.filter.setAccessibleName("Filter templates")
+        self.filter.setPlaceholderText("Filter: name, subject, description, tag")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._refilter)
+        self.filter.returnPressed.connect(self._use)
+        self.filter.installEventFilter(self)  # Up / Down move the selection while typing
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        left_lay.addWidget(self.filter)
+        left_lay.addWidget(self.list, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.list)
+        split.addWidget(left)
         split.addWidget(right)
         split.setSizes([300, 700])
         self.buttons = QDialogButtonBox()
@@ -205,10 +218,44 @@ class TemplateGallery(QDialog):
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
+        self._refilter(self.filter.text())
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.filter and event.type() == QEvent.Type.KeyPress:
+            key = getattr(event, "key", lambda: None)()
+            if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+                rows = [i for i in range(self.list.count())
+                        if not self.list.item(i).isHidden()
+                        and self.list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled]  # fmt: skip
+                if rows:
+                    now = self.list.currentRow()
+                    later = [r for r in rows if r > now] if key == Qt.Key.Key_Down else [
+                        r for r in rows if r < now][::-1]  # fmt: skip
+                    self.list.setCurrentRow(later[0] if later else now)
+                return True
+        return super().eventFilter(obj, event)
+
+    def _refilter(self, text: str) -> None:
+        """Hide what does not match every word; keep a visible entry selected."""
+        words = text.casefold().split()
+        first = None
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            t = item.data(_ROLE)
+            hay = item.text()
+            if isinstance(t, Template):
+                hay = " ".join([t.key, t.name, t.subject, t.description, *t.draft.tags])
+            hidden = not all(w in hay.casefold() for w in words)
+            item.setHidden(hidden)
+            if not hidden and first is None and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                first = i
+        current = self.list.currentItem()
+        if first is not None and (current is None or current.isHidden()):
+            self.list.setCurrentRow(first)
 
     def current(self) -> Template | None:
         item = self.list.currentItem()
-        value = None if item is None else item.data(_ROLE)
+        value = None if item is None or item.isHidden() else item.data(_ROLE)
         return value if isinstance(value, Template) else None
 
     def _selected(self, item: QListWidgetItem | None) -> None:
@@ -355,6 +402,7 @@ class TemplateActions(QObject):
         gallery.chosen.connect(self.start)
         self.gallery = gallery
         gallery.show()
+        gallery.filter.setFocus()  # type to narrow, arrows to choose, Enter to use
 
     def start(self, template: Template) -> None:
         """A new, untitled draft from the template (the template itself is never edited)."""

@@ -59,6 +59,22 @@ def test_new_from_template_lists_them_previews_the_selected_and_starts_a_draft(
                     timeout=WAIT)  # fmt: skip
 
 
+def test_typing_in_the_gallery_filters_and_enter_uses_the_match(qtbot, window) -> None:
+    gallery = _open_gallery(qtbot, window)
+    QTest.keyClicks(gallery.filter, "transactional rec")  # a tag and part of a name
+    shown = [gallery.list.item(i).text().split("\n")[0] for i in range(gallery.list.count())
+             if not gallery.list.item(i).isHidden()]  # fmt: skip
+    assert shown == ["Transactional receipt"]
+    assert gallery.current() is not None and gallery.current().key == "receipt"
+    gallery.filter.clear()
+    QTest.keyClick(gallery.filter, Qt.Key.Key_Down)  # arrows move the selection from the box
+    assert gallery.current() is not None and gallery.current().key == "password-reset"
+    QTest.keyClicks(gallery.filter, "rec")
+    QTest.keyClick(gallery.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.model.draft.subject == "Your receipt for order #10482",
+                    timeout=WAIT)  # fmt: skip
+
+
 def test_a_draft_of_another_body_format_keeps_its_body(qtbot, window) -> None:
     """Found by the gallery: switching the editor's highlighting to the new draft's format
     emitted textChanged, and the model took the old (empty) editor text as the new body."""
