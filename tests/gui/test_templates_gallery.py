@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from support.gui import WAIT
 
 from composer.core.draft import Recipient
@@ -88,7 +88,7 @@ def test_a_draft_of_another_body_format_keeps_its_body(qtbot, window) -> None:
 
 
 def test_save_as_template_keeps_recipients_out_unless_ticked_then_it_is_listed(
-    qtbot, window, context
+    qtbot, window, context, monkeypatch
 ) -> None:
     window.model.update(subject="Board update", body="# Q3", campaign_id="board",
                         to=[Recipient("board@example.com")])  # fmt: skip
@@ -113,11 +113,20 @@ def test_save_as_template_keeps_recipients_out_unless_ticked_then_it_is_listed(
     qtbot.waitUntil(lambda: "Saved the template" in window.statusBar().currentMessage(),
                     timeout=WAIT)  # fmt: skip
 
+    (context.paths.templates / "broken.json").write_text("{", encoding="utf-8")
     gallery = _open_gallery(qtbot, window)
     texts = [gallery.list.item(i).text() for i in range(gallery.list.count())]
     assert "Board memo  · yours\nBoard update" in texts
+    [broken] = [gallery.list.item(i) for i in range(gallery.list.count())
+                if gallery.list.item(i).text().startswith("broken  · damaged")]  # fmt: skip
+    assert not broken.flags() & Qt.ItemFlag.ItemIsEnabled  # listed with its reason, not usable
     gallery.list.setCurrentRow(texts.index("Board memo  · yours\nBoard update"))
     assert gallery.delete.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    gallery.delete.click()
+    qtbot.waitUntil(lambda: not path.exists(), timeout=WAIT)
+    qtbot.waitUntil(lambda: all("Board memo" not in gallery.list.item(i).text()
+                                for i in range(gallery.list.count())), timeout=WAIT)  # fmt: skip
     gallery.reject()
 
 
