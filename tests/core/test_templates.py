@@ -59,6 +59,7 @@ def test_each_starter_renders_and_builds_without_a_problem(key: str) -> None:
     assert ('data-msys-unsubscribe="1"' in html) == (key in COMMERCIAL)
     assert bool(draft.options.transactional) == (key in TRANSACTIONAL)
     assert len(rendered.text.strip()) > 200  # a real plain-text part
+    assert not {"\u034f", "\u200c", "\xa0"} & set(rendered.text)  # the preheader's filler
     [message] = build_messages(draft, problems=[])
     parsed = message_from_bytes(message.data, policy=policy.default)
     assert parsed["Subject"] == t.subject
