@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         self._action(f, "&Save", d.save, QKeySequence.StandardKey.Save)
         self._action(f, "Save &As…", d.save_as, QKeySequence.StandardKey.SaveAs)
         from composer.gui.snippets import SnippetActions
-        from composer.gui.templates_dialog import TemplateActions
+        from composer.gui.template_actions import TemplateActions
 
         self.templates = TemplateActions(self)  # File → New from template…, Save as template…
         self.templates.add_to_file_menu(f)

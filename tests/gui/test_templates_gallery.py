@@ -201,11 +201,13 @@ def test_each_starter_renders_in_the_preview_with_no_request(qtbot, view, hits, 
     light = _probe(qtbot, view, "getComputedStyle(document.body).backgroundColor")
     _show(qtbot, view, "<p>barrier</p>")  # a full load: anything pending was asked for by now
     assert seen == []
-    view.set_dark_mode(True)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT):
+        view.set_dark_mode(True)  # reloads what is shown (the barrier) first
     _show(qtbot, view, html)
     dark = _probe(qtbot, view, "getComputedStyle(document.body).backgroundColor")
     assert dark != light  # its prefers-color-scheme: dark rules apply
-    view.set_dark_mode(False)
+    with qtbot.waitSignal(view.rendered, timeout=WAIT):
+        view.set_dark_mode(False)
     view.set_width(MOBILE_WIDTH)  # a phone: the layout narrows, nothing scrolls sideways
     qtbot.waitUntil(lambda: _probe(qtbot, view, "innerWidth") == MOBILE_WIDTH, timeout=WAIT)
     assert _probe(qtbot, view, "document.documentElement.scrollWidth") <= MOBILE_WIDTH
