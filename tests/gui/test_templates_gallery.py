@@ -198,6 +198,10 @@ def test_each_starter_renders_in_the_preview_with_no_request(qtbot, view, hits, 
     assert _probe(qtbot, view, "document.documentElement.lang") == "en"
     heading = _probe(qtbot, view, "(document.querySelector('h1') || document.body).innerText")
     assert isinstance(heading, str) and heading.strip()
+    # Images are blocked here, as in most inboxes: their alt text is what people read.
+    tiny = _probe(qtbot, view, "[...document.images].filter(i => "
+                               "parseFloat(getComputedStyle(i).fontSize) < 10).map(i => i.alt)")  # fmt: skip
+    assert tiny == []
     light = _probe(qtbot, view, "getComputedStyle(document.body).backgroundColor")
     _show(qtbot, view, "<p>barrier</p>")  # a full load: anything pending was asked for by now
     assert seen == []
