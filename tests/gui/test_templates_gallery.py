@@ -199,8 +199,8 @@ def test_each_starter_renders_in_the_preview_with_no_request(qtbot, view, hits, 
     heading = _probe(qtbot, view, "(document.querySelector('h1') || document.body).innerText")
     assert isinstance(heading, str) and heading.strip()
     # Images are blocked here, as in most inboxes: their alt text is what people read.
-    tiny = _probe(qtbot, view, "[...document.images].filter(i => "
-                               "parseFloat(getComputedStyle(i).fontSize) < 10).map(i => i.alt)")  # fmt: skip
+    small = "parseFloat(getComputedStyle(i).fontSize) < 10"
+    tiny = _probe(qtbot, view, f"[...document.images].filter(i => {small}).map(i => i.alt)")
     assert tiny == []
     light = _probe(qtbot, view, "getComputedStyle(document.body).backgroundColor")
     _show(qtbot, view, "<p>barrier</p>")  # a full load: anything pending was asked for by now
