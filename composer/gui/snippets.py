@@ -163,11 +163,11 @@ class SnippetActions(QObject):
     # --- the catalogue ----------------------------------------------------------------------
 
     def reload(self) -> None:
-        from composer.app.templates import all_snippets
-
         context = self.window.context
 
-        def read() -> list[Snippet]:
+        def read() -> list[Snippet]:  # imports on the worker too: start-up stays light
+            from composer.app.templates import all_snippets
+
             return [s for s in all_snippets(context) if isinstance(s, Snippet)]
 
         run_task(read, self._loaded, self._status, owner=self.window)
