@@ -102,6 +102,7 @@ def main(out_dir: str) -> int:
         pixmap.save(str(path))
         print(path)
     inline_image_shot(app, window, out)
+    gallery_shot(app, window, out)
     window.model.mark_saved()
     window.close()
     return 0
@@ -148,6 +149,24 @@ def inline_image_shot(app: QApplication, window: MainWindow, out: Path) -> None:
     shot = out / "window-inline-image.png"
     app.primaryScreen().grabWindow(window.winId()).save(str(shot))
     print(shot)
+def gallery_shot(app: QApplication, window: MainWindow, out: Path) -> None:
+    """File → New from template…, the newsletter selected and rendered in the gallery."""
+    window.templates.new_from_template()
+    gallery = window.templates.gallery
+    if gallery is None:
+        return
+    wait_until(lambda: gallery.list.count() >= 6)
+    keys = [gallery.list.item(i).data(0x0100).key for i in range(gallery.list.count())]
+    if gallery.view is not None:
+        rendered: list[bool] = []
+        gallery.view.rendered.connect(lambda: rendered.append(True))
+        gallery.list.setCurrentRow(keys.index("newsletter"))
+        wait_until(lambda: bool(rendered))
+    wait(1500)  # let the web view paint
+    path = out / "template-gallery.png"
+    app.primaryScreen().grabWindow(gallery.winId()).save(str(path))
+    print(path)
+    gallery.reject()
 
 
 if __name__ == "__main__":

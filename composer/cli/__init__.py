@@ -74,6 +74,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     profile.add_parser(sub)
     history.add_parser(sub)
     outbox_cli.add_parser(sub)
+    from composer.cli import templates as templates_cli
+
+    templates_cli.add_parsers(sub)  # `composer templates`, `composer new`
     return parser
 
 

@@ -69,7 +69,7 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
     they were built, the problems when the draft was refused, the error when one stopped it."""
     messages: list[OutgoingMessage] = []
     try:
-        draft, seeds = draft_from_args(args)
+        draft, seeds = draft_from_args(args, _template(context, args))
         probe = replace(draft, to=seeds) if seeds else draft
         problems = validate(probe)
         report.print_problems(problems)
@@ -94,6 +94,14 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
             problems = exc.problems if isinstance(exc, InvalidDraft) else []
             _print_json(report.failure_report(messages, exc, args.dry_run, problems))
         raise  # the one error line on stderr, and the exit code, as for every command
+
+
+def _template(context: Context, args: argparse.Namespace) -> Draft | None:
+    if args.template is None:
+        return None
+    from composer.app.templates import find_template, start_from
+
+    return start_from(find_template(context, args.template))
 
 
 def _print_json(data: dict[str, Any]) -> None:

@@ -164,6 +164,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(lambda: d.fill_recent(self.recent_menu))
         self._action(f, "&Save", d.save, QKeySequence.StandardKey.Save)
         self._action(f, "Save &As…", d.save_as, QKeySequence.StandardKey.SaveAs)
+        from composer.gui.snippets import SnippetActions
+        from composer.gui.template_actions import TemplateActions
+
+        self.templates = TemplateActions(self)  # File → New from template…, Save as template…
+        self.templates.add_to_file_menu(f)
+        self.snippets = SnippetActions(self)
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         s = bar.addMenu("&Send")
@@ -175,6 +181,7 @@ class MainWindow(QMainWindow):
         self._action(v, "Send &history", self.show_history)
         self._action(v, "Sandbox &mailbox", self.show_sandbox)
         self._action(v, "&Outbox", self.show_outbox)
+        self.snippets.add_menu(bar)  # Insert: snippets, the Ctrl+K palette
 
     # --- what the draft's state shows -------------------------------------------------------
 

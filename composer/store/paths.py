@@ -51,6 +51,14 @@ class Paths:
         return self.data / "sandbox"
 
     @property
+    def templates(self) -> Path:
+        return self.data / "templates"
+
+    @property
+    def snippets(self) -> Path:
+        return self.data / "snippets"
+
+    @property
     def history_db(self) -> Path:
         return self.data / "history.sqlite3"
 
