@@ -32,6 +32,7 @@ from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.drafts import DraftActions
 from composer.gui.model import DraftModel
 from composer.gui.preview.panel import PreviewPanel
+from composer.gui.profile_sender import ProfileSender
 from composer.gui.preview.schedule import PreviewSchedule
 from composer.gui.sending import SendActions, SendController, SendPanel
 from composer.gui.tasks import cancel_tasks, run_task
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self.schedule = PreviewSchedule(self.model, self.preview, self)
         self.schedule.current.connect(self._preview_current)
         self.header.profile_chosen.connect(self._profile_chosen)
+        self.profile_sender = ProfileSender(self.model)  # a profile's From fills an empty From
         self.model.changed.connect(self._edited)
         # Metadata rows that do not parse never reach the Draft: the pane reports them itself.
         self.options.metadata.local_problems_changed.connect(lambda _p: self.schedule.render())
@@ -230,20 +232,22 @@ class MainWindow(QMainWindow):
     def _show_key_status(self) -> None:
         name = self.profile_name
 
-        def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
+        def status() -> tuple[str, str]:  # the keyring may block on D-Bus: not the UI thread
             from composer.transport.profiles.credentials import key_status
 
             profile = self.context.profiles().get(name)
+            sender = profile.default_from
             if profile.provider.value == "local":
-                return "the built-in sandbox relay on this computer: no account needed"
+                return "the built-in sandbox relay on this computer: no account needed", sender
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
-                return f"{where}: no key needed"
-            return f"{where}: API key {key_status(name)}"
+                return f"{where}: no key needed", sender
+            return f"{where}: API key {key_status(name)}", sender
 
-        def show(text: str) -> None:
+        def show(value: tuple[str, str]) -> None:
             if name == self.profile_name:
-                self.header.key_status.setText(text)
+                self.header.key_status.setText(value[0])
+                self.profile_sender.set_default(value[1])
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 
