@@ -279,10 +279,10 @@ class MainWindow(QMainWindow):
 
     def show_sandbox(self) -> None:
         from composer.gui.dialogs.sandbox import SandboxDialog
-        from composer.gui.preview.copy_viewer import CopyViewer
+        from composer.gui.preview.copy_viewer import follow_copies
 
         dialog = SandboxDialog(self.context, self)
-        dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
+        dialog.open_copy.connect(follow_copies(self))  # one viewer, following the selection
         dialog.show()
 
     def show_profiles(self) -> None:
