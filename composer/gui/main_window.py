@@ -32,8 +32,8 @@ from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.drafts import DraftActions
 from composer.gui.model import DraftModel
 from composer.gui.preview.panel import PreviewPanel
-from composer.gui.profile_sender import ProfileSender
 from composer.gui.preview.schedule import PreviewSchedule
+from composer.gui.profile_sender import ProfileSender
 from composer.gui.sending import SendActions, SendController, SendPanel
 from composer.gui.tasks import cancel_tasks, run_task
 
@@ -242,7 +242,10 @@ class MainWindow(QMainWindow):
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
                 return f"{where}: no key needed", sender
-            return f"{where}: API key {key_status(name)}", sender
+            status = key_status(name)
+            if status.startswith("keyring unavailable"):  # the way out that needs no variable
+                status = "missing, and there is no keyring: Send → Profiles… to use one until quit"
+            return f"{where}: API key {status}", sender
 
         def show(value: tuple[str, str]) -> None:
             if name == self.profile_name:

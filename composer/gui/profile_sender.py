@@ -31,7 +31,7 @@ class ProfileSender:
         self._fill()
 
     def _changed(self, fields: list[str]) -> None:
-        if _WHOLE_DRAFT <= set(fields):
+        if set(fields) >= _WHOLE_DRAFT:
             self.filled = None  # a draft of its own: its From is the person's, or empty
             self._fill()
 

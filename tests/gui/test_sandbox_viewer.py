@@ -43,7 +43,7 @@ def _viewers() -> list[CopyViewer]:
 def test_arrow_keys_move_one_viewer_that_shows_the_message(context, window, qtbot) -> None:
     _deliver_five(context)
     window.show_sandbox()
-    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SandboxDialog))
+    dialog = window.findChild(SandboxDialog)  # the one this window opened
     qtbot.waitExposed(dialog)
     table = dialog.table
     qtbot.waitUntil(lambda: table.rowCount() == 5, timeout=10_000)

@@ -6,7 +6,7 @@ once, as a ``Secret``, and goes nowhere but to the caller (who hands it to ``set
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from composer.gui.dialogs.common import ERROR_STYLE
 from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.keyring_help import WHY_MEMORY_ONLY, keyring_help
 from composer.transport.profiles.providers import PRESETS, Preset, Provider
 from composer.transport.profiles.store import Profile
 
@@ -33,6 +34,7 @@ class ProfileForm(QGroupBox):
 
     save_requested = Signal()
     cancel_requested = Signal()
+    session_requested = Signal()  # no keyring: keep the typed key in memory until quit
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Profile", parent)
@@ -68,6 +70,19 @@ class ProfileForm(QGroupBox):
         cancel = QPushButton("Cancel")
         cancel.setObjectName("cancelButton")
         cancel.clicked.connect(self.cancel_requested)
+        # Shown only when the keyring refused the key: the way out that is not a variable.
+        self.session_offer = QLabel()
+        self.session_offer.setObjectName("sessionKeyOffer")
+        self.session_offer.setWordWrap(True)
+        self.session_offer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.session_button = QPushButton("Use this key until Composer &quits")
+        self.session_button.setObjectName("sessionKeyButton")
+        self.session_button.setToolTip(
+            "Keep the key in memory only: used for sends until Composer quits, never written "
+            "to disk"
+        )
+        self.session_button.clicked.connect(self.session_requested)
+        self._hide_session_offer()
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
@@ -85,6 +100,8 @@ class ProfileForm(QGroupBox):
         form.addRow("", self.tls_check)
         form.addRow("API key", self.key_edit)
         form.addRow(self.error_label)
+        form.addRow(self.session_offer)
+        form.addRow(self.session_button)
         form.addRow(buttons)
         # ProfileError.field -> the widget to put the cursor in
         self.fields: dict[str, QWidget] = {
@@ -142,8 +159,24 @@ class ProfileForm(QGroupBox):
         self.editing = name
         self.name_edit.setReadOnly(True)
 
+    def offer_session(self, reason: str) -> None:
+        """The keyring cannot keep the key: say why, offer memory, say how to get a keyring."""
+        self.session_offer.setText(
+            f"There is no usable keyring on this computer ({reason}).\n{WHY_MEMORY_ONLY}\n"
+            f"To keep it across restarts: {keyring_help()}"
+        )
+        self.session_offer.show()
+        self.session_button.show()
+        self.session_button.setFocus()
+
+    def _hide_session_offer(self) -> None:
+        self.session_offer.clear()
+        self.session_offer.hide()
+        self.session_button.hide()
+
     def _opened(self, focus: QWidget) -> None:
         self.key_edit.clear()
+        self._hide_session_offer()
         self.error_label.clear()
         self.save_button.setEnabled(True)
         self.show()
@@ -165,7 +198,8 @@ class ProfileForm(QGroupBox):
             if not used:
                 edit.clear()
         self.key_edit.setPlaceholderText(
-            "stored in the system keyring only; leave empty to keep the stored key"
+            "stored in the system keyring only (or, without one, in memory until Composer "
+            "quits); leave empty to keep the stored key"
             if preset.needs_key
             else "not needed"
         )
@@ -199,6 +233,7 @@ class ProfileForm(QGroupBox):
 
     def close_form(self) -> None:
         self.key_edit.clear()
+        self._hide_session_offer()
         self.error_label.clear()
         self.editing = None
         self.hide()

@@ -8,8 +8,8 @@ selection is dropped. The viewer never takes the focus, so the arrow keys stay i
 from __future__ import annotations
 
 import email
-from email import policy
 from collections.abc import Callable
+from email import policy
 from pathlib import Path
 
 from PySide6.QtCore import Qt
