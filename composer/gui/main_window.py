@@ -30,6 +30,7 @@ from composer.core.draft import Draft
 from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.drafts import DraftActions
+from composer.gui.keyboard import free_tab_keys
 from composer.gui.model import DraftModel
 from composer.gui.preview.panel import PreviewPanel
 from composer.gui.preview.schedule import PreviewSchedule
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.model.problems_changed.connect(self.show_problems)
         self.model.dirty_changed.connect(lambda _d: self.update_title())
         self._build_menus()
+        free_tab_keys(self)  # Tab leaves every table, however many rows it holds
         self.update_title()
         self.show_problems(self.model.problems)
         self._load_profiles()
@@ -232,25 +234,26 @@ class MainWindow(QMainWindow):
     def _show_key_status(self) -> None:
         name = self.profile_name
 
-        def status() -> tuple[str, str]:  # the keyring may block on D-Bus: not the UI thread
+        def status() -> tuple[str, Any]:  # the keyring may block on D-Bus: not the UI thread
             from composer.transport.profiles.credentials import key_status
 
             profile = self.context.profiles().get(name)
-            sender = profile.default_from
             if profile.provider.value == "local":
-                return "the built-in sandbox relay on this computer: no account needed", sender
+                return "the built-in sandbox relay on this computer: no account needed", profile
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
-                return f"{where}: no key needed", sender
+                return f"{where}: no key needed", profile
             status = key_status(name)
             if status.startswith("keyring unavailable"):  # the way out that needs no variable
                 status = "missing, and there is no keyring: Send → Profiles… to use one until quit"
-            return f"{where}: API key {status}", sender
+            return f"{where}: API key {status}", profile
 
-        def show(value: tuple[str, str]) -> None:
+        def show(value: tuple[str, Any]) -> None:
+            text, profile = value
             if name == self.profile_name:
-                self.header.key_status.setText(value[0])
-                self.profile_sender.set_default(value[1])
+                self.header.key_status.setText(text)
+                self.profile_sender.set_default(profile.default_from)
+                self.options.set_provider(profile.provider.value)  # its defaults, in tooltips
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 

@@ -27,6 +27,7 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
+from composer.gui.keyboard import let_tab_out
 from composer.gui.preview.scheme import SCHEME
 from composer.gui.preview.strip import strip_for_preview
 
@@ -238,6 +239,8 @@ class PreviewView(QWebEngineView):
         self._loading = False
         self._write_pending = False  # an in-place replacement has not answered yet
         self._restore_scroll: tuple[float, float] | None = None
+        # Chromium keeps Tab inside the page (its focus proxy takes every key): give it back.
+        self.tab_out = let_tab_out(self)
 
     @property
     def document_url(self) -> QUrl:
