@@ -31,6 +31,7 @@ from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.drafts import DraftActions
 from composer.gui.keyboard import free_tab_keys
+from composer.gui.menus import install_edit_menu, install_file_actions
 from composer.gui.model import DraftModel
 from composer.gui.preview.panel import PreviewPanel
 from composer.gui.preview.schedule import PreviewSchedule
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(lambda: d.fill_recent(self.recent_menu))
         self._action(f, "&Save", d.save, QKeySequence.StandardKey.Save)
         self._action(f, "Save &As…", d.save_as, QKeySequence.StandardKey.SaveAs)
+        self.file_actions = install_file_actions(self, f)  # open / import / export (menus.py)
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         s = bar.addMenu("&Send")
@@ -175,6 +177,7 @@ class MainWindow(QMainWindow):
         self._action(v, "Send &history", self.show_history)
         self._action(v, "Sandbox &mailbox", self.show_sandbox)
         self._action(v, "&Outbox", self.show_outbox)
+        self.edit_menu = install_edit_menu(self)  # after File; find bar (menus.py)
 
     # --- what the draft's state shows -------------------------------------------------------
 

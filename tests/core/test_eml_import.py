@@ -39,8 +39,13 @@ def _full_draft(tmp_path: Path) -> Draft:
         campaign_id="spring-2026",
         tags=["sale", "spring"],
         metadata={"customer_id": 42, "vip": True, "note": "héllo"},
-        options=Options(open_tracking=False, click_tracking=True, transactional=True,
-                        ip_pool="sp_shared", inline_css=True),  # fmt: skip
+        options=Options(
+            open_tracking=False,
+            click_tracking=True,
+            transactional=True,
+            ip_pool="sp_shared",
+            inline_css=True,
+        ),
     )
 
 
