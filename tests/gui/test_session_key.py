@@ -148,3 +148,50 @@ def test_the_session_key_is_never_pickled_and_forgotten_on_remove(use_keyring) -
         pickle.dumps(credentials.get_api_key("ent"))
     assert credentials.delete_api_key("ent") is True
     assert credentials.key_status("ent").startswith("keyring unavailable")
+
+
+def test_without_a_keyring_a_rest_profiles_key_typed_in_edit_sends(
+    qtbot, window, use_keyring, composer_home: Path, tmp_path: Path
+) -> None:
+    """The same over the REST API, with the key typed into an existing profile (Edit)."""
+    import socket
+
+    from support.http_faults import GOOD_KEY as REST_KEY
+    from support.http_faults import FaultApi
+
+    from composer.transport.profiles.store import Profile
+
+    use_keyring(keyring.backends.fail.Keyring())
+    api = FaultApi(trustme.CA(), tmp_path, tls=False).start()
+    try:
+        with socket.socket() as closed:  # the profile's SMTP port: nothing listens there
+            closed.bind(("127.0.0.1", 0))
+            smtp_port = closed.getsockname()[1]
+        window.context.profiles().add(
+            Profile.new("ent", "custom", host="127.0.0.1", port=smtp_port, api="rest",
+                        api_url=api.url)  # fmt: skip
+        )
+        window.show_profiles()
+        dialog = window.findChild(ProfilesDialog)
+        qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT)
+        dialog.select("ent")
+        qtbot.mouseClick(dialog.edit_button, Qt.MouseButton.LeftButton)
+        form = dialog.form
+        qtbot.keyClicks(form.key_edit, REST_KEY)
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(form.session_button.isVisible, timeout=WAIT)
+        qtbot.keyClick(form.session_button, Qt.Key.Key_Space)  # it has the focus: a keyboard user
+        qtbot.waitUntil(lambda: not form.isVisible(), timeout=WAIT)
+        qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
+        dialog.close()
+        qtbot.waitUntil(lambda: window.header.profile.findText("ent") >= 0, timeout=WAIT)
+        report = _send(qtbot, window)
+        assert report.count("sent") == 1, [r.error for r in report.results]
+        posts = [r for r in api.received if r.method == "POST"]
+        assert len(posts) == 1 and posts[0].authorization == REST_KEY
+        found = [p for p in composer_home.rglob("*") if p.is_file()
+                 and REST_KEY.encode() in p.read_bytes()]  # fmt: skip
+        assert found == []
+    finally:
+        api.stop()
+        credentials.forget_session_key("ent")

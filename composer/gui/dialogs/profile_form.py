@@ -40,6 +40,9 @@ class ProfileForm(QGroupBox):
         super().__init__("Profile", parent)
         self.setObjectName("profileForm")
         self.editing: str | None = None  # the saved profile being edited; None: a new one
+        # What the form does not show (the REST road, a fallback port) is kept from the saved
+        # profile: saving an edit used to turn a REST profile into an SMTP one.
+        self._unshown: dict[str, object] = {}
         self.name_edit = self._line("nameEdit", "letters, digits, '.', '_' or '-'")
         self.provider_combo = QComboBox()
         self.provider_combo.setObjectName("providerCombo")
@@ -131,6 +134,7 @@ class ProfileForm(QGroupBox):
 
     def start_new(self) -> None:
         self.editing = None
+        self._unshown = {}
         self.setTitle("New profile")
         self.name_edit.setReadOnly(False)
         for edit in (self.name_edit, self.subaccount_edit, self.workspace_edit, self.from_edit):
@@ -141,6 +145,11 @@ class ProfileForm(QGroupBox):
 
     def start_edit(self, profile: Profile) -> None:
         self.editing = profile.name
+        self._unshown = {
+            "api": profile.api,
+            "api_url": profile.api_url,
+            "fallback_port": profile.fallback_port,
+        }
         self.setTitle(f"Profile {profile.name}")
         self.name_edit.setText(profile.name)
         self.name_edit.setReadOnly(True)  # a new name is a new profile (keys are per name)
@@ -217,6 +226,7 @@ class ProfileForm(QGroupBox):
             workspace=self.workspace_edit.text().strip() or None,
             default_from=self.from_edit.text().strip(),
             tls=self.tls_check.isChecked(),
+            **self._unshown,
         )
 
     def key(self) -> Secret | None:
