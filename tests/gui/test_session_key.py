@@ -167,10 +167,10 @@ def test_without_a_keyring_a_rest_profiles_key_typed_in_edit_sends(
         with socket.socket() as closed:  # the profile's SMTP port: nothing listens there
             closed.bind(("127.0.0.1", 0))
             smtp_port = closed.getsockname()[1]
-        window.context.profiles().add(
-            Profile.new("ent", "custom", host="127.0.0.1", port=smtp_port, api="rest",
-                        api_url=api.url)  # fmt: skip
+        restful = Profile.new(
+            "ent", "custom", host="127.0.0.1", port=smtp_port, api="rest", api_url=api.url
         )
+        window.context.profiles().add(restful)
         window.show_profiles()
         dialog = window.findChild(ProfilesDialog)
         qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT)
