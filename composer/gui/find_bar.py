@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -75,22 +74,20 @@ class FindBar(QWidget):
         close.setAccessibleName("Close find bar")
         close.clicked.connect(self.close_bar)
 
-        find_row = QHBoxLayout()
-        for w in (self.find_field, self.previous_button, self.next_button, self.case):
-            find_row.addWidget(w)
-        find_row.addWidget(self.status, 1)
-        find_row.addWidget(close)
+        # One row: a tool bar keeps the height its widget had when added, so a second row for
+        # Replace would be cut off.
         self.replace_row = QWidget()
         replace_layout = QHBoxLayout(self.replace_row)
         replace_layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.replace_field, self.replace_button, self.replace_all_button):
             replace_layout.addWidget(w)
-        replace_layout.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.setSpacing(2)
-        layout.addLayout(find_row)
-        layout.addWidget(self.replace_row)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 2, 4, 2)
+        for w in (self.find_field, self.previous_button, self.next_button, self.case):
+            row.addWidget(w)
+        row.addWidget(self.replace_row)
+        row.addWidget(self.status, 1)
+        row.addWidget(close)
         self.find_field.textChanged.connect(lambda _t: self._count())
         self.case.toggled.connect(lambda _on: self._count())
         app = QApplication.instance()

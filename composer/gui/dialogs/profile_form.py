@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.gui.dialogs.common import ERROR_STYLE
-from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.credentials import ENV_VAR, Secret
 from composer.transport.profiles.keyring_help import WHY_MEMORY_ONLY, keyring_help
 from composer.transport.profiles.providers import PRESETS, Preset, Provider
 from composer.transport.profiles.store import Profile
@@ -35,6 +35,7 @@ class ProfileForm(QGroupBox):
     save_requested = Signal()
     cancel_requested = Signal()
     session_requested = Signal()  # no keyring: keep the typed key in memory until quit
+    closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Profile", parent)
@@ -168,15 +169,25 @@ class ProfileForm(QGroupBox):
         self.editing = name
         self.name_edit.setReadOnly(True)
 
-    def offer_session(self, reason: str) -> None:
-        """The keyring cannot keep the key: say why, offer memory, say how to get a keyring."""
+    def offer_session(self) -> None:
+        """The keyring cannot keep the key: offer memory, say why, say how to get a keyring."""
         self.session_offer.setText(
-            f"There is no usable keyring on this computer ({reason}).\n{WHY_MEMORY_ONLY}\n"
-            f"To keep it across restarts: {keyring_help()}"
+            f"{WHY_MEMORY_ONLY} Or set {ENV_VAR} before starting Composer.\n"
+            f"To keep the key across restarts: {keyring_help()}"
         )
         self.session_offer.show()
         self.session_button.show()
         self.session_button.setFocus()
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Room for the offer's lines: the dialog grows (within the screen), never shrinks."""
+        top = self.window()
+        screen = top.screen()
+        limit = screen.availableGeometry().height() - 40 if screen is not None else 10_000
+        wanted = min(max(top.height(), top.sizeHint().height()), limit)
+        if wanted > top.height():
+            top.resize(top.width(), wanted)
 
     def _hide_session_offer(self) -> None:
         self.session_offer.clear()
@@ -247,3 +258,4 @@ class ProfileForm(QGroupBox):
         self.error_label.clear()
         self.editing = None
         self.hide()
+        self.closed.emit()

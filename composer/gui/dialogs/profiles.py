@@ -115,6 +115,9 @@ class ProfilesDialog(QDialog):
         self.form.save_requested.connect(self.save_form)
         self.form.cancel_requested.connect(self.form.close_form)
         self.form.session_requested.connect(self.keep_key_for_session)
+        # The Test results make room for the form (on a laptop the dialog has no height to
+        # spare for both): hidden while a profile is edited.
+        self.form.closed.connect(self.probe_table.show)
         self.form.hide()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -206,11 +209,13 @@ class ProfilesDialog(QDialog):
     # --- add / edit ---------------------------------------------------------------------------
 
     def add_new(self) -> None:
+        self.probe_table.hide()
         self.form.start_new()
 
     def edit_selected(self) -> None:
         profile = self.selected()
         if profile is not None:
+            self.probe_table.hide()
             self.form.start_edit(profile)
 
     def save_form(self) -> None:
@@ -249,11 +254,16 @@ class ProfilesDialog(QDialog):
             self.select(profile.name)
             return
         self.form.mark_saved(profile.name)
+        if isinstance(key_error, KeyringUnavailable):  # the way out that needs no variable
+            self.form.show_error(
+                "The profile was saved, but the API key was not stored: no unlocked system "
+                f"keyring is available ({key_error.reason})."
+            )
+            self.form.offer_session()
+            return
         self.form.show_error(
             f"The profile was saved, but the API key was not stored: {key_error}", "api key"
         )
-        if isinstance(key_error, KeyringUnavailable):
-            self.form.offer_session(key_error.reason)  # the way out that needs no variable
 
     def keep_key_for_session(self) -> None:
         """No keyring: the typed key stays in this process's memory until Composer quits."""
@@ -329,6 +339,7 @@ class ProfilesDialog(QDialog):
         if profile is None:
             return
         self.test_button.setEnabled(False)
+        self.probe_table.show()
         self.probe_table.setRowCount(0)
         show_message(self.status, f"Testing {profile.name} ({profile.host}:{profile.port})…")
         self.tasks.run(

@@ -13,9 +13,8 @@ import sys
 __all__ = ["WHY_MEMORY_ONLY", "keyring_help"]
 
 WHY_MEMORY_ONLY = (
-    "Composer never writes an API key to a file. Without a keyring it can keep the key in "
-    "memory only: it is used for sends until Composer quits, then forgotten (you type it "
-    "again next time)."
+    "Composer never writes an API key to a file; without a keyring it can keep this one in "
+    "memory until it quits (you type it again next time)."
 )
 
 
@@ -24,18 +23,16 @@ def keyring_help(platform: str | None = None) -> str:
     platform = platform or sys.platform
     if platform == "darwin":
         return (
-            "On macOS the login Keychain is used: if it fails, open Keychain Access and unlock "
+            "on macOS the login Keychain is used: if it fails, open Keychain Access and unlock "
             "(or repair) the login keychain, then restart Composer."
         )
     if platform.startswith("win"):
         return (
-            "On Windows the Credential Locker (Credential Manager) is used: sign in with a "
+            "on Windows the Credential Locker (Credential Manager) is used: sign in with a "
             "normal user account (not a service account), then restart Composer."
         )
     return (
-        "On Linux Composer uses the Secret Service: install GNOME Keyring "
-        "(sudo apt install gnome-keyring) or KDE's KWallet, or turn on KeePassXC's Secret "
-        "Service integration (Tools → Settings → Secret Service Integration), and log in to a "
-        "desktop session so it is unlocked; a headless session also needs a D-Bus session bus "
-        "(dbus-run-session). Then restart Composer."
+        "on Linux, install GNOME Keyring (sudo apt install gnome-keyring) or KWallet, or turn on "
+        "KeePassXC's Secret Service integration, unlocked in your desktop session "
+        "(a headless session needs dbus-run-session); then restart Composer."
     )
