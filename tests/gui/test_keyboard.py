@@ -105,3 +105,20 @@ def test_tab_leaves_the_attachments_table_once_it_holds_a_file(
     table.setFocus(Qt.FocusReason.BacktabFocusReason)
     QTest.keyClick(table, Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is not table
+
+
+def test_tab_leaves_the_dialogs_tables(context, qtbot) -> None:
+    from support.gui import on_screen
+
+    from composer.gui.dialogs.profiles import ProfilesDialog
+
+    dialog = on_screen(qtbot, ProfilesDialog(context, None))
+    table = dialog.table
+    qtbot.waitUntil(lambda: table.rowCount() >= 1, timeout=WAIT)
+    dialog.activateWindow()
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    table.setCurrentCell(0, 0)
+    qtbot.waitUntil(table.hasFocus, timeout=WAIT)
+    QTest.keyClick(table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not table
+    qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
