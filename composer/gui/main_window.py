@@ -7,6 +7,7 @@ autosave / recovery), ``sending`` (Send and its answers), ``tasks`` (background 
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.schedule = PreviewSchedule(self.model, self.preview, self)
         self.schedule.current.connect(self._preview_current)
         self.header.profile_chosen.connect(self._profile_chosen)
+        self.header.key_status.linkActivated.connect(lambda _link: self.show_profiles(key=True))
         self.profile_sender = ProfileSender(self.model)  # a profile's From fills an empty From
         self.model.changed.connect(self._edited)
         # Metadata rows that do not parse never reach the Draft: the pane reports them itself.
@@ -248,8 +250,11 @@ class MainWindow(QMainWindow):
                 return f"{where}: no key needed", profile
             status = key_status(name)
             if status.startswith("keyring unavailable"):  # the way out that needs no variable
-                status = "missing, and there is no keyring: Send → Profiles… to use one until quit"
-            return f"{where}: API key {status}", profile
+                status = "missing, and there is no keyring"
+            if status.startswith("missing"):  # a link: the profile's form, cursor in the key
+                link = '<a href="key">Enter it…</a>'
+                return f"{html.escape(where)}: API key {status} — {link}", profile
+            return html.escape(f"{where}: API key {status}"), profile
 
         def show(value: tuple[str, Any]) -> None:
             text, profile = value
@@ -294,10 +299,12 @@ class MainWindow(QMainWindow):
         dialog.open_copy.connect(follow_copies(self))  # one viewer, following the selection
         dialog.show()
 
-    def show_profiles(self) -> None:
+    def show_profiles(self, key: bool = False) -> None:
         from composer.gui.dialogs.profiles import ProfilesDialog
 
         dialog = ProfilesDialog(self.context, self)
+        if key:  # "Enter it…" beside a missing key: straight to that profile's key
+            dialog.edit_key_of(self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.show()
 

@@ -195,3 +195,26 @@ def test_without_a_keyring_a_rest_profiles_key_typed_in_edit_sends(
     finally:
         api.stop()
         credentials.forget_session_key("ent")
+
+
+def test_a_missing_key_links_straight_to_the_profiles_key_field(
+    qtbot, context, monkeypatch, use_keyring
+) -> None:
+    from support.gui import main_window
+
+    from composer.transport.profiles.store import Profile
+
+    use_keyring(keyring.backends.fail.Keyring())
+    context.profiles().add(Profile.new("ent", "sparkpost"))
+    context.profiles().set_default("ent")
+    with main_window(qtbot, monkeypatch, context) as w:
+        label = w.header.key_status
+        qtbot.waitUntil(lambda: "Enter it…" in label.text(), timeout=WAIT)
+        assert "no keyring" in label.text()
+        label.linkActivated.emit("key")  # the link's own signal, as a click on it sends
+        dialog = w.findChild(ProfilesDialog)
+        qtbot.waitUntil(lambda: dialog.form.isVisible(), timeout=WAIT)
+        assert dialog.form.editing == "ent"
+        qtbot.waitUntil(dialog.form.key_edit.hasFocus, timeout=WAIT)
+        qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
+        dialog.close()

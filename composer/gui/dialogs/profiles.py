@@ -212,6 +212,20 @@ class ProfilesDialog(QDialog):
         self.probe_table.hide()
         self.form.start_new()
 
+    def edit_key_of(self, name: str) -> None:
+        """Open ``name``'s form with the cursor in its API key (the window's "Enter the key…"),
+        once the list has loaded."""
+
+        def open_form(_rows: int) -> None:
+            self.loaded.disconnect(open_form)
+            self.select(name)
+            profile = self.selected()
+            if profile is not None:
+                self.edit_selected()
+                self.form.key_edit.setFocus()
+
+        self.loaded.connect(open_form)
+
     def edit_selected(self) -> None:
         profile = self.selected()
         if profile is not None:
