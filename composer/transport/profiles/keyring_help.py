@@ -8,7 +8,9 @@ Windows Credential Locker).
 
 from __future__ import annotations
 
+import shutil
 import sys
+from collections.abc import Callable
 
 __all__ = ["WHY_MEMORY_ONLY", "keyring_help"]
 
@@ -18,8 +20,20 @@ WHY_MEMORY_ONLY = (
 )
 
 
-def keyring_help(platform: str | None = None) -> str:
-    """One paragraph: how to get a keyring Composer can use on ``platform`` (sys.platform)."""
+# Secret Service providers on Linux, by the program that shows they are installed.
+_INSTALLED = (
+    ("gnome-keyring-daemon", "GNOME Keyring"),
+    ("kwalletd6", "KWallet"),
+    ("kwalletd5", "KWallet"),
+    ("keepassxc", "KeePassXC (turn on its Secret Service integration)"),
+)
+
+
+def keyring_help(
+    platform: str | None = None, which: Callable[[str], str | None] = shutil.which
+) -> str:
+    """One paragraph: how to get a keyring Composer can use on ``platform`` (sys.platform),
+    naming a Secret Service provider already installed here when there is one."""
     platform = platform or sys.platform
     if platform == "darwin":
         return (
@@ -30,6 +44,13 @@ def keyring_help(platform: str | None = None) -> str:
         return (
             "on Windows the Credential Locker (Credential Manager) is used: sign in with a "
             "normal user account (not a service account), then restart Composer."
+        )
+    found = next((name for program, name in _INSTALLED if which(program)), None)
+    if found:
+        return (
+            f"{found} is installed here but Composer cannot reach it: log in to a desktop "
+            "session that starts and unlocks it (a headless session needs dbus-run-session), "
+            "then restart Composer."
         )
     return (
         "on Linux, install GNOME Keyring (sudo apt install gnome-keyring) or KWallet, or turn on "
