@@ -8,6 +8,7 @@ autosave / recovery), ``sending`` (Send and its answers), ``tasks`` (background 
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -250,7 +251,7 @@ class MainWindow(QMainWindow):
                 return f"{where}: no key needed", profile
             status = key_status(name)
             if status.startswith("keyring unavailable"):  # the way out that needs no variable
-                status = "missing, and there is no keyring"
+                status = "missing (no keyring)"
             if status.startswith("missing"):  # a link: the profile's form, cursor in the key
                 link = '<a href="key">Enter it…</a>'
                 return f"{html.escape(where)}: API key {status} — {link}", profile
@@ -260,6 +261,7 @@ class MainWindow(QMainWindow):
             text, profile = value
             if name == self.profile_name:
                 self.header.key_status.setText(text)
+                self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
                 self.profile_sender.set_default(profile.default_from)
                 self.options.set_provider(profile.provider.value)  # its defaults, in tooltips
 
