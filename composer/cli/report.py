@@ -48,11 +48,11 @@ def eml_targets(path: str, messages: list[OutgoingMessage]) -> list[Path]:
 
 
 def write_eml(targets: list[Path], messages: list[OutgoingMessage]) -> None:
-    from composer.store.atomic import atomic_write_bytes
+    from composer.app.eml_files import write_eml as write_one  # the window's Export too
 
     for target, message in zip(targets, messages, strict=True):
         try:
-            atomic_write_bytes(target, message.data)
+            write_one(target, message)
         except OSError as exc:
             raise UsageError(f"--eml: cannot write {target}: {exc.strerror}") from None
 

@@ -70,6 +70,7 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
     messages: list[OutgoingMessage] = []
     try:
         draft, seeds = draft_from_args(args, _template(context, args))
+        draft = _profile_sender(context, args, draft)
         probe = replace(draft, to=seeds) if seeds else draft
         problems = validate(probe)
         report.print_problems(problems)
@@ -102,6 +103,16 @@ def _template(context: Context, args: argparse.Namespace) -> Draft | None:
     from composer.app.templates import find_template, start_from
 
     return start_from(find_template(context, args.template))
+
+
+def _profile_sender(context: Context, args: argparse.Namespace, draft: Draft) -> Draft:
+    """An empty From takes the profile's saved sender (the profile the send would use; for a
+    dry run, the one named, else the default)."""
+    from composer.app.sender import from_is_empty, with_profile_from
+
+    if not from_is_empty(draft):
+        return draft  # the profiles file is not even read
+    return with_profile_from(draft, connection.profile_from_args(context, args))
 
 
 def _print_json(data: dict[str, Any]) -> None:

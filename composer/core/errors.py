@@ -6,6 +6,7 @@
     │   ├── BadHome                COMPOSER_HOME cannot hold Composer's files
     │   ├── InvalidDraft           the draft has errors; carries the Problems
     │   ├── DraftFormatError       a draft file cannot be read (names the field)
+    │   │   └── EmlImportError     an .eml cannot become a draft (names the header/part)
     │   ├── HeaderError            a header value would be unsafe (injection, > 998 octets)
     │   ├── PayloadError           the draft holds what the REST API cannot carry
     │   ├── ProfileError           a profile setting that cannot be used (names it)
@@ -105,6 +106,11 @@ class DraftFormatError(InvalidInput):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}" if field else message)
+
+
+class EmlImportError(DraftFormatError):
+    """An .eml file cannot be imported as a draft: too large, malformed, nested too deeply,
+    or a header that would smuggle another header in. Names the header or part."""
 
 
 class HeaderError(InvalidInput):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -75,6 +76,9 @@ class HeaderFields(QWidget):
         self.profile.currentTextChanged.connect(self.profile_chosen)
         self.key_status = QLabel("local sandbox relay on this computer: no account needed")
         self.key_status.setObjectName("keyStatus")
+        # A long status (host, port, key state) must not widen the window past the screen: it
+        # is cut at the label's edge, and its tooltip holds it whole.
+        self.key_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.from_field = _field("fromField", "From", "Ann Lee <ann@example.com>")
         self.to_field = _field("toField", "To", "bob@example.com, Cy <cy@example.com>")
         self.subject = _field("subjectField", "Subject", "Subject")
@@ -219,7 +223,11 @@ class BodyTabs(QTabWidget):
             self.format.blockSignals(True)
             self.format.setCurrentIndex(index)
             self.format.blockSignals(False)
+            # Re-highlighting emits textChanged with the editor's old text, which would write
+            # it over the new draft's body (File → Open / Import of an HTML draft lost it).
+            self.body.blockSignals(True)
             self.body.set_mode(d.body_format.value)
+            self.body.blockSignals(False)
         if "body" in fields:
             self.body.set_text_quietly(d.body)
         if "amp_html" in fields:

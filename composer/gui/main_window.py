@@ -7,6 +7,8 @@ autosave / recovery), ``sending`` (Send and its answers), ``tasks`` (background 
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -30,9 +32,12 @@ from composer.core.draft import Draft
 from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.drafts import DraftActions
+from composer.gui.keyboard import free_tab_keys
+from composer.gui.menus import install_edit_menu, install_file_actions
 from composer.gui.model import DraftModel
 from composer.gui.preview.panel import PreviewPanel
 from composer.gui.preview.schedule import PreviewSchedule
+from composer.gui.profile_sender import ProfileSender
 from composer.gui.sending import SendActions, SendController, SendPanel
 from composer.gui.tasks import cancel_tasks, run_task
 
@@ -115,6 +120,8 @@ class MainWindow(QMainWindow):
         self.schedule = PreviewSchedule(self.model, self.preview, self)
         self.schedule.current.connect(self._preview_current)
         self.header.profile_chosen.connect(self._profile_chosen)
+        self.header.key_status.linkActivated.connect(lambda _link: self.show_profiles(key=True))
+        self.profile_sender = ProfileSender(self.model)  # a profile's From fills an empty From
         self.model.changed.connect(self._edited)
         # Metadata rows that do not parse never reach the Draft: the pane reports them itself.
         self.options.metadata.local_problems_changed.connect(lambda _p: self.schedule.render())
@@ -125,6 +132,7 @@ class MainWindow(QMainWindow):
 
         self.inline_images = InlineImages(self.model, self.body.body, self)
         self.inline_images.install(self.menuBar())
+        free_tab_keys(self)  # Tab leaves every table, however many rows it holds
         self.update_title()
         self.show_problems(self.model.problems)
         self._load_profiles()
@@ -170,6 +178,7 @@ class MainWindow(QMainWindow):
         self.templates = TemplateActions(self)  # File → New from template…, Save as template…
         self.templates.add_to_file_menu(f)
         self.snippets = SnippetActions(self)
+        self.file_actions = install_file_actions(self, f)  # open / import / export (menus.py)
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         s = bar.addMenu("&Send")
@@ -181,7 +190,11 @@ class MainWindow(QMainWindow):
         self._action(v, "Send &history", self.show_history)
         self._action(v, "Sandbox &mailbox", self.show_sandbox)
         self._action(v, "&Outbox", self.show_outbox)
-        self.snippets.add_menu(bar)  # Insert: snippets, the Ctrl+K palette
+        self.edit_menu = install_edit_menu(self)  # after File; find bar (menus.py)
+        insert = self.snippets.add_menu(bar).menuAction()  # snippets, the Ctrl+K palette
+        # File, Edit, Insert, then Send and View: the menus for writing come first.
+        bar.removeAction(insert)
+        bar.insertAction(s.menuAction(), insert)
 
     # --- what the draft's state shows -------------------------------------------------------
 
@@ -241,20 +254,30 @@ class MainWindow(QMainWindow):
     def _show_key_status(self) -> None:
         name = self.profile_name
 
-        def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
+        def status() -> tuple[str, Any]:  # the keyring may block on D-Bus: not the UI thread
             from composer.transport.profiles.credentials import key_status
 
             profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
-                return "the built-in sandbox relay on this computer: no account needed"
+                return "the built-in sandbox relay on this computer: no account needed", profile
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
-                return f"{where}: no key needed"
-            return f"{where}: API key {key_status(name)}"
+                return f"{where}: no key needed", profile
+            status = key_status(name)
+            if status.startswith("keyring unavailable"):  # the way out that needs no variable
+                status = "missing (no keyring)"
+            if status.startswith("missing"):  # a link: the profile's form, cursor in the key
+                link = '<a href="key">Enter it…</a>'
+                return f"{html.escape(where)}: API key {status} — {link}", profile
+            return html.escape(f"{where}: API key {status}"), profile
 
-        def show(text: str) -> None:
+        def show(value: tuple[str, Any]) -> None:
+            text, profile = value
             if name == self.profile_name:
                 self.header.key_status.setText(text)
+                self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
+                self.profile_sender.set_default(profile.default_from)
+                self.options.set_provider(profile.provider.value)  # its defaults, in tooltips
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 
@@ -286,16 +309,18 @@ class MainWindow(QMainWindow):
 
     def show_sandbox(self) -> None:
         from composer.gui.dialogs.sandbox import SandboxDialog
-        from composer.gui.preview.copy_viewer import CopyViewer
+        from composer.gui.preview.copy_viewer import follow_copies
 
         dialog = SandboxDialog(self.context, self)
-        dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
+        dialog.open_copy.connect(follow_copies(self))  # one viewer, following the selection
         dialog.show()
 
-    def show_profiles(self) -> None:
+    def show_profiles(self, key: bool = False) -> None:
         from composer.gui.dialogs.profiles import ProfilesDialog
 
         dialog = ProfilesDialog(self.context, self)
+        if key:  # "Enter it…" beside a missing key: straight to that profile's key
+            dialog.edit_key_of(self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.show()
 

@@ -278,6 +278,13 @@ class OptionsPane(QWidget):
         model.problems_changed.connect(self._show_problems)
         self._on_changed(["campaign_id", "tags", "options.ip_pool"])
         self._show_problems()
+        self.set_provider("local")  # until the window knows the chosen profile
+
+    def set_provider(self, provider: str) -> None:
+        """Tooltips: what each option does at the relay, and its default for this provider."""
+        from composer.gui.option_help import apply_tooltips
+
+        apply_tooltips(self, provider)
 
     def _on_changed(self, names: list[str]) -> None:
         # Told about every keystroke in the body: touch no widget unless one of ours changed.

@@ -6,7 +6,7 @@ once, as a ``Secret``, and goes nowhere but to the caller (who hands it to ``set
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from composer.gui.dialogs.common import ERROR_STYLE
-from composer.transport.profiles.credentials import Secret
+from composer.transport.profiles.credentials import ENV_VAR, Secret
+from composer.transport.profiles.keyring_help import WHY_MEMORY_ONLY, keyring_help
 from composer.transport.profiles.providers import PRESETS, Preset, Provider
 from composer.transport.profiles.store import Profile
 
@@ -33,11 +34,16 @@ class ProfileForm(QGroupBox):
 
     save_requested = Signal()
     cancel_requested = Signal()
+    session_requested = Signal()  # no keyring: keep the typed key in memory until quit
+    closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Profile", parent)
         self.setObjectName("profileForm")
         self.editing: str | None = None  # the saved profile being edited; None: a new one
+        # What the form does not show (the REST road, a fallback port) is kept from the saved
+        # profile: saving an edit used to turn a REST profile into an SMTP one.
+        self._unshown: dict[str, object] = {}
         self.name_edit = self._line("nameEdit", "letters, digits, '.', '_' or '-'")
         self.provider_combo = QComboBox()
         self.provider_combo.setObjectName("providerCombo")
@@ -68,6 +74,19 @@ class ProfileForm(QGroupBox):
         cancel = QPushButton("Cancel")
         cancel.setObjectName("cancelButton")
         cancel.clicked.connect(self.cancel_requested)
+        # Shown only when the keyring refused the key: the way out that is not a variable.
+        self.session_offer = QLabel()
+        self.session_offer.setObjectName("sessionKeyOffer")
+        self.session_offer.setWordWrap(True)
+        self.session_offer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.session_button = QPushButton("Use this key until Composer &quits")
+        self.session_button.setObjectName("sessionKeyButton")
+        self.session_button.setToolTip(
+            "Keep the key in memory only: used for sends until Composer quits, never written "
+            "to disk"
+        )
+        self.session_button.clicked.connect(self.session_requested)
+        self._hide_session_offer()
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(cancel)
@@ -85,6 +104,8 @@ class ProfileForm(QGroupBox):
         form.addRow("", self.tls_check)
         form.addRow("API key", self.key_edit)
         form.addRow(self.error_label)
+        form.addRow(self.session_offer)
+        form.addRow(self.session_button)
         form.addRow(buttons)
         # ProfileError.field -> the widget to put the cursor in
         self.fields: dict[str, QWidget] = {
@@ -114,6 +135,7 @@ class ProfileForm(QGroupBox):
 
     def start_new(self) -> None:
         self.editing = None
+        self._unshown = {}
         self.setTitle("New profile")
         self.name_edit.setReadOnly(False)
         for edit in (self.name_edit, self.subaccount_edit, self.workspace_edit, self.from_edit):
@@ -124,6 +146,11 @@ class ProfileForm(QGroupBox):
 
     def start_edit(self, profile: Profile) -> None:
         self.editing = profile.name
+        self._unshown = {
+            "api": profile.api,
+            "api_url": profile.api_url,
+            "fallback_port": profile.fallback_port,
+        }
         self.setTitle(f"Profile {profile.name}")
         self.name_edit.setText(profile.name)
         self.name_edit.setReadOnly(True)  # a new name is a new profile (keys are per name)
@@ -142,8 +169,34 @@ class ProfileForm(QGroupBox):
         self.editing = name
         self.name_edit.setReadOnly(True)
 
+    def offer_session(self) -> None:
+        """The keyring cannot keep the key: offer memory, say why, say how to get a keyring."""
+        self.session_offer.setText(
+            f"{WHY_MEMORY_ONLY} Or set {ENV_VAR} before starting Composer.\n"
+            f"To keep the key across restarts: {keyring_help()}"
+        )
+        self.session_offer.show()
+        self.session_button.show()
+        self.session_button.setFocus()
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        """Room for the offer's lines: the dialog grows (within the screen), never shrinks."""
+        top = self.window()
+        screen = top.screen()
+        limit = screen.availableGeometry().height() - 40 if screen is not None else 10_000
+        wanted = min(max(top.height(), top.sizeHint().height()), limit)
+        if wanted > top.height():
+            top.resize(top.width(), wanted)
+
+    def _hide_session_offer(self) -> None:
+        self.session_offer.clear()
+        self.session_offer.hide()
+        self.session_button.hide()
+
     def _opened(self, focus: QWidget) -> None:
         self.key_edit.clear()
+        self._hide_session_offer()
         self.error_label.clear()
         self.save_button.setEnabled(True)
         self.show()
@@ -165,7 +218,8 @@ class ProfileForm(QGroupBox):
             if not used:
                 edit.clear()
         self.key_edit.setPlaceholderText(
-            "stored in the system keyring only; leave empty to keep the stored key"
+            "stored in the system keyring only (or, without one, in memory until Composer "
+            "quits); leave empty to keep the stored key"
             if preset.needs_key
             else "not needed"
         )
@@ -183,6 +237,7 @@ class ProfileForm(QGroupBox):
             workspace=self.workspace_edit.text().strip() or None,
             default_from=self.from_edit.text().strip(),
             tls=self.tls_check.isChecked(),
+            **self._unshown,
         )
 
     def key(self) -> Secret | None:
@@ -199,6 +254,8 @@ class ProfileForm(QGroupBox):
 
     def close_form(self) -> None:
         self.key_edit.clear()
+        self._hide_session_offer()
         self.error_label.clear()
         self.editing = None
         self.hide()
+        self.closed.emit()

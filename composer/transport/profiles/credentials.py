@@ -1,5 +1,9 @@
 """API keys: only in the OS keyring, or in ``COMPOSER_API_KEY`` for automation. Never in a file.
 
+Without a keyring the window can also keep a key **in this process's memory only**
+(``keep_for_session``): until the app quits, never on disk, never in another process (a
+``Secret`` refuses pickling). The CLI never does: each command is its own process.
+
 Keyring entries use service ``composer-mail`` and the profile name as the user name.
 ``COMPOSER_API_KEY``, when set and not empty, wins over the keyring for every profile (CI has
 no keyring, and a variable set for one run should not be shadowed by a stale stored key).
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hmac
 import os
 import re
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,9 +35,12 @@ from composer.core.errors import CredentialsError, KeyringUnavailable
 __all__ = [
     "ENV_VAR",
     "SERVICE",
+    "SESSION_STATUS",
     "Secret",
     "delete_api_key",
+    "forget_session_key",
     "get_api_key",
+    "keep_for_session",
     "key_status",
     "keyring_problem",
     "set_api_key",
@@ -42,6 +50,10 @@ SERVICE = "composer-mail"
 ENV_VAR = KeyringUnavailable.ENV_VAR
 _KEY_RE = re.compile(r"[!-~]+")  # what smtplib can send in AUTH LOGIN: printable ASCII
 _T = TypeVar("_T")
+SESSION_STATUS = "kept in memory until Composer quits"
+# Profile name -> the key typed this run, for people without a keyring. Memory only.
+_session: dict[str, Secret] = {}
+_session_lock = threading.Lock()
 
 
 class Secret:
@@ -129,10 +141,31 @@ def _env_key() -> Secret | None:
     return _check_key(value, ENV_VAR)
 
 
+def keep_for_session(profile_name: str, key: str | Secret) -> None:
+    """Hold ``key`` for ``profile_name`` in memory until the process ends (no keyring here)."""
+    secret = _check_key(key if isinstance(key, str) else key.reveal(), "API key")
+    with _session_lock:
+        _session[profile_name] = secret
+
+
+def forget_session_key(profile_name: str) -> bool:
+    """Drop the in-memory key; False when there was none."""
+    with _session_lock:
+        return _session.pop(profile_name, None) is not None
+
+
+def _session_key(profile_name: str) -> Secret | None:
+    with _session_lock:
+        return _session.get(profile_name)
+
+
 def get_api_key(profile_name: str) -> Secret:
     env = _env_key()
     if env is not None:
         return env
+    kept = _session_key(profile_name)
+    if kept is not None:  # typed this run, by someone without a keyring
+        return kept
     value = _call(lambda: keyring.get_password(SERVICE, profile_name))
     if value is None:
         raise CredentialsError(
@@ -152,7 +185,9 @@ def set_api_key(profile_name: str, key: str | Secret) -> None:
 
 
 def delete_api_key(profile_name: str) -> bool:
-    """Remove the stored key; False when there was none."""
+    """Remove the stored key (and one kept in memory); False when there was none."""
+    if forget_session_key(profile_name) and keyring_problem():
+        return True  # no keyring: the memory was the only place it was
     if _call(lambda: keyring.get_password(SERVICE, profile_name)) is None:
         return False
     _call(lambda: keyring.delete_password(SERVICE, profile_name))
@@ -160,9 +195,12 @@ def delete_api_key(profile_name: str) -> bool:
 
 
 def key_status(profile_name: str) -> str:
-    """One of "from COMPOSER_API_KEY", "in keyring", "missing", "keyring unavailable: …"."""
+    """One of "from COMPOSER_API_KEY", SESSION_STATUS, "in keyring", "missing",
+    "keyring unavailable: …"."""
     if os.environ.get(ENV_VAR, "").strip():
         return f"from {ENV_VAR}"
+    if _session_key(profile_name) is not None:
+        return SESSION_STATUS
     try:
         value = _call(lambda: keyring.get_password(SERVICE, profile_name))
     except KeyringUnavailable as exc:
