@@ -1,0 +1,113 @@
+"""Pre-send checks: findings about the message the relay will actually send.
+
+``run_checks`` runs every family of FAMILIES (one module each) on one CheckInput and returns
+the findings sorted: errors first, then by part and line. A family that fails is reported as
+one INFO finding, never as a traceback: a check must not stop anyone from sending.
+
+Families: relay (relay.py, the relay's own behaviour), clients (clients.py, caniemail's
+support data), accessibility (accessibility.py), links (links.py), size (size.py), amp
+(amp.py). They share one parse of the final HTML through doc.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from composer.core.checks import accessibility, amp, clients, links, size
+from composer.core.checks.model import (
+    CATEGORIES,
+    DEFAULT_CLIENTS,
+    PARTS,
+    CheckInput,
+    Finding,
+    ProfileFacts,
+    Severity,
+    Where,
+)
+from composer.core.checks.prepare import check_input
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_CLIENTS",
+    "FAMILIES",
+    "CheckInput",
+    "Family",
+    "Finding",
+    "ProfileFacts",
+    "Severity",
+    "Where",
+    "check_input",
+    "run_checks",
+    "sort_findings",
+    "summarize",
+]
+
+Family = Callable[[CheckInput], Iterable[Finding]]
+
+# One entry per family, in the order a reader meets them. The relay-aware family goes first.
+FAMILIES: list[Family] = [
+    clients.check,
+    accessibility.check,
+    links.check,
+    size.check,
+    amp.check,
+]
+
+
+def _family_name(family: Family) -> str:
+    return str(getattr(family, "__module__", "") or "").rsplit(".", 1)[-1] or repr(family)
+
+
+def _failed(family: Family, exc: BaseException) -> Finding:
+    name = _family_name(family)
+    detail = str(exc) or type(exc).__name__
+    return Finding(
+        id=f"check.{name}-failed",
+        severity=Severity.INFO,
+        category=name if name in CATEGORIES else "relay",
+        message=f"check {name} could not run: {detail}",
+        where=Where("options"),
+    )
+
+
+_PART_RANK = {p: i for i, p in enumerate(PARTS)}
+_NO_LINE = 1 << 30
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors first, then warnings, then notes; within each, by part, line and column."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.severity.rank,
+            _PART_RANK.get(f.where.part, len(PARTS)),
+            f.where.line if f.where.line is not None else _NO_LINE,
+            f.where.column if f.where.column is not None else 0,
+            f.id,
+        ),
+    )
+
+
+def run_checks(inp: CheckInput, families: Iterable[Family] | None = None) -> list[Finding]:
+    """Every family's findings on ``inp``, sorted (sort_findings)."""
+    found: list[Finding] = []
+    for family in FAMILIES if families is None else families:
+        try:
+            found.extend(family(inp))
+        except Exception as exc:  # a broken check must never block a send or show a traceback
+            found.append(_failed(family, exc))
+    return sort_findings(found)
+
+
+def summarize(findings: Iterable[Finding]) -> dict[str, object]:
+    """Counts: ``{"total": n, "error": n, "warning": n, "info": n, "categories": {...}}``;
+    each category maps to its own per-severity counts (only categories with findings)."""
+    counts: dict[str, int] = {str(s): 0 for s in Severity}
+    categories: dict[str, dict[str, int]] = {}
+    total = 0
+    for f in findings:
+        total += 1
+        counts[str(f.severity)] += 1
+        cat = categories.setdefault(f.category, {str(s): 0 for s in Severity})
+        cat[str(f.severity)] += 1
+    return {"total": total, **counts, "categories": categories}
