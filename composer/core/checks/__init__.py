@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from composer.core.checks import accessibility, amp, clients, links, size
+from composer.core.checks import accessibility, amp, clients, links, relay, size
 from composer.core.checks.model import (
     CATEGORIES,
     DEFAULT_CLIENTS,
@@ -46,6 +46,7 @@ Family = Callable[[CheckInput], Iterable[Finding]]
 
 # One entry per family, in the order a reader meets them. The relay-aware family goes first.
 FAMILIES: list[Family] = [
+    relay.check,
     clients.check,
     accessibility.check,
     links.check,

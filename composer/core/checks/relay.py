@@ -15,6 +15,7 @@ relay.skip-suppression-enterprise-only, relay.archive-tracked-links.
 
 from __future__ import annotations
 
+from composer.core.checks.doc import html_doc
 from composer.core.checks.model import CheckInput, Finding, Severity, Where
 from composer.core.checks.relay_facts import (
     ALL_SANDBOX_DOMAINS,
@@ -24,9 +25,9 @@ from composer.core.checks.relay_facts import (
     facts_for,
 )
 from composer.core.checks.relay_source import (
+    Substitution,
     body_part,
     find_substitutions,
-    source_elements,
     unsubscribe_links,
 )
 
@@ -88,7 +89,7 @@ def _has_list_unsubscribe(inp: CheckInput) -> bool:
 
 
 def _unsubscribe(inp: CheckInput) -> list[Finding]:
-    links = unsubscribe_links(inp.draft, inp.rendered)
+    links = unsubscribe_links(inp)
     part = body_part(inp.draft)
     if inp.draft.options.transactional:
         if links.any:
@@ -99,8 +100,8 @@ def _unsubscribe(inp: CheckInput) -> list[Finding]:
                 "List-Unsubscribe: drop 'transactional' unless this is a receipt, a password "
                 "reset or the like."
             )
-            return [_finding("relay.transactional-unsubscribe", Severity.WARNING, msg,
-                             Where(part, links.line, links.column, links.element))]  # fmt: skip
+            where = links.where or Where(part)
+            return [_finding("relay.transactional-unsubscribe", Severity.WARNING, msg, where)]
         msg = (
             "Transactional: the relay adds no List-Unsubscribe header and the message is not "
             "held back for recipients who unsubscribed. Right for receipts and password "
@@ -115,8 +116,8 @@ def _unsubscribe(inp: CheckInput) -> list[Finding]:
             'it. Add data-msys-unsubscribe="1" to the link to let the relay handle it per '
             "recipient."
         )
-        return [_finding("relay.unsubscribe-not-relay", Severity.INFO, msg,
-                         Where(part, links.line, links.column, links.element))]  # fmt: skip
+        where = links.where or Where(part)
+        return [_finding("relay.unsubscribe-not-relay", Severity.INFO, msg, where)]
     msg = (
         "Not transactional, but there is no unsubscribe link (a link with "
         'data-msys-unsubscribe="1", which the relay makes per recipient) and no List-Unsubscribe '
@@ -136,17 +137,18 @@ def _inlining(inp: CheckInput) -> list[Finding]:
         return []
     who = "The relay's inline_css" if relay else "Local inlining (like the relay's inline_css)"
     out: list[Finding] = []
-    part = body_part(d)
-    for el in source_elements(d, ("link", "style")):
-        where = Where(part, el.line, el.column, el.snippet)
-        if el.tag == "link" and "stylesheet" in el.attrs.get("rel", "").lower().split():
+    doc = html_doc(inp)
+    for el in doc.root.iter("link", "style") if doc is not None else ():
+        where = doc.where(el) if doc is not None else Where(body_part(d))
+        in_head = any(a.tag == "head" for a in el.iterancestors())
+        if el.tag == "link" and "stylesheet" in (el.get("rel") or "").lower().split():
             msg = (
                 f"{who} inlines only rules in <head> <style>: this stylesheet link is not "
                 "inlined, and most email clients never load it. Copy its rules into a "
                 "<style> in the <head>."
             )
             out.append(_finding("relay.inline-link-stylesheet", Severity.WARNING, msg, where))
-        elif el.tag == "style" and not el.in_head:
+        elif el.tag == "style" and not in_head:
             msg = (
                 f"{who} inlines only rules in <head> <style>: this <style> is in the body, so "
                 "its rules stay a style block, which Gmail and others drop from the body. Move "
@@ -166,38 +168,62 @@ def _inlining(inp: CheckInput) -> list[Finding]:
 
 
 def _substitution(inp: CheckInput) -> list[Finding]:
-    data = getattr(inp, "substitution_data", None)
+    data = inp.substitution_data
     rest = inp.profile.transport == "rest"
     out: list[Finding] = []
     for hit in find_substitutions(inp.draft):
         subject = hit.part == "headers"
-        where = Where(hit.part, hit.line, hit.column, "Subject" if subject else hit.snippet)
-        more = f" ({hit.count} in all)" if hit.count > 1 else ""
+
+        first = hit.first
+        more = f" ({len(hit.items)} in all)" if len(hit.items) > 1 else ""
         more += " in the subject" if subject else ""
         if not rest:
             msg = (
-                f"{hit.snippet} is sent literally{more}: the SMTP API substitutes nothing "
+                f"{first.snippet} is sent literally{more}: the SMTP API substitutes nothing "
                 "(the template language is not supported, and substitution_data is ignored). "
                 "Replace it with the real text, or send over the REST API with substitution "
                 "data."
             )
-            out.append(_finding("relay.substitution-literal", Severity.WARNING, msg, where))
+            out.append(
+                _finding(
+                    "relay.substitution-literal",
+                    Severity.WARNING,
+                    msg,
+                    _subst_where(hit.part, first),
+                )
+            )
         elif data is None:
             msg = (
-                f"{hit.snippet} is substitution syntax{more}, but no substitution data is "
+                f"{first.snippet} is substitution syntax{more}, but no substitution data is "
                 "given: the REST API fills it from nothing (it comes out empty). Add "
                 "substitution data or replace it with the real text."
             )
-            out.append(_finding("relay.substitution-literal", Severity.WARNING, msg, where))
-        else:
-            missing = sorted(n for n in hit.names if n not in data)
-            if missing:
-                msg = (
-                    f"{hit.snippet}: {', '.join(missing)} is not in the substitution data, so "
-                    "it comes out empty."
+            out.append(
+                _finding(
+                    "relay.substitution-literal",
+                    Severity.WARNING,
+                    msg,
+                    _subst_where(hit.part, first),
                 )
-                out.append(_finding("relay.substitution-missing", Severity.WARNING, msg, where))
+            )
+        else:
+            missing = [(i, sorted(i.names - data.keys())) for i in hit.items]
+            missing = [(i, names) for i, names in missing if names]
+            if missing:
+                allnames = sorted({n for _i, names in missing for n in names})
+                verb = "is" if len(allnames) == 1 else "are"
+                msg = (
+                    f"{', '.join(allnames)} {verb} not in the substitution data, so "
+                    f"{missing[0][0].snippet}{' and others' if len(missing) > 1 else ''} "
+                    "come out empty."
+                )
+                out.append(_finding("relay.substitution-missing", Severity.WARNING, msg,
+                                    _subst_where(hit.part, missing[0][0])))  # fmt: skip
     return out
+
+
+def _subst_where(part: str, item: Substitution) -> Where:
+    return Where(part, item.line, item.column, "Subject" if part == "headers" else item.snippet)
 
 
 # --- the sandbox ---------------------------------------------------------------------------------
@@ -306,7 +332,7 @@ def _archive(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
         return []
     clicks = d.options.click_tracking
     tracked = clicks if clicks is not None else facts.tracking_on_by_default
-    unsub = unsubscribe_links(d, inp.rendered).relay
+    unsub = unsubscribe_links(inp).relay
     copy = (
         f"The {len(d.archive)} archive cop{'y is' if len(d.archive) == 1 else 'ies are'} exact "
         "replicas of the To recipient's message, tracked links included"
