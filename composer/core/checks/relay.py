@@ -81,11 +81,12 @@ def _tracking(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
 
 
 def _has_list_unsubscribe(inp: CheckInput) -> bool:
-    for message in inp.messages:
-        head = message.data.split(b"\r\n\r\n", 1)[0].lower()
-        if b"\r\nlist-unsubscribe:" in b"\r\n" + head:
-            return True
-    return False
+    """The headers are the same in every message of a send (only the To differs)."""
+    data = inp.data
+    if data is None:
+        return False
+    head = data[: data.find(b"\r\n\r\n") + 2].lower()
+    return b"\r\nlist-unsubscribe:" in b"\r\n" + head
 
 
 def _unsubscribe(inp: CheckInput) -> list[Finding]:

@@ -1,0 +1,266 @@
+"""The pre-send checks for a real send: the profile's facts, the sandbox count from the history,
+the target clients, and the online link check when (and only when) it is asked for.
+
+``composer check``, ``composer send`` and the window's Checks tab all come through here, with
+the render and build they already made (core/checks/prepare.py), so nothing renders twice.
+The window calls ``preview_findings`` on its preview worker for every result; what it reads
+from disk there (the profile, the history's count) is cached until those files change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from composer.app.context import Context
+from composer.core.build import OutgoingMessage
+from composer.core.checks import (
+    DEFAULT_CLIENTS,
+    Finding,
+    ProfileFacts,
+    Severity,
+    Where,
+    check_input,
+    run_checks,
+    sort_findings,
+)
+from composer.core.checks.doc import html_doc
+from composer.core.checks.model import CheckInput
+from composer.core.checks.relay_facts import ALL_SANDBOX_DOMAINS, SANDBOX_DOMAINS
+from composer.core.draft import Draft, Recipient
+from composer.core.errors import ComposerError, UsageError
+from composer.core.render import Rendered
+
+if TYPE_CHECKING:
+    from composer.transport.linkcheck import LinkLimits, LinkStatus
+    from composer.transport.profiles.store import Profile
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "links_of",
+    "online_findings",
+    "parse_clients",
+    "preview_findings",
+    "profile_facts",
+    "run_for_send",
+    "sandbox_used",
+]
+
+
+def profile_facts(profile: Profile) -> ProfileFacts:
+    api = "rest" if profile.api == "rest" else "smtp"
+    return ProfileFacts(provider=profile.provider.value, transport=api, name=profile.name)
+
+
+def parse_clients(text: str, flag: str = "--clients") -> tuple[str, ...]:
+    """A comma-separated list of caniemail client ids (``gmail.ios,outlook.windows``), each
+    known; UsageError (exit 2) naming the flag and the unknown ids otherwise."""
+    from composer.core.checks.caniemail import known_clients, unknown_clients
+
+    ids = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    if not ids:
+        raise UsageError(f"{flag}: name at least one client id, like gmail.ios,outlook.windows")
+    unknown = unknown_clients(list(ids))
+    if unknown:
+        known = ", ".join(sorted(known_clients()))
+        raise UsageError(f"{flag}: unknown client id {', '.join(map(repr, unknown))}; known: {known}")
+    return ids
+
+
+# --- what is read from disk, cached until the file changes ---------------------------------------
+
+_lock = threading.Lock()
+_cache: dict[tuple[Any, ...], Any] = {}
+
+
+def _stamp(*paths: Path) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def _cached(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    value = make()
+    with _lock:
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = value
+    return value
+
+
+def sandbox_used(context: Context, profile: ProfileFacts) -> int | None:
+    """Sandbox messages already sent with this profile (from the history), None when the
+    history cannot be read. Counted by the sandbox From domain, as the relay's allowance is."""
+    domain = SANDBOX_DOMAINS.get(profile.provider)
+    domains = (domain,) if domain else ALL_SANDBOX_DOMAINS
+    db = context.paths.history_db
+    if not db.exists():
+        return 0
+
+    def count() -> int | None:
+        try:
+            with context.history() as history:
+                return history.sandbox_sends(profile.name or "", domains)
+        except (OSError, ComposerError, sqlite3.Error) as exc:  # advice, never a failure
+            log.warning("the sandbox count could not be read: %s", exc)
+            return None
+
+    wal = db.with_name(db.name + "-wal")
+    return _cached(("sandbox", str(db), profile.name, domains, _stamp(db, wal)), count)  # type: ignore[no-any-return]
+
+
+def _facts_by_name(context: Context, name: str | None) -> ProfileFacts:
+    """The facts of a saved profile (the default when ``name`` is None); a profile that cannot
+    be read is taken as the local relay's, which claims nothing about a real account."""
+
+    def load() -> ProfileFacts:
+        try:
+            store = context.profiles()
+            profile = store.get(name) if name else store.default()
+        except (ComposerError, OSError, LookupError, ValueError):
+            profile = None
+        if profile is None:
+            return ProfileFacts("local", "smtp", name or "local")
+        return profile_facts(profile)
+
+    file = context.paths.profiles_file
+    return _cached(("profile", str(file), name, _stamp(file)), load)  # type: ignore[no-any-return]
+
+
+# --- running them ---------------------------------------------------------------------------------
+
+
+def run_for_send(
+    context: Context,
+    draft: Draft,
+    profile: Profile,
+    *,
+    rendered: Rendered | None = None,
+    messages: Sequence[OutgoingMessage] | None = None,
+    seeds: list[Recipient] | None = None,
+    clients: Sequence[str] = DEFAULT_CLIENTS,
+    substitution_data: dict[str, Any] | None = None,
+    online: bool = False,
+    limits: LinkLimits | None = None,
+) -> list[Finding]:
+    """Every check of ``draft`` for a send with ``profile`` (the CLI's check and send)."""
+    facts = profile_facts(profile)
+    inp = check_input(
+        draft,
+        facts,
+        clients=clients,
+        rendered=rendered,
+        messages=messages,
+        seeds=seeds,
+        sandbox_sends_used=sandbox_used(context, facts),
+        online=online,
+    )
+    if substitution_data is not None:
+        from dataclasses import replace
+
+        inp = replace(inp, substitution_data=substitution_data)
+    found = run_checks(inp)
+    if online:
+        found = sort_findings(found + online_findings(inp, limits))
+    return found
+
+
+def preview_findings(
+    context: Context,
+    profile_name: str | None,
+    draft: Draft,
+    rendered: Rendered,
+    messages: Sequence[OutgoingMessage],
+    clients: Sequence[str] = DEFAULT_CLIENTS,
+) -> list[Finding]:
+    """The window's checks, on its preview worker, with the render the preview made. Never
+    online: the window runs ``online_findings`` itself, when its toggle is on."""
+    facts = _facts_by_name(context, profile_name)
+    inp = check_input(
+        draft,
+        facts,
+        clients=clients,
+        rendered=rendered,
+        messages=messages,
+        sandbox_sends_used=sandbox_used(context, facts),
+    )
+    return run_checks(inp)
+
+
+# --- online: does each link answer? ---------------------------------------------------------------
+
+
+def links_of(inp: CheckInput) -> list[tuple[str, Where]]:
+    """Each distinct http(s) link of the final HTML (not one the relay fills in, ``{{ }}``),
+    with where it first appears."""
+    doc = html_doc(inp)
+    if doc is None:
+        return []
+    seen: dict[str, Where] = {}
+    for el in doc.root.iter("a", "area"):
+        href = (el.get("href") or "").strip()
+        if not href.lower().startswith(("http://", "https://")) or "{{" in href:
+            continue
+        if href not in seen:
+            seen[href] = doc.where(el)
+    return list(seen.items())
+
+
+def online_findings(inp: CheckInput, limits: LinkLimits | None = None) -> list[Finding]:
+    """Ask each link's server (HEAD, then GET): findings for the ones that do not answer well."""
+    from composer.transport.linkcheck import LinkLimits, check_links
+
+    links = links_of(inp)
+    if not links:
+        return []
+    limits = limits or LinkLimits()
+    statuses = check_links([u for u, _w in links], limits)
+    out = []
+    for url, where in links:
+        f = _online_finding(statuses[url], where)
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def _online_finding(s: LinkStatus, where: Where) -> Finding | None:
+    def make(fid: str, severity: Severity, message: str) -> Finding:
+        return Finding(fid, severity, "links", message, where)
+
+    if not s.checked:
+        return make("links.online-not-checked", Severity.INFO, f"{s.url} was not checked: {s.error}")
+    if s.error is not None:
+        return make("links.online-unreachable", Severity.WARNING, f"{s.url}: {s.error}.")
+    status = s.status or 0
+    if status in (404, 410):
+        return make(
+            "links.online-broken", Severity.ERROR, f"{s.url} answers {status}: the page is gone."
+        )
+    if status >= 400:
+        what = "the server refused it" if status < 500 else "the server failed"
+        return make(
+            "links.online-status",
+            Severity.WARNING,
+            f"{s.url} answers {status} ({what}; it may work in a browser).",
+        )
+    if s.redirects and s.final_url != s.url:
+        return make(
+            "links.online-redirect",
+            Severity.INFO,
+            f"{s.url} redirects to {s.final_url}: link to the final address to save a hop.",
+        )
+    return None
