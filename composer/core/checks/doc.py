@@ -32,7 +32,7 @@ from lxml.etree import ParserError, _Element
 from composer.core.checks.model import CheckInput, Where
 from composer.core.draft import BodyFormat
 
-__all__ = ["Doc", "amp_doc", "describe", "html_doc", "parse_html"]
+__all__ = ["Doc", "amp_doc", "describe", "html_doc", "key_of", "nth_of_key", "parse_html"]
 
 SourceKind = Literal["html", "markdown"]
 
@@ -44,6 +44,11 @@ def parse_html(html: str) -> _Element:
         return lxml.html.document_fromstring(html)
     except (ParserError, ValueError):
         return lxml.html.document_fromstring("<html></html>")
+
+
+def key_of(el: _Element) -> tuple[str, str | None]:
+    """What the way back matches on: the tag, and the ``src`` or ``href`` when there is one."""
+    return _key(str(el.tag), dict(el.attrib))
 
 
 def _key(tag: str, attrs: dict[str, str | None]) -> tuple[str, str | None]:
@@ -101,6 +106,24 @@ class Doc:
     def __post_init__(self) -> None:
         self.root = parse_html(self.html)
 
+    @property
+    def identical(self) -> bool:
+        """The final HTML is the source as typed (no local inlining, not Markdown)."""
+        return self.kind == "html" and self.html == self.source
+
+    def user_elements(self) -> Iterator[_Element]:
+        """The elements the person wrote: all of them for an HTML body; for a Markdown body
+        only those inside the template's content cell (the template is Composer's)."""
+        if self.kind != "markdown":
+            yield from self.elements()
+            return
+        for cell in self.root.iter("td"):
+            if "content" in (cell.get("class") or "").split():
+                for el in cell.iterdescendants():
+                    if isinstance(el.tag, str):
+                        yield el
+                return
+
     def elements(self) -> Iterator[_Element]:
         """Every element in document order (no comments or processing instructions)."""
         for el in self.root.iter():
@@ -118,11 +141,19 @@ class Doc:
     # --- the way back to the source ---------------------------------------------------------
 
     def where(self, el: _Element) -> Where:
-        element = describe(el)
+        key, n = self._nth_of_key(el)
+        return self.where_key(key, n, el)
+
+    def where_key(
+        self, key: tuple[str, str | None], n: int, el: _Element | None = None
+    ) -> Where:
+        """Where the n-th element of ``key`` (tag, src-or-href) of the final HTML came from.
+        For an element of another tree made from this HTML (an inlined copy, say)."""
         if self.kind == "markdown":
-            line, col = self._markdown_pos(el)
+            line, col = self._markdown_pos(key, n, el)
         else:
-            line, col = self._html_pos(el)
+            line, col = self._html_pos(key, n)
+        element = describe(el) if el is not None else f"<{key[0]}>"
         return Where(self.part, line, col, element)
 
     def where_text(self, needle: str, nth: int = 0, *, element: str | None = None) -> Where:
@@ -146,20 +177,20 @@ class Doc:
         same = self._by_key.get(key, [])
         return key, next((i for i, e in enumerate(same) if e is el), -1)
 
-    def _html_pos(self, el: _Element) -> tuple[int | None, int | None]:
-        key, n = self._nth_of_key(el)
+    def _html_pos(self, key: tuple[str, str | None], n: int) -> tuple[int | None, int | None]:
         spots = _source_index(self.source).get(key, [])
         if 0 <= n < len(spots):
             return spots[n]
         return None, None
 
-    def _markdown_pos(self, el: _Element) -> tuple[int | None, int | None]:
-        key, n = self._nth_of_key(el)
+    def _markdown_pos(
+        self, key: tuple[str, str | None], n: int, el: _Element | None
+    ) -> tuple[int | None, int | None]:
         if key[1]:
             pos = self._find(key[1], n)
             if pos is not None:
                 return pos
-        text = " ".join((el.text_content() or "").split())[:40]
+        text = " ".join((el.text_content() or "").split())[:40] if el is not None else ""
         if text:
             pos = self._find(text, 0)
             if pos is not None:
@@ -177,6 +208,18 @@ class Doc:
     def _line_col(self, offset: int) -> tuple[int, int]:
         line = self.source.count("\n", 0, offset) + 1
         return line, offset - (self.source.rfind("\n", 0, offset) + 1) + 1
+
+
+def nth_of_key(root: _Element) -> dict[int, tuple[tuple[str, str | None], int]]:
+    """id(element) -> (its key, its index among elements of that key), for any tree."""
+    seen: dict[tuple[str, str | None], int] = {}
+    out: dict[int, tuple[tuple[str, str | None], int]] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            k = key_of(el)
+            out[id(el)] = (k, seen.get(k, 0))
+            seen[k] = seen.get(k, 0) + 1
+    return out
 
 
 @functools.lru_cache(maxsize=8)
