@@ -54,8 +54,9 @@ __all__ = [
 
 
 def profile_facts(profile: Profile) -> ProfileFacts:
-    api = "rest" if profile.api == "rest" else "smtp"
-    return ProfileFacts(provider=profile.provider.value, transport=api, name=profile.name)
+    if profile.api == "rest":
+        return ProfileFacts(provider=profile.provider.value, transport="rest", name=profile.name)
+    return ProfileFacts(provider=profile.provider.value, transport="smtp", name=profile.name)
 
 
 def parse_clients(text: str, flag: str = "--clients") -> tuple[str, ...]:
@@ -69,7 +70,9 @@ def parse_clients(text: str, flag: str = "--clients") -> tuple[str, ...]:
     unknown = unknown_clients(list(ids))
     if unknown:
         known = ", ".join(sorted(known_clients()))
-        raise UsageError(f"{flag}: unknown client id {', '.join(map(repr, unknown))}; known: {known}")
+        raise UsageError(
+            f"{flag}: unknown client id {', '.join(map(repr, unknown))}; known: {known}"
+        )
     return ids
 
 
@@ -242,7 +245,9 @@ def _online_finding(s: LinkStatus, where: Where) -> Finding | None:
         return Finding(fid, severity, "links", message, where)
 
     if not s.checked:
-        return make("links.online-not-checked", Severity.INFO, f"{s.url} was not checked: {s.error}")
+        return make(
+            "links.online-not-checked", Severity.INFO, f"{s.url} was not checked: {s.error}"
+        )
     if s.error is not None:
         return make("links.online-unreachable", Severity.WARNING, f"{s.url}: {s.error}.")
     status = s.status or 0

@@ -108,8 +108,10 @@ def run_check(context: Context, args: argparse.Namespace) -> int:
             profile={"name": profile.name, "provider": profile.provider.value, "api": profile.api},
             clients=list(clients),
             online=args.online,
-            problems=[{"field": p.field, "severity": str(p.severity), "message": p.message}
-                      for p in problems],  # fmt: skip
+            problems=[
+                {"field": p.field, "severity": str(p.severity), "message": p.message}
+                for p in problems
+            ],
         )
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:

@@ -85,15 +85,16 @@ def print_grouped(findings: list[Finding], *, about: str, out: TextIO = sys.stdo
 
 def warn_errors(findings: list[Finding], *, strict: bool, out: TextIO = sys.stderr) -> None:
     """``composer send``: each error-level finding as one warning line (an error with
-    ``--strict``), and how many lesser ones ``composer check`` would show."""
+    ``--strict``), then how many there are; nothing when there is no error."""
     errors = [f for f in findings if f.severity is Severity.ERROR]
     word = "error" if strict else "warning"
     for f in errors:
         print(f"{word}: check {f.id} ({place(f.where)}): {f.message}", file=out)
-    rest = len(findings) - len(errors)
-    if errors or rest:
-        more = f"{_count(rest, 'more finding')}; " if rest else ""
-        print(f"{word}: {_count(len(errors), 'check error')}; {more}see composer check", file=out)
+    if errors:
+        rest = len(findings) - len(errors)
+        more = f" and {_count(rest, 'other finding')}" if rest else ""
+        print(f"{word}: {_count(len(errors), 'check error')}{more}: composer check shows them "
+              "all", file=out)  # fmt: skip
 
 
 def as_json(findings: list[Finding], **extra: Any) -> dict[str, Any]:

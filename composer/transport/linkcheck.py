@@ -127,7 +127,7 @@ def _request(method: str, url: str, deadline: float) -> tuple[int, str | None]:
         return reply.status, reply.header("location")
     except ssl.SSLCertVerificationError as exc:
         raise _Failed(f"its certificate is not trusted ({exc.verify_message})") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise _Failed("no answer in time") from None
     except (OSError, ssl.SSLError) as exc:
         raise _Failed(f"the connection failed ({exc})") from None

@@ -67,13 +67,13 @@ def _tracking(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
         return []
     which = " and ".join(unset) + " tracking " + ("are" if len(unset) == 2 else "is")
     if facts.tracking_on_by_default is None:
-        now = "nothing is tracked here"
+        now = ""
     elif facts.tracking_on_by_default:
-        now = "so they are ON for this message: opens are counted with a pixel and links are " \
+        now = "; so they are ON for this message: opens are counted with a pixel and links are " \
               "rewritten through the relay's tracking domain"  # fmt: skip
     else:
-        now = "so they are OFF for this message unless the account turned them on"
-    msg = f"{which.capitalize()} left to the account's default: {facts.tracking_why}; {now}."
+        now = "; so they are OFF for this message unless the account turned them on"
+    msg = f"{which.capitalize()} left to the account's default: {facts.tracking_why}{now}."
     return [_finding("relay.tracking-default", Severity.INFO, msg, _option("tracking"))]
 
 
