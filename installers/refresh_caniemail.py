@@ -37,7 +37,7 @@ OUT = ROOT / "resources" / "caniemail"
 
 
 def get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as reply:  # noqa: S310 (fixed https URLs)
+    with urllib.request.urlopen(url, timeout=60) as reply:  # fixed https addresses only
         data: bytes = reply.read(CAP + 1)
     if len(data) > CAP:
         raise SystemExit(f"{url}: larger than {CAP} bytes; refusing")

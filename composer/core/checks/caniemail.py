@@ -17,9 +17,9 @@ from typing import Any
 from composer.core.resources import resource_path
 
 __all__ = [
+    "KNOWN_CLIENTS",
     "Feature",
     "Index",
-    "KNOWN_CLIENTS",
     "client_name",
     "compact",
     "index",

@@ -25,11 +25,46 @@ from composer.core.checks.model import CheckInput, Finding, Severity, Where
 __all__ = ["check", "features_used"]
 
 # Elements whose caniemail feature has the same name.
-_SAME = (
-    "abbr acronym address audio base bdi blockquote body code del dfn dialog div form hr img "
-    "link marquee meter object p picture pre progress rp rt ruby select small span strike "
-    "strong style svg table textarea video wbr"
-).split()
+_SAME = [
+    "abbr",
+    "acronym",
+    "address",
+    "audio",
+    "base",
+    "bdi",
+    "blockquote",
+    "body",
+    "code",
+    "del",
+    "dfn",
+    "dialog",
+    "div",
+    "form",
+    "hr",
+    "img",
+    "link",
+    "marquee",
+    "meter",
+    "object",
+    "p",
+    "picture",
+    "pre",
+    "progress",
+    "rp",
+    "rt",
+    "ruby",
+    "select",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "svg",
+    "table",
+    "textarea",
+    "video",
+    "wbr",
+]
 _TAGS: dict[str, str] = {t: f"html-{t}" for t in _SAME}
 _TAGS.update({f"h{n}": "html-h1-h6" for n in range(1, 7)})
 _TAGS.update({t: "html-lists" for t in ("ul", "ol", "dl")})
@@ -37,27 +72,70 @@ _TAGS.update({"map": "html-image-maps", "s": "html-strike"})
 _TAGS.update(
     {
         t: "html-semantics"
-        for t in "article aside details figcaption figure footer header main mark nav section "
-        "summary time".split()
+        for t in [
+            "article",
+            "aside",
+            "details",
+            "figcaption",
+            "figure",
+            "footer",
+            "header",
+            "main",
+            "mark",
+            "nav",
+            "section",
+            "summary",
+            "time",
+        ]
     }
 )
 _ATTRS: dict[str, str] = {
     a: f"html-{a}"
-    for a in (
-        "align background cellpadding cellspacing dir height hidden lang loading required role "
-        "srcset target valign width popover aria-describedby aria-hidden aria-label "
-        "aria-labelledby aria-live"
-    ).split()
+    for a in [
+        "align",
+        "background",
+        "cellpadding",
+        "cellspacing",
+        "dir",
+        "height",
+        "hidden",
+        "lang",
+        "loading",
+        "required",
+        "role",
+        "srcset",
+        "target",
+        "valign",
+        "width",
+        "popover",
+        "aria-describedby",
+        "aria-hidden",
+        "aria-label",
+        "aria-labelledby",
+        "aria-live",
+    ]
 }
 _ATTRS["inert"] = "css-inert-attribute"
 _ATTRS["usemap"] = "html-image-maps"
 _INPUTS = {"checkbox", "hidden", "radio", "reset", "submit", "text"}
 _IMAGE_EXT = {
-    "apng": "image-apng", "avif": "image-avif", "bmp": "image-bmp", "gif": "image-gif",
-    "hdr": "image-hdr", "heic": "image-heif", "heif": "image-heif", "ico": "image-ico",
-    "jpg": "image-jpg", "jpeg": "image-jpg", "png": "image-png", "svg": "image-svg",
-    "tif": "image-tiff", "tiff": "image-tiff", "webp": "image-webp", "mp4": "image-mp4",
-}  # fmt: skip
+    "apng": "image-apng",
+    "avif": "image-avif",
+    "bmp": "image-bmp",
+    "gif": "image-gif",
+    "hdr": "image-hdr",
+    "heic": "image-heif",
+    "heif": "image-heif",
+    "ico": "image-ico",
+    "jpg": "image-jpg",
+    "jpeg": "image-jpg",
+    "png": "image-png",
+    "svg": "image-svg",
+    "tif": "image-tiff",
+    "tiff": "image-tiff",
+    "webp": "image-webp",
+    "mp4": "image-mp4",
+}
 
 
 # Features whose gaps change nothing a reader sees: the doctype (Outlook ignores it), <body>
@@ -78,24 +156,33 @@ def _is_ganga(notes: tuple[str, ...]) -> bool:
 
 @dataclass
 class Use:
-    """Where a feature is first used, and how often."""
+    """Where a feature is first used (worked out only if it is reported), and how often."""
 
-    where: Where
+    doc: Doc
+    first: _Element
+    css_line: int | None = None  # the line within a <style> block
     count: int = 0
     what: set[str] = field(default_factory=set)  # e.g. the property names behind css-margin
 
+    @property
+    def where(self) -> Where:
+        w = self.doc.where(self.first)
+        if self.first.tag == "style" and self.css_line is not None:
+            line = w.line + self.css_line - 1 if w.line is not None and self.doc.identical else None
+            return Where(w.part, line if line is not None else w.line, None, w.element)
+        return w
+
 
 class _Uses:
-    def __init__(self) -> None:
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
         self.by_slug: dict[str, Use] = {}
 
-    def add(self, slug: str, where: Where | None, what: str = "", n: int = 1) -> None:
+    def add(self, slug: str, el: _Element, what: str, css_line: int | None = None) -> None:
         use = self.by_slug.get(slug)
         if use is None:
-            use = self.by_slug[slug] = Use(where or Where("html"))
-        elif use.where.line is None and where is not None and where.line is not None:
-            use.where = where
-        use.count += n
+            use = self.by_slug[slug] = Use(self.doc, el, css_line)
+        use.count += 1
         if what:
             use.what.add(what)
 
@@ -139,32 +226,19 @@ def _element_features(el: _Element) -> Iterator[tuple[str, str]]:
             yield slug, f"the {name} attribute"
 
 
-def _user_elements(doc: Doc) -> list[_Element]:
-    return list(doc.user_elements())
-
-
 def features_used(doc: Doc) -> dict[str, Use]:
     """caniemail slug -> where it is first used and how often, for everything in ``doc``."""
-    uses = _Uses()
-    for el in _user_elements(doc):
-        where: Where | None = None
+    uses = _Uses(doc)
+    for el in doc.user_elements():
         for slug, what in _element_features(el):
-            where = where or doc.where(el)
-            uses.add(slug, where, what)
+            uses.add(slug, el, what)
         style = el.get("style")
         if style:
             for slug, what in cssuse.declaration_features(style):
-                where = where or doc.where(el)
-                uses.add(slug, where, what)
+                uses.add(slug, el, what)
         if el.tag == "style" and el.text:
-            start = doc.where(el)
             for slug, what, line in cssuse.stylesheet_features(el.text):
-                here = start
-                if start.line is not None and doc.identical:
-                    here = Where(doc.part, start.line + line - 1, None, start.element)
-                uses.add(slug, here, what)
-    if doc.kind == "html" and doc.root.getroottree().docinfo.doctype:
-        uses.add("html-doctype", Where(doc.part, 1, 1, "<!DOCTYPE>"), "the doctype")
+                uses.add(slug, el, what, line)
     return uses.by_slug
 
 
@@ -177,8 +251,9 @@ def _message(feat: Feature, use: Use, gaps: dict[str, tuple[str, tuple[str, ...]
     if none:
         bits.append(f"is not supported in {', '.join(none)}")
     if part:
-        bits.append(("and only partly in " if none else "is only partly supported in ")
-                    + ", ".join(part))  # fmt: skip
+        bits.append(
+            ("and only partly in " if none else "is only partly supported in ") + ", ".join(part)
+        )
     notes: list[str] = []
     for _c, (_lvl, ns) in gaps.items():
         notes.extend(n for n in ns if n not in notes)

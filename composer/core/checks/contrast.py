@@ -23,6 +23,7 @@ import tinycss2
 from lxml.etree import _Element
 from tinycss2.ast import AtRule, Declaration, FunctionBlock, HashToken, IdentToken, Node
 
+from composer.core.checks.cssuse import parse_stylesheet
 from composer.core.checks.doc import Doc, nth_of_key, parse_html
 from composer.core.checks.model import Finding, Severity, Where
 from composer.core.inline import strip_css_imports
@@ -49,7 +50,7 @@ def _color(value: str) -> object | None:
         return None
     if c.alpha() < 1:
         # Over white: good enough for a warning, and the common case (rgba overlays on white).
-        c = c.compose("white")
+        c = Color.layer([c, "white"])
     return c
 
 
@@ -81,11 +82,11 @@ def _first_color(tokens: list[Node]) -> str | None:
         if isinstance(t, FunctionBlock) and t.lower_name == "url":
             return ""
         if isinstance(t, HashToken):
-            return "#" + t.value
+            return "#" + str(t.value)
         if isinstance(t, FunctionBlock) and t.lower_name in ("rgb", "rgba", "hsl", "hsla"):
-            return tinycss2.serialize([t])
+            return str(tinycss2.serialize([t]))
         if isinstance(t, IdentToken) and _color(t.lower_value) is not None:
-            return t.lower_value
+            return str(t.lower_value)
         if isinstance(t, IdentToken) and t.lower_value == "transparent":
             return None
     return None
@@ -112,11 +113,14 @@ def _style(style: str) -> _Style:
             size = value
         elif d.lower_name == "font-weight":
             bold = value.lower() in ("bold", "bolder") or (value.isdigit() and int(value) >= 700)
-        elif d.lower_name == "display" and value.lower() == "none":
-            hidden = True
-        elif d.lower_name in ("visibility",) and value.lower() == "hidden":
-            hidden = True
-        elif d.lower_name in ("max-height", "font-size") and value.replace(" ", "") in ("0", "0px"):
+        elif (
+            (d.lower_name == "display" and value.lower() == "none")
+            or (d.lower_name in ("visibility",) and value.lower() == "hidden")
+            or (
+                d.lower_name in ("max-height", "font-size")
+                and value.replace(" ", "") in ("0", "0px")
+            )
+        ):
             hidden = True
     return _Style(color, background, size, bold, hidden)
 
@@ -151,7 +155,7 @@ def _dark_css(doc: Doc) -> str:
     """The rules of every ``@media (prefers-color-scheme: dark)`` block, as one stylesheet."""
     out: list[str] = []
     for style in doc.root.iter("style"):
-        for rule in tinycss2.parse_stylesheet(style.text or "", skip_comments=True):
+        for rule in parse_stylesheet(style.text or ""):
             if (
                 isinstance(rule, AtRule)
                 and rule.lower_at_keyword == "media"
@@ -168,9 +172,11 @@ def _cascaded(html: str, extra_css: str) -> _Element:
     import css_inline  # lazy: ~15 ms import
 
     inliner = css_inline.CSSInliner(
-        load_remote_stylesheets=False, keep_link_tags=True, keep_style_tags=False,
+        load_remote_stylesheets=False,
+        keep_link_tags=True,
+        keep_style_tags=False,
         extra_css=extra_css or None,
-    )  # fmt: skip
+    )
     return parse_html(inliner.inline(strip_css_imports(html)))
 
 
@@ -246,7 +252,7 @@ def findings(doc: Doc) -> Iterator[Finding]:
             if key in seen:
                 continue
             seen.add(key)
-            k, n = index[id(p.first)]
+            k, n = index[p.first]
             where = doc.where_key(k, n, p.first)
             more = f" ({p.count} places; the first is here)" if p.count > 1 else ""
             yield Finding(

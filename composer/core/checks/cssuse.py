@@ -29,25 +29,37 @@ from tinycss2.ast import (
 
 from composer.core.checks.caniemail import index
 
-__all__ = ["declaration_features", "stylesheet_features"]
+__all__ = ["declaration_features", "parse_stylesheet", "stylesheet_features"]
 
 Use = tuple[str, str]  # (caniemail slug, what was used, e.g. "display:flex")
 
 _DISPLAY = {
-    "flex": "css-display-flex", "inline-flex": "css-display-flex",
-    "grid": "css-display-grid", "inline-grid": "css-display-grid",
+    "flex": "css-display-flex",
+    "inline-flex": "css-display-flex",
+    "grid": "css-display-grid",
+    "inline-grid": "css-display-grid",
     "none": "css-display-none",
-}  # fmt: skip
+}
 _FUNCTIONS = {
-    "rgb": "css-rgb", "rgba": "css-rgba",
-    "linear-gradient": "css-linear-gradient", "repeating-linear-gradient": "css-linear-gradient",
-    "radial-gradient": "css-radial-gradient", "repeating-radial-gradient": "css-radial-gradient",
-    "conic-gradient": "css-conic-gradient", "repeating-conic-gradient": "css-conic-gradient",
-    "calc": "css-unit-calc", "clamp": "css-function-clamp", "min": "css-function-min",
-    "max": "css-function-max", "var": "css-variables", "light-dark": "css-function-light-dark",
-    "lab": "css-modern-color", "lch": "css-modern-color", "oklab": "css-modern-color",
+    "rgb": "css-rgb",
+    "rgba": "css-rgba",
+    "linear-gradient": "css-linear-gradient",
+    "repeating-linear-gradient": "css-linear-gradient",
+    "radial-gradient": "css-radial-gradient",
+    "repeating-radial-gradient": "css-radial-gradient",
+    "conic-gradient": "css-conic-gradient",
+    "repeating-conic-gradient": "css-conic-gradient",
+    "calc": "css-unit-calc",
+    "clamp": "css-function-clamp",
+    "min": "css-function-min",
+    "max": "css-function-max",
+    "var": "css-variables",
+    "light-dark": "css-function-light-dark",
+    "lab": "css-modern-color",
+    "lch": "css-modern-color",
+    "oklab": "css-modern-color",
     "oklch": "css-modern-color",
-}  # fmt: skip
+}
 _PREFIX_RULES = (
     # (prefix, slug) checked in order after an exact "css-<name>" match failed
     ("margin-inline-", "css-margin-inline-start-end"),
@@ -261,13 +273,17 @@ def _rules_uses(rules: Iterable[Node]) -> Iterator[tuple[str, str, int]]:
                     yield slug, what, line
             if kw in ("media", "supports") and rule.content is not None:
                 yield from _rules_uses(
-                    tinycss2.parse_rule_list(rule.content, skip_comments=True,
-                                             skip_whitespace=True)
-                )  # fmt: skip
+                    tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)
+                )
+
+
+@functools.lru_cache(maxsize=64)
+def parse_stylesheet(css: str) -> tuple[Node, ...]:
+    """A <style> block's rules, parsed once for every family (nobody may change them)."""
+    return tuple(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
 
 
 @functools.lru_cache(maxsize=64)
 def stylesheet_features(css: str) -> tuple[tuple[str, str, int], ...]:
     """(slug, what, line within ``css``) for everything a <style> block uses."""
-    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
-    return tuple(_rules_uses(rules))
+    return tuple(_rules_uses(parse_stylesheet(css)))

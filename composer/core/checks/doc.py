@@ -7,7 +7,7 @@ element back:
 - the HTML body (or the AMP part) as typed: the element is the n-th of its kind in the final
   HTML, where "its kind" is the tag plus its ``src``/``href`` when it has one (an inliner adds
   and rewrites ``style`` attributes but keeps tags, ``src`` and ``href``), so it is the n-th of
-  that kind in the source, whose start tags ``html.parser`` locates exactly (line and column);
+  that kind in the source: libxml2 gives its line, and the column is that of its ``<tag``;
 - a Markdown body: the line of the n-th occurrence of the link's or image's URL in the Markdown
   text, else the line holding the start of the element's text (a heading); elements of
   Composer's own template have no line.
@@ -23,60 +23,99 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Literal
 
-import lxml.html
-from lxml.etree import ParserError, _Element
+from lxml import etree
+from lxml.etree import _Element
 
 from composer.core.checks.model import CheckInput, Where
 from composer.core.draft import BodyFormat
 
-__all__ = ["Doc", "amp_doc", "describe", "html_doc", "key_of", "nth_of_key", "parse_html"]
+__all__ = [
+    "Doc",
+    "amp_doc",
+    "describe",
+    "html_doc",
+    "key_of",
+    "nth_of_key",
+    "parse_html",
+    "text_of",
+]
 
 SourceKind = Literal["html", "markdown"]
 
 
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_blank_text=False)
+
+
 @functools.lru_cache(maxsize=8)
 def parse_html(html: str) -> _Element:
-    """The document element of ``html`` (an empty <html> for an empty or unparsable string)."""
-    try:
-        return lxml.html.document_fromstring(html)
-    except (ParserError, ValueError):
-        return lxml.html.document_fromstring("<html></html>")
+    """The document element of ``html`` (an empty <html> for an empty or unparsable string).
+
+    lxml.etree's HTML parser rather than lxml.html's: lxml.html looks up a Python class for
+    every element it hands out, which was a third of the checks' time on a large template.
+    Bytes, not str: lxml refuses a str that declares its own encoding."""
+    root = etree.fromstring(html.encode("utf-8", "replace"), _PARSER) if html.strip() else None
+    if root is None:
+        root = etree.fromstring(b"<html></html>", _PARSER)
+    return root
 
 
 def key_of(el: _Element) -> tuple[str, str | None]:
     """What the way back matches on: the tag, and the ``src`` or ``href`` when there is one."""
-    return _key(str(el.tag), dict(el.attrib))
+    return str(el.tag), el.get("src") or el.get("href")
 
 
-def _key(tag: str, attrs: dict[str, str | None]) -> tuple[str, str | None]:
-    return tag, attrs.get("src") or attrs.get("href")
-
-
-class _StartTags(HTMLParser):
-    """Every start tag of an HTML source: (tag, attributes, line, column), in document order."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None], int, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line, offset = self.getpos()
-        self.tags.append((tag, dict(attrs), line, offset + 1))
+def text_of(el: _Element) -> str:
+    """The element's text with its descendants', whitespace collapsed."""
+    return " ".join("".join(el.itertext()).split())
 
 
 @functools.lru_cache(maxsize=8)
 def _source_index(source: str) -> dict[tuple[str, str | None], list[tuple[int, int]]]:
-    """(tag, src-or-href) -> the (line, column) of each such start tag in the source."""
-    parser = _StartTags()
-    parser.feed(source)
-    parser.close()
+    """(tag, src-or-href) -> (line, k) of each such element in the source: libxml2 gives the
+    line its start tag ends on, and it is the k-th element of its tag ending on that line.
+    ``_locate`` turns that into a column, only for the elements a finding is about."""
+    root = parse_html(source)
     index: dict[tuple[str, str | None], list[tuple[int, int]]] = {}
-    for tag, attrs, line, col in parser.tags:
-        index.setdefault(_key(tag, attrs), []).append((line, col))
+    on_line: dict[tuple[str, int], int] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.sourceline is None:
+            continue
+        tag, line = el.tag, int(el.sourceline)
+        k = on_line.get((tag, line), 0)
+        on_line[(tag, line)] = k + 1
+        index.setdefault((tag, el.get("src") or el.get("href")), []).append((line, k))
     return index
+
+
+@functools.lru_cache(maxsize=8)
+def _lines(source: str) -> list[str]:
+    return source.split("\n")
+
+
+def _tag_starts(text: str, tag: str) -> list[int]:
+    """Offsets of ``<tag`` in one line of source, followed by a character that ends a name."""
+    low, needle, out, i = text.lower(), "<" + tag, [], 0
+    while (i := low.find(needle, i)) >= 0:
+        end = i + len(needle)
+        if end == len(low) or low[end] in " \t\r\n/>":
+            out.append(i)
+        i = end
+    return out
+
+
+def _locate(lines: list[str], tag: str, line: int, k: int) -> tuple[int, int | None]:
+    if not 0 < line <= len(lines):
+        return line, None
+    starts = _tag_starts(lines[line - 1], tag)
+    if k < len(starts):
+        return line, starts[k] + 1
+    for up in range(line - 1, max(0, line - 8), -1):  # a start tag over several lines
+        starts = _tag_starts(lines[up - 1], tag)
+        if starts:
+            return up, starts[-1] + 1
+    return line, None
 
 
 def describe(el: _Element, limit: int = 80) -> str:
@@ -100,7 +139,9 @@ class Doc:
     source: str  # what the person edits: the HTML body, the Markdown body or the AMP part
     kind: SourceKind
     root: _Element = field(init=False)
-    _by_key: dict[tuple[str, str | None], list[_Element]] | None = field(default=None, init=False)
+    _nth: dict[_Element, tuple[tuple[str, str | None], int]] | None = field(
+        default=None, init=False
+    )
     _lines: list[str] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -144,9 +185,7 @@ class Doc:
         key, n = self._nth_of_key(el)
         return self.where_key(key, n, el)
 
-    def where_key(
-        self, key: tuple[str, str | None], n: int, el: _Element | None = None
-    ) -> Where:
+    def where_key(self, key: tuple[str, str | None], n: int, el: _Element | None = None) -> Where:
         """Where the n-th element of ``key`` (tag, src-or-href) of the final HTML came from.
         For an element of another tree made from this HTML (an inlined copy, say)."""
         if self.kind == "markdown":
@@ -169,18 +208,17 @@ class Doc:
         return Where(self.part, line, col, element)
 
     def _nth_of_key(self, el: _Element) -> tuple[tuple[str, str | None], int]:
-        if self._by_key is None:
-            self._by_key = {}
-            for e in self.elements():
-                self._by_key.setdefault(_key(str(e.tag), dict(e.attrib)), []).append(e)
-        key = _key(str(el.tag), dict(el.attrib))
-        same = self._by_key.get(key, [])
-        return key, next((i for i, e in enumerate(same) if e is el), -1)
+        if self._nth is None:
+            self._nth = nth_of_key(self.root)
+        return self._nth.get(el, (key_of(el), -1))
 
     def _html_pos(self, key: tuple[str, str | None], n: int) -> tuple[int | None, int | None]:
-        spots = _source_index(self.source).get(key, [])
+        # Without local inlining the final HTML is the source: its parse is the one shared.
+        text = self.html if self.identical else self.source
+        spots = _source_index(text).get(key, [])
         if 0 <= n < len(spots):
-            return spots[n]
+            line, k = spots[n]
+            return _locate(_lines(text), key[0], line, k)
         return None, None
 
     def _markdown_pos(
@@ -190,7 +228,7 @@ class Doc:
             pos = self._find(key[1], n)
             if pos is not None:
                 return pos
-        text = " ".join((el.text_content() or "").split())[:40] if el is not None else ""
+        text = text_of(el)[:40] if el is not None else ""
         if text:
             pos = self._find(text, 0)
             if pos is not None:
@@ -210,14 +248,17 @@ class Doc:
         return line, offset - (self.source.rfind("\n", 0, offset) + 1) + 1
 
 
-def nth_of_key(root: _Element) -> dict[int, tuple[tuple[str, str | None], int]]:
-    """id(element) -> (its key, its index among elements of that key), for any tree."""
+def nth_of_key(root: _Element) -> dict[_Element, tuple[tuple[str, str | None], int]]:
+    """element -> (its key, its index among elements of that key), for any tree.
+
+    Keyed by the element objects themselves, which keeps them alive: lxml makes a new proxy
+    object (with a new id) for a node whose proxy was freed, so ids would not be stable."""
     seen: dict[tuple[str, str | None], int] = {}
-    out: dict[int, tuple[tuple[str, str | None], int]] = {}
+    out: dict[_Element, tuple[tuple[str, str | None], int]] = {}
     for el in root.iter():
         if isinstance(el.tag, str):
             k = key_of(el)
-            out[id(el)] = (k, seen.get(k, 0))
+            out[el] = (k, seen.get(k, 0))
             seen[k] = seen.get(k, 0) + 1
     return out
 

@@ -1,13 +1,233 @@
-"""Family: links (being written)."""
+"""Family 4: links, offline. (The online check, HEAD then GET with deadlines, is relaycheck's
+and uses ``checkable_urls`` from here.)
+
+Per link (``<a href>``, ``<area href>``): ``javascript:`` (clients strip it and filters score
+it), an empty or ``#`` target, plain ``http:``, ``file:`` and addresses only this computer or
+this network can reach, malformed ``mailto:``, a URL that does not parse (a doubled scheme, a
+bad port), a ``utm_campaign`` other than the draft's campaign ID, and the same page linked with
+different UTM tags. Each distinct URL is reported once, with how often it occurs.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from composer.core.checks.model import CheckInput, Finding
+from email_validator import EmailNotValidError, validate_email
+from lxml.etree import _Element
 
-__all__ = ["check"]
+from composer.core.checks.doc import Doc, html_doc
+from composer.core.checks.model import CheckInput, Finding, Severity, Where
+
+__all__ = ["LinkRef", "check", "checkable_urls", "link_refs"]
+
+# Template syntax that the relay or an ESP fills in later: such a URL cannot be judged yet.
+_TEMPLATED = re.compile(r"\{\{|\}\}|\[\[|\]\]|\*\||\|\*|%%|\{%")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$")
+_SECOND_SCHEME = re.compile(r"https?:", re.I)
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+@dataclass
+class LinkRef:
+    """One distinct link target: where it first occurs and how often."""
+
+    url: str
+    where: Where
+    kind: str = "link"  # "link" (<a>, <area>) or "image" (<img src>)
+    count: int = 1
+    elements: list[_Element] = field(default_factory=list, repr=False)
+
+
+def link_refs(doc: Doc, *, images: bool = False) -> list[LinkRef]:
+    """Distinct link targets in document order (and image sources with ``images``)."""
+    refs: dict[tuple[str, str], LinkRef] = {}
+    for el in doc.user_elements():
+        if el.tag in ("a", "area"):
+            url, kind = el.get("href"), "link"
+        elif images and el.tag == "img":
+            url, kind = el.get("src"), "image"
+        else:
+            continue
+        if url is None:
+            continue
+        ref = refs.get((kind, url))
+        if ref is None:
+            refs[(kind, url)] = LinkRef(url, doc.where(el), kind, 1, [el])
+        else:
+            ref.count += 1
+    return list(refs.values())
+
+
+def _is_local_host(host: str) -> bool:
+    h = host.lower().rstrip(".")
+    if h == "localhost" or h.endswith(_LOCAL_SUFFIXES):
+        return True
+    try:
+        ip = ipaddress.ip_address(h.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
+
+
+def checkable_urls(inp: CheckInput, *, images: bool = True) -> list[LinkRef]:
+    """The http(s) URLs an online check may request: well formed, no template syntax, and not
+    on this computer or a private network (a check must never probe those)."""
+    doc = html_doc(inp)
+    if doc is None:
+        return []
+    out = []
+    for ref in link_refs(doc, images=images):
+        url = ref.url.strip()
+        if _TEMPLATED.search(url) or _problem(url) is not None:
+            continue
+        parts = urlsplit(url)
+        host = parts.hostname
+        if parts.scheme.lower() in ("http", "https") and host and not _is_local_host(host):
+            out.append(ref)
+    return out
+
+
+def _problem(url: str) -> str | None:
+    """Why an http(s) URL is malformed, or None."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as exc:
+        return f"it does not parse ({exc})"
+    host = parts.hostname or ""
+    if not host:
+        return "it has no host"
+    if host.startswith("["):
+        return None
+    labels = host.rstrip(".").split(".")
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    if not all(_HOST_LABEL.match(lbl) for lbl in ascii_host.rstrip(".").split(".")) or not labels:
+        return f'its host "{host}" is not a host name'
+    if _SECOND_SCHEME.search(parts.netloc + parts.path):
+        return "it contains a second scheme (two URLs run together?)"
+    return None
+
+
+def _mailto_problem(url: str) -> str | None:
+    target = url.split(":", 1)[1].split("?", 1)[0]
+    addrs = [unquote(a).strip() for a in target.split(",") if a.strip()]
+    if not addrs:
+        query = dict(parse_qsl(url.split("?", 1)[1])) if "?" in url else {}
+        return None if query.get("to") else "it names no address"
+    for addr in addrs:
+        try:
+            validate_email(addr, check_deliverability=False)
+        except EmailNotValidError as exc:
+            return f'"{addr}" is not an email address ({exc})'
+    return None
+
+
+def _utm(url: str) -> tuple[str, dict[str, str]]:
+    """The URL without its utm_* parameters, and those parameters."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    utm = {k.lower(): v for k, v in pairs if k.lower().startswith("utm_")}
+    rest = "&".join(f"{k}={v}" for k, v in pairs if not k.lower().startswith("utm_"))
+    base = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, rest, ""))
+    return base, utm
+
+
+def _times(ref: LinkRef) -> str:
+    return f" (used {ref.count} times; the first is here)" if ref.count > 1 else ""
+
+
+def _one(ref: LinkRef, campaign: str) -> Iterator[Finding]:
+    raw = ref.url
+    url = _CONTROL.sub("", raw)  # browsers drop these too: "java\tscript:" is javascript:
+    low = url.lower()
+    scheme = low.split(":", 1)[0] if ":" in low.split("/", 1)[0] else ""
+
+    def f(fid: str, sev: Severity, msg: str) -> Finding:
+        return Finding(f"links.{fid}", sev, "links", msg + _times(ref), ref.where)
+
+    if not raw.strip():
+        yield f("empty", Severity.WARNING, "This link has an empty href: it goes nowhere.")
+    elif raw.strip() == "#":
+        yield f("empty", Severity.WARNING, 'This link points to "#": it goes nowhere.')
+    elif scheme == "javascript":
+        yield f(
+            "javascript",
+            Severity.ERROR,
+            "A javascript: link never runs in an email client; "
+            "clients strip it and spam filters count it against the message.",
+        )
+    elif scheme == "file":
+        yield f(
+            "local",
+            Severity.ERROR,
+            f"{raw[:80]} is a file on your computer: recipients cannot open it.",
+        )
+    elif scheme == "mailto":
+        problem = _mailto_problem(url)
+        if problem:
+            yield f("mailto", Severity.WARNING, f"This mailto: link is malformed: {problem}.")
+    elif scheme in ("http", "https") and not _TEMPLATED.search(url):
+        problem = _problem(url)
+        host = urlsplit(url).hostname if problem is None else None
+        if problem:
+            yield f("malformed", Severity.WARNING, f"{raw[:80]} is not a valid URL: {problem}.")
+        elif host and _is_local_host(host):
+            yield f(
+                "local",
+                Severity.ERROR,
+                f"{raw[:80]} points to {host}, which only this "
+                "computer or its own network can reach.",
+            )
+        elif scheme == "http":
+            yield f(
+                "http",
+                Severity.WARNING,
+                f"{raw[:80]} uses http:, not https: browsers "
+                "warn, and some clients and filters distrust it.",
+            )
+        if problem is None:
+            utm = _utm(url)[1]
+            value = utm.get("utm_campaign")
+            if campaign and value is not None and value != campaign:
+                yield f(
+                    "utm-campaign",
+                    Severity.WARNING,
+                    f'utm_campaign="{value}" differs from the campaign ID "{campaign}".',
+                )
 
 
 def check(inp: CheckInput) -> Iterator[Finding]:
-    return iter(())
+    doc = html_doc(inp)
+    if doc is None:
+        return
+    refs = link_refs(doc)
+    for ref in refs:
+        yield from _one(ref, inp.draft.campaign_id.strip())
+    by_page: dict[str, list[tuple[LinkRef, dict[str, str]]]] = {}
+    for ref in refs:
+        url = ref.url.strip()
+        if url.lower().startswith(("http://", "https://")) and _problem(url) is None:
+            base, utm = _utm(url)
+            by_page.setdefault(base, []).append((ref, utm))
+    for base, links in by_page.items():
+        tagged = {tuple(sorted(u.items())) for _r, u in links if u}
+        if len(tagged) > 1:
+            variants = "; ".join("&".join(f"{k}={v}" for k, v in t) for t in sorted(tagged))[:300]
+            yield Finding(
+                "links.utm-mismatch",
+                Severity.WARNING,
+                "links",
+                f"{base[:80]} is linked with different UTM tags ({variants}): the visits are "
+                "split across campaigns in your analytics.",
+                links[0][0].where,
+            )

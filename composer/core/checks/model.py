@@ -73,8 +73,12 @@ class Where:
     element: str | None = None  # a short rendering, like '<img src="logo.png">'
 
     def to_json(self) -> dict[str, Any]:
-        return {"part": self.part, "line": self.line, "column": self.column,
-                "element": self.element}  # fmt: skip
+        return {
+            "part": self.part,
+            "line": self.line,
+            "column": self.column,
+            "element": self.element,
+        }
 
 
 @dataclass(frozen=True)
