@@ -29,7 +29,7 @@ from composer.core.checks import (
     run_checks,
     sort_findings,
 )
-from composer.core.checks.doc import html_doc
+from composer.core.checks.links import LinkRef, checkable_urls
 from composer.core.checks.model import CheckInput
 from composer.core.checks.relay_facts import ALL_SANDBOX_DOMAINS, SANDBOX_DOMAINS
 from composer.core.draft import Draft, Recipient
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "links_of",
     "online_findings",
     "parse_clients",
     "preview_findings",
@@ -207,34 +206,25 @@ def preview_findings(
 # --- online: does each link answer? ---------------------------------------------------------------
 
 
-def links_of(inp: CheckInput) -> list[tuple[str, Where]]:
-    """Each distinct http(s) link of the final HTML (not one the relay fills in, ``{{ }}``),
-    with where it first appears."""
-    doc = html_doc(inp)
-    if doc is None:
-        return []
-    seen: dict[str, Where] = {}
-    for el in doc.root.iter("a", "area"):
-        href = (el.get("href") or "").strip()
-        if not href.lower().startswith(("http://", "https://")) or "{{" in href:
-            continue
-        if href not in seen:
-            seen[href] = doc.where(el)
-    return list(seen.items())
-
-
-def online_findings(inp: CheckInput, limits: LinkLimits | None = None) -> list[Finding]:
-    """Ask each link's server (HEAD, then GET): findings for the ones that do not answer well."""
+def online_findings(
+    inp: CheckInput,
+    limits: LinkLimits | None = None,
+    *,
+    refs: Sequence[LinkRef] | None = None,
+) -> list[Finding]:
+    """Ask the server of each link and image (HEAD, then GET) whether it answers: a finding
+    for each that does not answer well. ``refs``: which links (default: links.checkable_urls,
+    which leaves out templated URLs and anything on this computer or a private network)."""
     from composer.transport.linkcheck import LinkLimits, check_links
 
-    links = links_of(inp)
-    if not links:
+    if refs is None:
+        refs = checkable_urls(inp)
+    if not refs:
         return []
-    limits = limits or LinkLimits()
-    statuses = check_links([u for u, _w in links], limits)
+    statuses = check_links([r.url.strip() for r in refs], limits or LinkLimits())
     out = []
-    for url, where in links:
-        f = _online_finding(statuses[url], where)
+    for ref in refs:
+        f = _online_finding(statuses[ref.url.strip()], ref.where)
         if f is not None:
             out.append(f)
     return out

@@ -4,7 +4,10 @@
 One URL: HEAD, and GET when the server refuses HEAD (403, 405, 501); redirects followed up to
 ``max_redirects``. Every answer is read by rest/wire.py's reader: one wall-clock deadline for
 the whole answer (status, headers and body), headers capped, at most ``MAX_BODY`` of a body
-(a GET's status is known once its head is in; the page itself is not wanted). Nothing is sent
+(a GET's status is known once its head is in; the page itself is not wanted). An address on
+this computer or a private network is never connected to (``LinkLimits.private_ok``, for tests
+only), whether the link names it, a public name resolves to it, or a redirect leads there.
+Nothing is sent
 but the request line, ``Host``, a ``User-Agent`` and ``Accept``: no cookies, no credentials (a
 ``user:password@`` in a link is dropped), no referrer.
 
@@ -15,6 +18,7 @@ time on daemon threads, and one overall deadline after which the check returns w
 
 from __future__ import annotations
 
+import ipaddress
 import queue
 import socket
 import ssl
@@ -42,6 +46,9 @@ class LinkLimits:
     max_urls: int = 50
     max_redirects: int = 5
     workers: int = 4
+    # Addresses on this computer or a private network are never probed (a public name that
+    # resolves there, or a redirect that leads there, included); tests on loopback say True.
+    private_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,18 +98,44 @@ def _target(url: str) -> tuple[str, str, int, str, bool]:
     return (shown if default else f"{shown}:{port}"), ascii_host, port, path, scheme == "https"
 
 
-def _request(method: str, url: str, deadline: float) -> tuple[int, str | None]:
-    """(status, Location) of one request, within ``deadline`` (time.monotonic)."""
-    host_header, host, port, path, tls = _target(url)
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise _Failed("no answer in time")
+def _private(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
+            or ip.is_multicast or ip.is_reserved)  # fmt: skip
+
+
+def _connect(host: str, port: int, deadline: float, private_ok: bool) -> socket.socket:
+    """A connection to the first address of ``host`` that answers; never to a private one
+    unless ``private_ok``."""
     try:
-        sock: socket.socket = socket.create_connection((host, port), timeout=left)
-    except TimeoutError:
-        raise _Failed("no answer in time") from None
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise _Failed(f"could not connect ({exc.strerror or exc})") from None
+    if not private_ok and any(_private(str(info[4][0])) for info in infos):
+        raise _Failed("it leads to this computer or a private network, which is never probed")
+    failure: OSError | None = None
+    for family, kind, proto, _name, address in infos:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Failed("no answer in time")
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(left)
+            sock.connect(address)
+            return sock
+        except TimeoutError:
+            sock.close()
+            raise _Failed("no answer in time") from None
+        except OSError as exc:
+            sock.close()
+            failure = exc
+    raise _Failed(f"could not connect ({getattr(failure, 'strerror', None) or failure})")
+
+
+def _request(method: str, url: str, deadline: float, private_ok: bool) -> tuple[int, str | None]:
+    """(status, Location) of one request, within ``deadline`` (time.monotonic)."""
+    host_header, host, port, path, tls = _target(url)
+    sock = _connect(host, port, deadline, private_ok)
     try:
         if tls:
             sock.settimeout(max(0.01, deadline - time.monotonic()))
@@ -143,7 +176,8 @@ def check_one(url: str, limits: LinkLimits, stop: threading.Event | None = None)
         while True:
             if stop is not None and stop.is_set():
                 raise _Failed("no answer in time")
-            status, location = _request(method, current, time.monotonic() + limits.timeout)
+            deadline = time.monotonic() + limits.timeout
+            status, location = _request(method, current, deadline, limits.private_ok)
             if method == "HEAD" and status in _NO_HEAD:
                 method = "GET"
                 continue

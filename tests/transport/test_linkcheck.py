@@ -16,7 +16,7 @@ from support.net import free_port
 
 from composer.transport.linkcheck import LinkLimits, check_links, check_one
 
-FAST = LinkLimits(timeout=2.0, total=10.0)
+FAST = LinkLimits(timeout=2.0, total=10.0, private_ok=True)
 
 
 class _Site(BaseHTTPRequestHandler):
@@ -119,7 +119,7 @@ def test_redirects_are_followed(site) -> None:
 def test_a_redirect_loop_is_bounded() -> None:
     with HostilePeer("good", max_connections=20) as peer:
         peer.redirect_to = peer.url()  # every answer: 307 to itself
-        s = check_one(peer.url(), LinkLimits(timeout=2.0, max_redirects=3))
+        s = check_one(peer.url(), LinkLimits(timeout=2.0, max_redirects=3, private_ok=True))
         assert s.error == "more than 3 redirects"
         assert len(peer.requests) == 4
 
@@ -127,7 +127,7 @@ def test_a_redirect_loop_is_bounded() -> None:
 def test_an_endless_body_costs_only_its_head(site) -> None:
     base, _seen = site
     start = time.monotonic()
-    s = check_one(f"{base}/endless", LinkLimits(timeout=5.0))
+    s = check_one(f"{base}/endless", LinkLimits(timeout=5.0, private_ok=True))
     assert (s.status, s.method, s.error) == (200, "GET", None)
     assert time.monotonic() - start < 3.0
 
@@ -136,7 +136,7 @@ def test_an_endless_body_costs_only_its_head(site) -> None:
 def test_a_slow_server_costs_at_most_the_timeout(behaviour: str) -> None:
     with HostilePeer(behaviour) as peer:
         start = time.monotonic()
-        s = check_one(peer.url(), LinkLimits(timeout=1.0))
+        s = check_one(peer.url(), LinkLimits(timeout=1.0, private_ok=True))
         took = time.monotonic() - start
     assert s.error == "no answer in time" and s.status is None
     assert took < 2.0
@@ -145,7 +145,7 @@ def test_a_slow_server_costs_at_most_the_timeout(behaviour: str) -> None:
 def test_endless_headers_are_cut_off() -> None:
     with HostilePeer("endless_headers") as peer:
         start = time.monotonic()
-        s = check_one(peer.url(), LinkLimits(timeout=5.0))
+        s = check_one(peer.url(), LinkLimits(timeout=5.0, private_ok=True))
         assert time.monotonic() - start < 4.0
     assert s.error is not None and s.status is None and not s.ok
 
@@ -154,7 +154,7 @@ def test_the_whole_batch_has_one_deadline() -> None:
     with HostilePeer("silent", max_connections=20) as peer:
         urls = [f"{peer.url()}/{i}" for i in range(6)]
         start = time.monotonic()
-        out = check_links(urls, LinkLimits(timeout=30.0, total=1.0, workers=3))
+        out = check_links(urls, LinkLimits(timeout=30.0, total=1.0, workers=3, private_ok=True))
         took = time.monotonic() - start
     assert took < 2.0
     assert list(out) == urls
@@ -164,7 +164,7 @@ def test_the_whole_batch_has_one_deadline() -> None:
 def test_at_most_max_urls_are_asked(site) -> None:
     base, seen = site
     urls = [f"{base}/ok?{i}" for i in range(5)] + [f"{base}/ok?0"]
-    out = check_links(urls, LinkLimits(timeout=2.0, max_urls=3))
+    out = check_links(urls, LinkLimits(timeout=2.0, max_urls=3, private_ok=True))
     assert len(seen) == 3
     assert [s.checked for s in out.values()] == [True, True, True, False, False]
 
@@ -186,3 +186,12 @@ def test_credentials_in_a_link_are_not_sent(site) -> None:
     base, seen = site
     s = check_one(base.replace("http://", "http://ann:secret@") + "/ok", FAST)
     assert s.ok and seen == [("HEAD", "/ok")]
+
+
+def test_this_computer_is_never_probed_unless_allowed(site) -> None:
+    """Every hop connects through the same check, redirects included."""
+    base, seen = site
+    for url in (f"{base}/ok", base.replace("127.0.0.1", "localhost") + "/ok"):
+        s = check_one(url, LinkLimits(timeout=2.0))
+        assert s.error is not None and "never probed" in s.error
+    assert seen == []
