@@ -219,7 +219,11 @@ class BodyTabs(QTabWidget):
             self.format.blockSignals(True)
             self.format.setCurrentIndex(index)
             self.format.blockSignals(False)
+            # Re-highlighting emits textChanged: unblocked, it wrote the editor's old text over
+            # the body this very update brings (an HTML draft opened lost its body).
+            self.body.blockSignals(True)
             self.body.set_mode(d.body_format.value)
+            self.body.blockSignals(False)
         if "body" in fields:
             self.body.set_text_quietly(d.body)
         if "amp_html" in fields:

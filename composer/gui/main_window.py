@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         self.drafts = DraftActions(self)
         self.schedule = PreviewSchedule(self.model, self.preview, self)
         self.schedule.current.connect(self._preview_current)
+        from composer.gui.preview import checks_tab  # the Checks tab beside the preview's
+
+        self.checks_tab = checks_tab.install(self)
         self.header.profile_chosen.connect(self._profile_chosen)
         self.model.changed.connect(self._edited)
         # Metadata rows that do not parse never reach the Draft: the pane reports them itself.

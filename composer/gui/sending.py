@@ -303,6 +303,10 @@ class SendActions(QObject):
         w = self.window
         if w.model.errors or self.controller.busy:
             return
+        from composer.gui.preview.checks_tab import confirm_send
+
+        if not confirm_send(w):  # an error-level check finding: "Send anyway" or "Cancel"
+            return
         self.panel.start(len(seeds) if seeds else 1)
         w.sending_started()
         self.controller.send(w.model.snapshot(), w.profile_name, seeds or None)
@@ -342,6 +346,7 @@ class SendActions(QObject):
             model.set_problems(model.problems + self.relay_problems)
         self.window.show_problems(model.problems)
         self._show_history_notices()
+        self.window.schedule.render()  # the checks again: the sandbox allowance, say
 
     def _failed(self, exc: BaseException) -> None:
         self.panel.finish("Not sent.")

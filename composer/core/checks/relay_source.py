@@ -75,7 +75,7 @@ def unsubscribe_links(inp: CheckInput) -> UnsubscribeLinks:
         if a.get("data-msys-unsubscribe") is not None:
             relay_link = a
             break
-        words = (a.text_content() + " " + (a.get("href") or "")).lower()
+        words = ("".join(a.itertext()) + " " + (a.get("href") or "")).lower()
         if own is None and any(w in words for w in _UNSUBSCRIBE_WORDS):
             own = a
     first = relay_link if relay_link is not None else own

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft
@@ -32,6 +33,7 @@ class PreviewResult:
     message: OutgoingMessage | None = None  # the exact bytes (first message of a send)
     copies: list[Copy] = field(default_factory=list)  # one per recipient, as delivered
     note: str = ""  # why something is missing ("fix the errors to see the raw message")
+    findings: tuple[Any, ...] = ()  # the pre-send checks' (core.checks.Finding), on this render
 
     @property
     def html_bytes(self) -> int:

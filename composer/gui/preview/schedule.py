@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -46,12 +47,17 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 STALE_PREVIEW_AT_MOST_S = 1.0
 
 
-def _compute(draft: Draft, generation: int) -> PreviewResult:
+Checker = Callable[[Draft, "PreviewResult"], "PreviewResult"]
+
+
+def _compute(draft: Draft, generation: int, checker: Checker | None = None) -> PreviewResult:
     # Imported on the worker: the pipeline (render, build, the relay's fan-out) is not needed
     # for the window's first paint.
     from composer.gui.preview.pipeline import compute
 
-    return compute(draft, generation)
+    result = compute(draft, generation)
+    # The pre-send checks (checks_tab.py) on this very render, on this worker
+    return checker(draft, result) if checker is not None else result
 
 
 class PreviewSchedule(QObject):
@@ -70,6 +76,8 @@ class PreviewSchedule(QObject):
         self._modules_at_freeze = 0
         self._started = False
         self._closed = False  # between stop() and reopen(): start no render
+        # Made on the UI thread per render (plain data for the worker): checks_tab.install
+        self.checker: Callable[[], Checker] | None = None
         self._timer = QTimer(self, singleShot=True, interval=PREVIEW_DEBOUNCE_MS)
         self._timer.timeout.connect(self.render)
 
@@ -123,7 +131,10 @@ class PreviewSchedule(QObject):
             return
         self._busy = True
         draft, generation = self.model.snapshot(), self.model.generation
-        run_task(lambda: _compute(draft, generation), self._rendered, self._failed, owner=self)
+        checker = self.checker() if self.checker is not None else None
+        run_task(
+            lambda: _compute(draft, generation, checker), self._rendered, self._failed, owner=self
+        )
 
     def _rendered(self, result: PreviewResult) -> None:
         self._busy = False
