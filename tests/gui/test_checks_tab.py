@@ -16,8 +16,9 @@ from composer.gui.preview.checks_tab import ChecksTab
 
 HEAD = '<!doctype html><html lang="en"><head><title>T</title>'
 UNSUB = '<p><a href="https://x.example/u" data-msys-unsubscribe="1">Unsubscribe</a></p>'
-BODY_STYLE = HEAD + "</head><body>\n<p>Hello</p>\n" + UNSUB + "\n  <style>.a{color:red}</style>\n</body></html>"
-HEAD_STYLE = HEAD + "<style>.a{color:red}</style></head><body>\n<p>Hello</p>\n" + UNSUB + "\n</body></html>"
+STYLE = "<style>.a{color:red}</style>"
+BODY_STYLE = f"{HEAD}</head><body>\n<p>Hello</p>\n{UNSUB}\n  {STYLE}\n</body></html>"
+HEAD_STYLE = f"{HEAD}{STYLE}</head><body>\n<p>Hello</p>\n{UNSUB}\n</body></html>"
 
 
 def tab_of(w: MainWindow) -> ChecksTab:
@@ -54,7 +55,8 @@ def open_checks(qtbot, w: MainWindow) -> ChecksTab:
     """Click the Checks tab's label."""
     tabs = w.preview.tabs
     index = tabs.indexOf(tab_of(w))
-    qtbot.mouseClick(tabs.tabBar(), Qt.MouseButton.LeftButton, pos=tabs.tabBar().tabRect(index).center())
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
     assert tabs.currentIndex() == index
     return tab_of(w)
 
