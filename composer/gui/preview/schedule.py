@@ -47,16 +47,20 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 STALE_PREVIEW_AT_MOST_S = 1.0
 
 
-Checker = Callable[[Draft, "PreviewResult"], "PreviewResult"]
-
-
-def _compute(draft: Draft, generation: int, checker: Checker | None = None) -> PreviewResult:
+def _compute(draft: Draft, generation: int) -> PreviewResult:
     # Imported on the worker: the pipeline (render, build, the relay's fan-out) is not needed
     # for the window's first paint.
     from composer.gui.preview.pipeline import compute
 
-    result = compute(draft, generation)
-    # The pre-send checks (checks_tab.py) on this very render, on this worker
+    return compute(draft, generation)
+
+
+Checker = Callable[[Draft, "PreviewResult"], "PreviewResult"]
+
+
+def _compute_and_check(draft: Draft, generation: int, checker: Checker | None) -> PreviewResult:
+    """The render, then the pre-send checks on that very render (checks_tab.py), one task."""
+    result = _compute(draft, generation)
     return checker(draft, result) if checker is not None else result
 
 
@@ -133,7 +137,10 @@ class PreviewSchedule(QObject):
         draft, generation = self.model.snapshot(), self.model.generation
         checker = self.checker() if self.checker is not None else None
         run_task(
-            lambda: _compute(draft, generation, checker), self._rendered, self._failed, owner=self
+            lambda: _compute_and_check(draft, generation, checker),
+            self._rendered,
+            self._failed,
+            owner=self,
         )
 
     def _rendered(self, result: PreviewResult) -> None:
