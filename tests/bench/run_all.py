@@ -130,6 +130,14 @@ def table(report: dict) -> str:
             f"| raw smtplib: {raw['msgs_per_s']} msg/s "
             f"| {whole['msgs_per_s'] / raw['msgs_per_s']:.2f}× | (information) | — |"
         )
+    chk = report.get("checks", {})
+    if "edit_ms" in chk:
+        e, f = chk["edit_ms"], chk["fresh_ms"]
+        rows.append(
+            f"| 7 | pre-send checks, all families, {chk['template']} ({chk['bytes'] // 1024} KB)"
+            f" | after an edit p50 {e['p50']:.0f} / p95 {e['p95']:.0f} ms; never-seen document "
+            f"p50 {f['p50']:.0f} ms | — | — | ≤ 50 ms p50 | {verdict(e['p50'] <= 50)} |"
+        )
     for engine, g in report.get("growth", {}).get("preview", {}).items():
         rows.append(
             f"| 6 | preview latency growth, {engine}, 1/2/4/8× body | "
@@ -157,9 +165,9 @@ def main() -> None:
         type=Path,
         help="where to write the JSON report (default: report.json in the run's temporary folder)",
     )
-    ap.add_argument("--only", default="", help="comma list of: preview,startup,send")
+    ap.add_argument("--only", default="", help="comma list of: preview,startup,send,checks")
     args = ap.parse_args()
-    only = set(filter(None, args.only.split(","))) or {"preview", "startup", "send"}
+    only = set(filter(None, args.only.split(","))) or {"preview", "startup", "send", "checks"}
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Measure the app as installed: bytecode compiled (setup-dev.sh and the bundle do this),
     # not recompiled on every start because PYTHONDONTWRITEBYTECODE is set.
@@ -207,6 +215,8 @@ def main() -> None:
                 "raw_s": raw,
                 "slope": growth(seeds, phase),
             }
+    if "checks" in only:
+        report["checks"] = run("bench_checks", ["--runs", "5" if q else "30"], tmp / "checks.json")
     scaling = report.get("preview", {}).get("scaling", [])
     for engine in sorted({r["engine"] for r in scaling}):
         rs = sorted((r for r in scaling if r["engine"] == engine), key=lambda r: r["factor"])

@@ -23,6 +23,7 @@ from email.policy import compat32
 import tinycss2
 from tinycss2.ast import Declaration, QualifiedRule
 
+from composer.core.checks.cssuse import declarations
 from composer.core.checks.doc import Doc, amp_doc
 from composer.core.checks.model import CheckInput, Finding, Severity, Where
 
@@ -281,8 +282,7 @@ def _css(doc: Doc) -> Iterator[Finding]:
         if style is not None:
             total += len(style.encode("utf-8"))
             if important is None and any(
-                isinstance(d, Declaration) and d.important
-                for d in tinycss2.parse_declaration_list(style)
+                isinstance(d, Declaration) and d.important for d in declarations(style)
             ):
                 important = doc.where(el)
     if important is not None:

@@ -139,9 +139,19 @@ _IMAGE_EXT = {
 
 
 # Features whose gaps change nothing a reader sees: the doctype (Outlook ignores it), <body>
-# (clients replace it by a <div>, which every template expects) and target (webmails force
-# target="_blank" anyway). Reporting them would teach people to ignore the list.
-_BENIGN = {"html-doctype", "html-body", "html-target", "html-comments"}
+# (clients replace it by a <div>, which every template expects), target (webmails force
+# target="_blank" anyway), dark-mode hints that a client without them simply ignores, and the
+# mouse pointer's look. Reporting them would teach people to ignore the list.
+_BENIGN = {
+    "html-doctype",
+    "html-body",
+    "html-target",
+    "html-comments",
+    "html-meta-color-scheme",
+    "css-color-scheme",
+    "css-cursor",
+    "css-user-select",
+}
 # Gmail's apps show mail of non-Google accounts (IMAP, Outlook.com) without <style> blocks;
 # caniemail marks every selector "partial" for that. One finding says it once.
 _GANGA = "non google account"

@@ -21,9 +21,16 @@ from dataclasses import dataclass
 
 import tinycss2
 from lxml.etree import _Element
-from tinycss2.ast import AtRule, Declaration, FunctionBlock, HashToken, IdentToken, Node
+from tinycss2.ast import (
+    AtRule,
+    FunctionBlock,
+    HashToken,
+    IdentToken,
+    Node,
+    URLToken,
+)
 
-from composer.core.checks.cssuse import parse_stylesheet
+from composer.core.checks.cssuse import declarations, parse_stylesheet
 from composer.core.checks.doc import Doc, nth_of_key, parse_html
 from composer.core.checks.model import Finding, Severity, Where
 from composer.core.inline import strip_css_imports
@@ -79,7 +86,7 @@ class _Style:
 
 def _first_color(tokens: list[Node]) -> str | None:
     for t in tokens:
-        if isinstance(t, FunctionBlock) and t.lower_name == "url":
+        if isinstance(t, URLToken) or (isinstance(t, FunctionBlock) and t.lower_name == "url"):
             return ""
         if isinstance(t, HashToken):
             return "#" + str(t.value)
@@ -97,9 +104,7 @@ def _style(style: str) -> _Style:
     color = background = size = None
     bold: bool | None = None
     hidden = False
-    for d in tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True):
-        if not isinstance(d, Declaration):
-            continue
+    for d in declarations(style):
         value = tinycss2.serialize(d.value).strip()
         if d.lower_name == "color":
             color = value
@@ -195,13 +200,17 @@ def _walk(root: _Element, only_inside_content: bool) -> dict[tuple[str, str], _P
     body = root.find("body")
     if body is None:
         return pairs
-    start = body
+    # For a Markdown body the whole page is walked (the template's backgrounds matter) but only
+    # text inside its content cell, the person's own, is judged.
+    content = None
     if only_inside_content:
-        start = next(
+        content = next(
             (td for td in body.iter("td") if "content" in (td.get("class") or "").split()), body
         )
 
-    def visit(el: _Element, color: str, bg: str | None, size: float, bold: bool) -> None:
+    def visit(
+        el: _Element, color: str, bg: str | None, size: float, bold: bool, judge: bool
+    ) -> None:
         tag = str(el.tag)
         if tag in _SKIP:
             return
@@ -218,7 +227,8 @@ def _walk(root: _Element, only_inside_content: bool) -> dict[tuple[str, str], _P
         color = st.color or (LINK_BLUE if tag == "a" else color)
         size = _px(st.size, size) if st.size else _DEFAULT_SIZE.get(tag, size)
         bold = st.bold if st.bold is not None else (bold or tag in _BOLD_TAGS)
-        if bg is not None and _has_text(el):
+        judge = judge or el is content
+        if judge and bg is not None and _has_text(el):
             ratio = _ratio(color, bg)
             if ratio is not None:
                 large = size >= 24 or (bold and size >= 18.66)
@@ -231,9 +241,9 @@ def _walk(root: _Element, only_inside_content: bool) -> dict[tuple[str, str], _P
                         pairs[key] = _Pair(color, bg, ratio, need, el)
         for child in el:
             if isinstance(child.tag, str):
-                visit(child, color, bg, size, bold)
+                visit(child, color, bg, size, bold, judge)
 
-    visit(start, "#000000", "#ffffff", 16.0, False)
+    visit(body, "#000000", "#ffffff", 16.0, False, content is None)
     return pairs
 
 

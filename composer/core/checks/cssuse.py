@@ -29,7 +29,12 @@ from tinycss2.ast import (
 
 from composer.core.checks.caniemail import index
 
-__all__ = ["declaration_features", "parse_stylesheet", "stylesheet_features"]
+__all__ = [
+    "declaration_features",
+    "declarations",
+    "parse_stylesheet",
+    "stylesheet_features",
+]
 
 Use = tuple[str, str]  # (caniemail slug, what was used, e.g. "display:flex")
 
@@ -141,6 +146,12 @@ def _value_uses(name: str, value: list[Node]) -> Iterator[Use]:
     for t in _walk(value):
         if isinstance(t, FunctionBlock):
             slug = _FUNCTIONS.get(t.lower_name)
+            if slug in ("css-rgb", "css-rgba") and any(
+                isinstance(a, LiteralToken) and a.value == "," for a in t.arguments
+            ):
+                # Clients' partial support of rgb()/rgba() is the space-separated syntax
+                # (caniemail's notes); the comma syntax works everywhere.
+                continue
             if slug:
                 yield slug, f"{t.lower_name}()"
         elif isinstance(t, DimensionToken):
@@ -172,12 +183,18 @@ def _declaration_uses(decl: Declaration) -> Iterator[Use]:
 
 
 @functools.lru_cache(maxsize=4096)
+def declarations(style: str) -> tuple[Declaration, ...]:
+    """A ``style`` attribute's declarations, parsed once for every family (read-only)."""
+    parsed = tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True)
+    return tuple(d for d in parsed if isinstance(d, Declaration))
+
+
+@functools.lru_cache(maxsize=4096)
 def declaration_features(style: str) -> tuple[Use, ...]:
     """The features a ``style`` attribute's declarations use."""
     out: list[Use] = []
-    for decl in tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True):
-        if isinstance(decl, Declaration):
-            out.extend(_declaration_uses(decl))
+    for decl in declarations(style):
+        out.extend(_declaration_uses(decl))
     return tuple(dict.fromkeys(out))
 
 

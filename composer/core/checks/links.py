@@ -29,7 +29,8 @@ _TEMPLATED = re.compile(r"\{\{|\}\}|\[\[|\]\]|\*\||\|\*|%%|\{%")
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$")
 _SECOND_SCHEME = re.compile(r"https?:", re.I)
-_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_TAB_NEWLINE = re.compile(r"[\t\n\r]+")
+_C0_SPACE = "".join(chr(c) for c in range(0x21))
 
 
 @dataclass
@@ -148,7 +149,9 @@ def _times(ref: LinkRef) -> str:
 
 def _one(ref: LinkRef, campaign: str) -> Iterator[Finding]:
     raw = ref.url
-    url = _CONTROL.sub("", raw)  # browsers drop these too: "java\tscript:" is javascript:
+    # What a browser makes of it (WHATWG URL): C0 controls and spaces trimmed at both ends,
+    # tabs and newlines dropped anywhere, so "java\tscript:" is javascript:.
+    url = _TAB_NEWLINE.sub("", raw.strip(_C0_SPACE))
     low = url.lower()
     scheme = low.split(":", 1)[0] if ":" in low.split("/", 1)[0] else ""
 
