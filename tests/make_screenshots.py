@@ -101,9 +101,33 @@ def main(out_dir: str) -> int:
         path = out / f"window-{name}.png"
         pixmap.save(str(path))
         print(path)
+    _checks_shot(app, window, out)
     window.model.mark_saved()
     window.close()
     return 0
+
+
+def _checks_shot(app: QApplication, window: MainWindow, out: Path) -> None:
+    """The Checks tab on a real template (shared/templates, beside the repository)."""
+    from composer.core.draft import BodyFormat
+
+    here = Path(__file__).resolve()
+    found = [p / "shared" / "templates" for p in here.parents if (p / "shared/templates").is_dir()]
+    if not found:
+        print("no shared/templates beside the repository: no Checks tab shot", file=sys.stderr)
+        return
+    html = (found[0] / "01_leemunroe_email.html").read_text(encoding="utf-8")
+    window.model.update(body_format=BodyFormat.HTML, body=html, subject="Your receipt {{name}}",
+                        options=Options(inline_css=True))  # fmt: skip
+    wait_until(lambda: window.schedule.generation == window.model.generation
+               and bool(window.checks_tab.findings))  # fmt: skip
+    window.preview.tabs.setCurrentWidget(window.checks_tab)
+    tree = window.checks_tab.tree
+    tree.setCurrentItem(tree.topLevelItem(0).child(0))  # its whole text below the list
+    wait(800)
+    path = out / "window-checks.png"
+    app.primaryScreen().grabWindow(window.winId()).save(str(path))
+    print(path)
 
 
 if __name__ == "__main__":

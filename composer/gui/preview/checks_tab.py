@@ -118,11 +118,18 @@ class ChecksTab(QWidget):
         self.tree.setAccessibleName("Checks")
         self.tree.setHeaderHidden(True)
         self.tree.setColumnCount(1)
-        self.tree.setWordWrap(True)
-        self.tree.setUniformRowHeights(False)
+        self.tree.setUniformRowHeights(True)  # one line each: the whole finding is below
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.setIndentation(12)
         self.tree.itemClicked.connect(self._clicked)
         self.tree.itemActivated.connect(self._clicked)
+        self.tree.currentItemChanged.connect(lambda item, _old: self._detail_of(item))
+        self.detail = QLabel("Click a finding to go to its line; its whole text is shown here.")
+        self.detail.setObjectName("checkDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setMinimumHeight(self.detail.fontMetrics().lineSpacing() * 4)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.online)
@@ -130,6 +137,7 @@ class ChecksTab(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
         self._result: PreviewResult | None = None
 
     # --- what is shown ------------------------------------------------------------------------
@@ -173,10 +181,7 @@ class ChecksTab(QWidget):
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.tree.addTopLevelItem(head)
             for f in items:
-                where = place(f.where)
-                if f.where.element and f.where.line is not None:
-                    where += f"  {f.where.element}"
-                child = QTreeWidgetItem([f"{_WORD[f.severity]}: {f.message}\n{where}"])
+                child = QTreeWidgetItem([f"{_WORD[f.severity]} · {place(f.where)} · {f.message}"])
                 child.setData(0, Qt.ItemDataRole.UserRole, f)
                 child.setForeground(0, QBrush(QColor(_COLOUR[f.severity])))
                 child.setToolTip(0, f"{f.id}\n{f.message}" + (
@@ -205,7 +210,20 @@ class ChecksTab(QWidget):
         colour = _COLOUR[Severity.ERROR] if self.errors else None
         self._tabs.tabBar().setTabTextColor(index, QColor(colour) if colour else QColor())
 
+    def _detail_of(self, item: QTreeWidgetItem | None) -> None:
+        finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        if not isinstance(finding, Finding):
+            return
+        where = place(finding.where)
+        if finding.where.element and finding.where.line is not None:
+            where += f" — {finding.where.element}"
+        text = f"{_WORD[finding.severity]} [{finding.id}] at {where}\n{finding.message}"
+        if finding.clients:
+            text += f"\nClients: {', '.join(finding.clients)}"
+        self.detail.setText(text)
+
     def _clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        self._detail_of(item)
         finding = item.data(0, Qt.ItemDataRole.UserRole)
         if isinstance(finding, Finding):
             self.go_to.emit(finding.where)
