@@ -186,3 +186,18 @@ def test_warnings_alone_do_not_ask(qtbot, window: MainWindow, composer_home) -> 
     with qtbot.waitSignal(window.send_controller.finished, timeout=WAIT) as sent:
         qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
     assert sent.args[0].count("sent") == 1
+
+
+def test_links_are_asked_online_only_when_ticked(qtbot, window: MainWindow, listener) -> None:
+    """Unticked, nothing is asked; ticked, the check runs on its own task and comes back, and
+    still never asks this computer (the listener on loopback counts every connection)."""
+    link = f'<p><a href="http://127.0.0.1:{listener.port}/page">page</a></p>'
+    fill(window, HEAD_STYLE.replace("<p>Hello</p>", link))
+    qtbot.waitUntil(lambda: caught_up(window) and bool(ids(window)), timeout=WAIT)
+    tab = open_checks(qtbot, window)
+    assert not tab.online.isChecked() and listener.settled() == []
+    qtbot.mouseClick(tab.online, Qt.MouseButton.LeftButton)
+    assert tab.online.isChecked()
+    qtbot.waitUntil(lambda: not tab.online_busy, timeout=WAIT)
+    assert "error(s)" in tab.summary.text()
+    assert listener.settled() == []
