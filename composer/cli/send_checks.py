@@ -9,17 +9,18 @@ in a check) never stops a send that would otherwise go."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from composer.app.context import Context
-from composer.cli.check_report import warn_errors
+from composer.cli.check_report import as_json, warn_errors
 from composer.core.build import OutgoingMessage
-from composer.core.checks import Severity
+from composer.core.checks import Finding, Severity
 from composer.core.draft import Draft
-from composer.core.errors import ComposerError, ExitCode
+from composer.core.errors import ComposerError, ExitCode, UsageError
 from composer.core.render import Rendered
 
 __all__ = ["add_strict_argument", "send_checks"]
@@ -70,6 +71,23 @@ def send_checks(
         return None
     strict = bool(getattr(args, "strict", False))
     warn_errors(findings, strict=strict)
-    if strict and any(f.severity is Severity.ERROR for f in findings):
-        return ExitCode.CHECK_ERRORS
-    return None
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if not (strict and errors):
+        return None
+    if args.json:  # send --json reports whatever ends the command (issue 12)
+        _print_stopped(args, list(messages), errors)
+    return ExitCode.CHECK_ERRORS
+
+
+def _print_stopped(
+    args: argparse.Namespace, messages: list[OutgoingMessage], errors: list[Finding]
+) -> None:
+    """The failure report ``send --json`` prints, for a send --strict stopped: every message
+    "not sent", exit_code 5, and the error-level findings."""
+    from composer.cli import report
+
+    why = UsageError(f"--strict: {len(errors)} check error(s); nothing was written or sent")
+    doc = report.failure_report(messages, why, args.dry_run)  # "not sent", as exit 2 means
+    doc["exit_code"] = int(ExitCode.CHECK_ERRORS)
+    doc["checks"] = as_json(errors)
+    print(json.dumps(doc, indent=2))

@@ -141,6 +141,11 @@ def test_send_strict_stops_before_anything_goes(run_composer, html: Path, compos
     assert r.code == 5
     assert "error: check relay.sandbox-from" in r.err
     assert not eml.with_name("strict.eml").exists()
+    r = run_composer("send", *args, "--provider", "sparkpost", "--strict", "--json", "--dry-run")
+    assert r.code == 5
+    doc = json.loads(r.out)  # send --json reports whatever ends the command
+    assert (doc["exit_code"], doc["sent"], doc["messages"][0]["status"]) == (5, 0, "not sent")
+    assert [f["id"] for f in doc["checks"]["findings"]] == ["relay.sandbox-from"]
 
 
 def test_send_strict_to_the_local_relay_sends_nothing(run_composer, html: Path, composer_home):
