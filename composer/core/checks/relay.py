@@ -8,7 +8,7 @@ and nothing here stops a send unless the relay itself would refuse or misdeliver
 Ids (stable): relay.tracking-default, relay.transactional, relay.transactional-unsubscribe,
 relay.no-unsubscribe, relay.unsubscribe-not-relay, relay.inline-link-stylesheet,
 relay.inline-body-style, relay.inline-amp, relay.substitution-literal,
-relay.substitution-missing, relay.sandbox-enterprise, relay.sandbox-from,
+relay.substitution-missing, relay.merge-tags-literal, relay.sandbox-enterprise, relay.sandbox-from,
 relay.sandbox-option-off, relay.sandbox-allowance, relay.skip-suppression,
 relay.skip-suppression-enterprise-only, relay.archive-tracked-links.
 """
@@ -27,6 +27,7 @@ from composer.core.checks.relay_facts import (
 from composer.core.checks.relay_source import (
     Substitution,
     body_part,
+    find_merge_tags,
     find_substitutions,
     unsubscribe_links,
 )
@@ -51,6 +52,7 @@ def check(inp: CheckInput) -> list[Finding]:
     out += _unsubscribe(inp)
     out += _inlining(inp)
     out += _substitution(inp)
+    out += _merge_tags(inp)
     out += _sandbox(inp, facts)
     out += _skip_suppression(inp, facts)
     out += _archive(inp, facts)
@@ -143,6 +145,14 @@ def _inlining(inp: CheckInput) -> list[Finding]:
         where = doc.where(el) if doc is not None else Where(body_part(d))
         in_head = any(a.tag == "head" for a in el.iterancestors())
         if el.tag == "link" and "stylesheet" in (el.get("rel") or "").lower().split():
+            if "font" in (el.get("href") or "").lower():  # web fonts: never inlinable anyway
+                msg = (
+                    f"{who} leaves this web-font stylesheet as it is (@font-face cannot be "
+                    "inlined): clients that load web fonts (Apple Mail, iOS) use it, the others "
+                    "show the next font of each font-family, so name fallbacks."
+                )
+                out.append(_finding("relay.inline-link-stylesheet", Severity.INFO, msg, where))
+                continue
             msg = (
                 f"{who} inlines only rules in <head> <style>: this stylesheet link is not "
                 "inlined, and most email clients never load it. Copy its rules into a "
@@ -220,6 +230,23 @@ def _substitution(inp: CheckInput) -> list[Finding]:
                 )
                 out.append(_finding("relay.substitution-missing", Severity.WARNING, msg,
                                     _subst_where(hit.part, missing[0][0])))  # fmt: skip
+    return out
+
+
+def _merge_tags(inp: CheckInput) -> list[Finding]:
+    out = []
+    for hit in find_merge_tags(inp.draft):
+        first = hit.first
+        more = f" ({len(hit.items)} in all)" if len(hit.items) > 1 else ""
+        more += " in the subject" if hit.part == "headers" else ""
+        msg = (
+            f"{first.snippet} is a Mailchimp merge tag{more}: it is sent literally, since "
+            "neither the SMTP API nor the REST API fills it in (an unsubscribe tag becomes a "
+            "dead link). Replace each with its text, and an unsubscribe tag with a link marked "
+            'data-msys-unsubscribe="1".'
+        )
+        out.append(_finding("relay.merge-tags-literal", Severity.WARNING, msg,
+                            _subst_where(hit.part, first)))  # fmt: skip
     return out
 
 

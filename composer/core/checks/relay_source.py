@@ -19,6 +19,7 @@ __all__ = [
     "SubstitutionHit",
     "UnsubscribeLinks",
     "body_part",
+    "find_merge_tags",
     "find_substitutions",
     "locate",
     "unsubscribe_links",
@@ -32,6 +33,8 @@ _UNSUBSCRIBE_WORDS = (
 )  # fmt: skip
 # {{ expr }} and {{{ expr }}} (unescaped), as the relay's template language writes them.
 _SUBST = re.compile(r"\{\{\{?\s*([^{}]*?)\s*\}?\}\}")
+# Mailchimp's merge tags (*|FNAME|*, *|UNSUB|*): templates made for it often come here as they are
+_MERGE = re.compile(r"\*\|[^|*\s]{1,80}\|\*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEYWORDS = frozenset(
     {"if", "else", "elseif", "end", "each", "and", "or", "not", "loop_var", "loop_vars",
@@ -117,19 +120,34 @@ def _names(expr: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def find_substitutions(draft: Draft) -> list[SubstitutionHit]:
-    """``{{ }}`` in the subject, the body and an own plain-text part. The AMP part is left
-    out: amp-mustache templates there are filled by the recipient's client, not the relay."""
+def _parts(draft: Draft) -> list[tuple[str, str, bool]]:
+    """(part, text, has lines) of what the relay would fill in: not the AMP part, whose
+    amp-mustache templates are filled by the recipient's client."""
     parts: list[tuple[str, str, bool]] = [("headers", draft.subject, False),
                                           (body_part(draft), draft.body, True)]  # fmt: skip
     if draft.plain_text is not None and draft.plain_text.strip():
         parts.append(("text", draft.plain_text, True))
+    return parts
+
+
+def _find(draft: Draft, pattern: re.Pattern[str], names: bool) -> list[SubstitutionHit]:
     out = []
-    for part, text, has_lines in parts:
+    for part, text, has_lines in _parts(draft):
         items = []
-        for m in _SUBST.finditer(text):
+        for m in pattern.finditer(text):
             line, column = locate(text, m.start()) if has_lines else (None, None)
-            items.append(Substitution(line, column, _snippet(m.group()), _names(m.group(1))))
+            read = _names(m.group(1)) if names else frozenset()
+            items.append(Substitution(line, column, _snippet(m.group()), read))
         if items:
             out.append(SubstitutionHit(part, tuple(items)))
     return out
+
+
+def find_substitutions(draft: Draft) -> list[SubstitutionHit]:
+    """``{{ }}`` in the subject, the body and an own plain-text part."""
+    return _find(draft, _SUBST, names=True)
+
+
+def find_merge_tags(draft: Draft) -> list[SubstitutionHit]:
+    """Mailchimp's ``*|TAG|*`` in the same parts."""
+    return _find(draft, _MERGE, names=False)

@@ -157,6 +157,12 @@ def test_inline_css_warns_on_a_stylesheet_link_and_a_style_in_the_body() -> None
     assert link.severity is body_style.severity is Severity.WARNING
 
 
+def test_a_web_font_stylesheet_is_only_a_note() -> None:
+    fonts = LINKED.replace("https://cdn.example/a.css", "https://fonts.googleapis.com/css?family=U")
+    f = one(run(make(fonts, options={"inline_css": True})), "relay.inline-link-stylesheet")
+    assert f.severity is Severity.INFO and "fallbacks" in f.message
+
+
 def test_the_head_style_and_no_inlining_are_silent() -> None:
     found = run(make(LINKED))
     assert not [f for f in found if f.id.startswith("relay.inline")]
@@ -208,6 +214,19 @@ def test_substitution_over_rest_needs_data_and_each_name() -> None:
     full = {"user": {}, "vip": 1, "coupon": "X"}
     assert not [f for f in run(make(body), REST, substitution_data=full)
                 if f.id.startswith("relay.substitution")]  # fmt: skip
+
+
+def test_mailchimp_merge_tags_are_sent_literally() -> None:
+    body = PAGE.replace("<p>Hello</p>", '<p>Hi *|FNAME|*</p><a href="*|UNSUB|*">out</a>')
+    for profile in (SPARKPOST, REST):
+        both = run(make(body, subject="*|MC:SUBJECT|*"), profile)
+        parts = [x.where.part for x in both if x.id == "relay.merge-tags-literal"]
+        assert parts == ["headers", "html"]  # one finding per part
+        found = [x for x in run(make(body), profile) if x.id == "relay.merge-tags-literal"]
+        assert [(x.where.line, x.where.column, x.severity) for x in found] == [
+            (2, 7, Severity.WARNING)
+        ]
+        assert "(2 in all)" in found[0].message and "Mailchimp" in found[0].message
 
 
 def test_amp_mustache_is_left_alone() -> None:
