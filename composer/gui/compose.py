@@ -219,8 +219,8 @@ class BodyTabs(QTabWidget):
             self.format.blockSignals(True)
             self.format.setCurrentIndex(index)
             self.format.blockSignals(False)
-            # Re-highlighting emits textChanged: unblocked, it wrote the editor's old text over
-            # the body this very update brings (an HTML draft opened lost its body).
+            # Re-highlighting emits textChanged with the editor's old text, which would write
+            # it over the new draft's body (File → Open / Import of an HTML draft lost it).
             self.body.blockSignals(True)
             self.body.set_mode(d.body_format.value)
             self.body.blockSignals(False)
