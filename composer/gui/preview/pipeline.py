@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft
@@ -30,10 +29,10 @@ class PreviewResult:
     rendered: Rendered | None = None
     recipient_html: str | None = None  # after the relay's inlining, when that is asked for
     no_style_html: str | None = None  # what clients that drop <style> show
+    findings: tuple[object, ...] = ()  # the pre-send checks' (core.checks.Finding), this render
     message: OutgoingMessage | None = None  # the exact bytes (first message of a send)
     copies: list[Copy] = field(default_factory=list)  # one per recipient, as delivered
     note: str = ""  # why something is missing ("fix the errors to see the raw message")
-    findings: tuple[Any, ...] = ()  # the pre-send checks' (core.checks.Finding), on this render
 
     @property
     def html_bytes(self) -> int:
