@@ -346,7 +346,6 @@ class SendActions(QObject):
             model.set_problems(model.problems + self.relay_problems)
         self.window.show_problems(model.problems)
         self._show_history_notices()
-        self.window.schedule.render()  # the checks again: the sandbox allowance, say
 
     def _failed(self, exc: BaseException) -> None:
         self.panel.finish("Not sent.")

@@ -157,7 +157,7 @@ class ChecksTab(QWidget):
 
     def show_result(self, result: PreviewResult) -> None:
         self._result = result
-        self.findings = list(getattr(result, "findings", ()) or ())
+        self.findings = [f for f in result.findings if isinstance(f, Finding)]
         self._redraw()
         if self.online.isChecked():
             self._check_online()
@@ -283,6 +283,8 @@ def install(window: MainWindow) -> ChecksTab:
     window.schedule.checker = lambda: preview_checker(context, window.profile_name)
     window.schedule.current.connect(tab.show_result)
     window.header.profile_chosen.connect(lambda _name: window.schedule.render())
+    # after a send the checks again: the sandbox allowance has changed, say
+    window.send_controller.finished.connect(lambda _report: window.schedule.render())
     tab.go_to.connect(lambda where: go_to_source(window, where))
     return tab
 
