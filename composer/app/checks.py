@@ -49,6 +49,7 @@ __all__ = [
     "profile_facts",
     "run_for_send",
     "sandbox_used",
+    "uses_sandbox",
 ]
 
 
@@ -102,6 +103,12 @@ def _cached(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
             _cache.clear()
         _cache[key] = value
     return value
+
+
+def uses_sandbox(draft: Draft) -> bool:
+    """The sandbox option is on, or the From is on a sandbox domain."""
+    domain = draft.from_addr.email.rpartition("@")[2].strip().lower().rstrip(".")
+    return bool(draft.options.sandbox) or domain in ALL_SANDBOX_DOMAINS
 
 
 def sandbox_used(context: Context, profile: ProfileFacts) -> int | None:
@@ -168,7 +175,7 @@ def run_for_send(
         rendered=rendered,
         messages=messages,
         seeds=seeds,
-        sandbox_sends_used=sandbox_used(context, facts),
+        sandbox_sends_used=sandbox_used(context, facts) if uses_sandbox(draft) else None,
         online=online,
     )
     if substitution_data is not None:
@@ -198,7 +205,8 @@ def preview_findings(
         clients=clients,
         rendered=rendered,
         messages=messages,
-        sandbox_sends_used=sandbox_used(context, facts),
+        # the history is read only when the sandbox is involved, not on every keystroke
+        sandbox_sends_used=sandbox_used(context, facts) if uses_sandbox(draft) else None,
     )
     return run_checks(inp)
 
@@ -211,6 +219,7 @@ def online_findings(
     limits: LinkLimits | None = None,
     *,
     refs: Sequence[LinkRef] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[Finding]:
     """Ask the server of each link and image (HEAD, then GET) whether it answers: a finding
     for each that does not answer well. ``refs``: which links (default: links.checkable_urls,
@@ -221,7 +230,7 @@ def online_findings(
         refs = checkable_urls(inp)
     if not refs:
         return []
-    statuses = check_links([r.url.strip() for r in refs], limits or LinkLimits())
+    statuses = check_links([r.url.strip() for r in refs], limits or LinkLimits(), cancel=cancel)
     out = []
     for ref in refs:
         f = _online_finding(statuses[ref.url.strip()], ref.where)

@@ -197,8 +197,10 @@ def check_links(
     limits: LinkLimits = LinkLimits(),
     *,
     one: Callable[[str, LinkLimits, threading.Event], LinkStatus] = check_one,
+    cancel: threading.Event | None = None,
 ) -> dict[str, LinkStatus]:
-    """Each distinct URL's status, in the order given; returns within about ``limits.total``."""
+    """Each distinct URL's status, in the order given; returns within about ``limits.total``,
+    or at once when ``cancel`` is set (the window closing): the unfinished then have none."""
     distinct = list(dict.fromkeys(urls))
     todo, skipped = distinct[: limits.max_urls], distinct[limits.max_urls :]
     results: dict[str, LinkStatus] = {}
@@ -227,11 +229,13 @@ def check_links(
     with done:
         while len(results) < len(todo):
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or (cancel is not None and cancel.is_set()):
                 break
-            done.wait(left)
+            done.wait(min(left, 0.1))  # short waits: a cancel is seen within 0.1 s
         stop.set()
         late = f"no answer within the {limits.total:g} s the whole check may take"
+        if cancel is not None and cancel.is_set():
+            late = "not checked: the check was stopped"
         out = {u: results.get(u) or LinkStatus(u, error=late) for u in todo}
     for url in skipped:
         out[url] = LinkStatus(url, checked=False, error=f"not checked: over {limits.max_urls}")

@@ -195,3 +195,19 @@ def test_this_computer_is_never_probed_unless_allowed(site) -> None:
         s = check_one(url, LinkLimits(timeout=2.0))
         assert s.error is not None and "never probed" in s.error
     assert seen == []
+
+
+def test_a_cancel_returns_at_once() -> None:
+    """The window quitting while servers are silent: the batch returns within a moment."""
+    import threading
+
+    cancel = threading.Event()
+    with HostilePeer("silent", max_connections=20) as peer:
+        threading.Timer(0.3, cancel.set).start()
+        start = time.monotonic()
+        urls = [f"{peer.url()}/{i}" for i in range(3)]
+        slow = LinkLimits(timeout=30.0, total=30.0, private_ok=True)
+        out = check_links(urls, slow, cancel=cancel)
+        took = time.monotonic() - start
+    assert took < 1.5
+    assert all(s.error == "not checked: the check was stopped" for s in out.values())

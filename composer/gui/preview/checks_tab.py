@@ -15,11 +15,12 @@ or "Cancel" (``confirm_send``).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -103,6 +104,7 @@ class ChecksTab(QWidget):
         self._online_cache: dict[str, list[Finding]] = {}
         self._online_key = ""
         self.online_busy = False
+        self.cancel_online = threading.Event()  # set when the app quits: the check stops
         self.summary = QLabel("Waiting for the first preview…")
         self.summary.setObjectName("checksSummary")
         self.online = QCheckBox("Check links online")
@@ -247,14 +249,14 @@ class ChecksTab(QWidget):
         self._online_key = html
         self.online_busy = True
         self.summary.setText("Checking links online…")
-        draft, rendered = source(), result.rendered
+        draft, rendered, cancel = source(), result.rendered, self.cancel_online
 
         def work() -> list[Finding]:
             from composer.app.checks import online_findings
             from composer.core.checks import ProfileFacts, check_input
 
             inp = check_input(draft, ProfileFacts("local"), rendered=rendered, messages=[])
-            return online_findings(inp)
+            return online_findings(inp, cancel=cancel)
 
         run_task(work, self._online_done, self._online_failed, owner=self)
 
@@ -278,6 +280,9 @@ def install(window: MainWindow) -> ChecksTab:
     """Add the tab beside the preview tabs and wire it to the window's preview and editors."""
     tab = ChecksTab(window.model.snapshot)
     window.preview.tabs.addTab(tab, "Checks")
+    app = QCoreApplication.instance()
+    if app is not None:  # quitting while links are asked: the check stops within 0.1 s
+        app.aboutToQuit.connect(tab.cancel_online.set)
     tab.attach_label(window.preview.tabs)
     context = window.context
     window.schedule.checker = lambda: preview_checker(context, window.profile_name)
