@@ -132,7 +132,7 @@ def clear_caches() -> None:
         doc.parse_html, doc._source_index, doc._lines, doc._doc,
         cssuse.parse_stylesheet, cssuse.stylesheet_features, cssuse.declaration_features,
         cssuse.declarations,
-        cssuse._property_slug,
+        cssuse._property_slug, links._problem,
         contrast._color, contrast._ratio, contrast._hex, contrast._style, contrast._cascaded,
     ):  # fmt: skip
         fn.cache_clear()

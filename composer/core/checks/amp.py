@@ -270,7 +270,7 @@ def _css(doc: Doc) -> Iterator[Finding]:
     for el in doc.elements():
         if el.tag == "style" and "amp-custom" in el.attrib:
             text = el.text or ""
-            total += len(text.encode("utf-8"))
+            total += len(text.encode("utf-8", "replace"))
             for rule in tinycss2.parse_stylesheet(text, skip_comments=True):
                 if isinstance(rule, QualifiedRule) and important is None:
                     for d in tinycss2.parse_declaration_list(rule.content):
@@ -280,7 +280,7 @@ def _css(doc: Doc) -> Iterator[Finding]:
                             important = Where("amp", line, None, base.element)
         style = el.get("style")
         if style is not None:
-            total += len(style.encode("utf-8"))
+            total += len(style.encode("utf-8", "replace"))
             if important is None and any(
                 isinstance(d, Declaration) and d.important for d in declarations(style)
             ):
@@ -331,7 +331,7 @@ def check(inp: CheckInput) -> Iterator[Finding]:
     doc = amp_doc(inp)
     if doc is None:
         return
-    size = len(doc.html.encode("utf-8"))
+    size = len(doc.html.encode("utf-8", "replace"))
     if size > MAX_AMP_BYTES:
         yield _f(
             "size",

@@ -12,6 +12,8 @@ For a Markdown body only what the person wrote is checked, not Composer's own te
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -171,16 +173,38 @@ class Use:
     doc: Doc
     first: _Element
     css_line: int | None = None  # the line within a <style> block
+    first_what: str = ""  # what the first use was, e.g. "display:flex" or "@media"
     count: int = 0
     what: set[str] = field(default_factory=set)  # e.g. the property names behind css-margin
 
     @property
     def where(self) -> Where:
         w = self.doc.where(self.first)
-        if self.first.tag == "style" and self.css_line is not None:
-            line = w.line + self.css_line - 1 if w.line is not None and self.doc.identical else None
-            return Where(w.part, line if line is not None else w.line, None, w.element)
-        return w
+        if self.first.tag != "style" or self.css_line is None:
+            return w
+        if w.line is not None and self.doc.identical:
+            return Where(w.part, w.line + self.css_line - 1, None, w.element)
+        # The <style> was rewritten (local inlining): look for what was written in the source.
+        found = self.doc.where_pattern(_source_pattern(self.first_what), element=w.element)
+        return found if found.line is not None else w
+
+
+@functools.lru_cache(maxsize=256)
+def _source_pattern(what: str) -> re.Pattern[str]:
+    """A pattern finding a CSS feature as a person writes it: "@media", "display: flex",
+    ":hover", "rgb(", a property name followed by a colon."""
+    if what.startswith("@media ("):  # a media feature: "@media (prefers-color-scheme)"
+        return re.compile(rf"(?<![-\w]){re.escape(what[8:-1])}\s*[:)]", re.I)
+    if what.startswith(("@", "!")):
+        return re.compile(re.escape(what) + r"\b", re.I)
+    if what.startswith(":"):
+        return re.compile(re.escape(what) + r"(?![-\w])", re.I)
+    if what.endswith("()"):
+        return re.compile(r"(?<![-\w])" + re.escape(what[:-1]), re.I)
+    if ":" in what:
+        name, _, value = what.partition(":")
+        return re.compile(rf"(?<![-\w]){re.escape(name)}\s*:\s*{re.escape(value)}", re.I)
+    return re.compile(rf"(?<![-\w]){re.escape(what)}\s*:", re.I)
 
 
 class _Uses:
@@ -191,7 +215,7 @@ class _Uses:
     def add(self, slug: str, el: _Element, what: str, css_line: int | None = None) -> None:
         use = self.by_slug.get(slug)
         if use is None:
-            use = self.by_slug[slug] = Use(self.doc, el, css_line)
+            use = self.by_slug[slug] = Use(self.doc, el, css_line, what)
         use.count += 1
         if what:
             use.what.add(what)

@@ -101,6 +101,13 @@ def _first_color(tokens: list[Node]) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _style(style: str) -> _Style:
+    try:
+        return _read_style(style)
+    except RecursionError:  # brackets nested thousands deep: not a colour anyone sees
+        return _Style()
+
+
+def _read_style(style: str) -> _Style:
     color = background = size = None
     bold: bool | None = None
     hidden = False
@@ -182,7 +189,13 @@ def _cascaded(html: str, extra_css: str) -> _Element:
         keep_style_tags=False,
         extra_css=extra_css or None,
     )
-    return parse_html(inliner.inline(strip_css_imports(html)))
+    clean = html.encode("utf-8", "replace").decode("utf-8")  # css-inline refuses lone surrogates
+    try:
+        return parse_html(inliner.inline(strip_css_imports(clean)))
+    except ValueError:
+        # css-inline gives up on some malformed CSS (style="#": "End of input"); judge the
+        # colours the style attributes give, without the <style> rules.
+        return parse_html(clean)
 
 
 @dataclass

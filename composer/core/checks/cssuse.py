@@ -134,12 +134,18 @@ def _property_slug(name: str) -> str | None:
 
 
 def _walk(tokens: Iterable[Node]) -> Iterator[Node]:
-    for t in tokens:
+    """Every token, depth first, without recursion (CSS can nest brackets thousands deep)."""
+    stack = [iter(tokens)]
+    while stack:
+        t = next(stack[-1], None)
+        if t is None:
+            stack.pop()
+            continue
         yield t
         if isinstance(t, FunctionBlock):
-            yield from _walk(t.arguments)
+            stack.append(iter(t.arguments))
         elif isinstance(t, (ParenthesesBlock, SquareBracketsBlock)):
-            yield from _walk(t.content)
+            stack.append(iter(t.content))
 
 
 def _value_uses(name: str, value: list[Node]) -> Iterator[Use]:
@@ -185,7 +191,10 @@ def _declaration_uses(decl: Declaration) -> Iterator[Use]:
 @functools.lru_cache(maxsize=4096)
 def declarations(style: str) -> tuple[Declaration, ...]:
     """A ``style`` attribute's declarations, parsed once for every family (read-only)."""
-    parsed = tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True)
+    try:
+        parsed = tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True)
+    except RecursionError:  # brackets nested thousands deep: no client reads that either
+        return ()
     return tuple(d for d in parsed if isinstance(d, Declaration))
 
 
@@ -269,7 +278,10 @@ def _media_uses(prelude: list[Node]) -> Iterator[Use]:
                 yield "css-at-media-device-pixel-ratio", f"@media ({name})"
 
 
-def _rules_uses(rules: Iterable[Node]) -> Iterator[tuple[str, str, int]]:
+_MAX_NESTING = 16  # @media inside @supports inside ...: deeper than any client follows
+
+
+def _rules_uses(rules: Iterable[Node], depth: int = 0) -> Iterator[tuple[str, str, int]]:
     for rule in rules:
         line = int(getattr(rule, "source_line", 1) or 1)
         if isinstance(rule, QualifiedRule):
@@ -288,16 +300,22 @@ def _rules_uses(rules: Iterable[Node]) -> Iterator[tuple[str, str, int]]:
             if kw == "media":
                 for slug, what in _media_uses(rule.prelude):
                     yield slug, what, line
-            if kw in ("media", "supports") and rule.content is not None:
+            if kw in ("media", "supports") and rule.content is not None and depth < _MAX_NESTING:
                 yield from _rules_uses(
-                    tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)
+                    tinycss2.parse_rule_list(
+                        rule.content, skip_comments=True, skip_whitespace=True
+                    ),
+                    depth + 1,
                 )
 
 
 @functools.lru_cache(maxsize=64)
 def parse_stylesheet(css: str) -> tuple[Node, ...]:
     """A <style> block's rules, parsed once for every family (nobody may change them)."""
-    return tuple(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    try:
+        return tuple(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    except RecursionError:  # blocks nested thousands deep: judged unreadable, not a crash
+        return ()
 
 
 @functools.lru_cache(maxsize=64)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -45,7 +46,16 @@ __all__ = [
 SourceKind = Literal["html", "markdown"]
 
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_blank_text=False)
+# One parser per thread: an lxml parser must not be used by two threads at once, and the
+# window checks on a worker while a send may check on another.
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    parser: etree.HTMLParser | None = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.HTMLParser(encoding="utf-8")
+    return parser
 
 
 @functools.lru_cache(maxsize=8)
@@ -55,9 +65,10 @@ def parse_html(html: str) -> _Element:
     lxml.etree's HTML parser rather than lxml.html's: lxml.html looks up a Python class for
     every element it hands out, which was a third of the checks' time on a large template.
     Bytes, not str: lxml refuses a str that declares its own encoding."""
-    root = etree.fromstring(html.encode("utf-8", "replace"), _PARSER) if html.strip() else None
+    parser = _parser()
+    root = etree.fromstring(html.encode("utf-8", "replace"), parser) if html.strip() else None
     if root is None:
-        root = etree.fromstring(b"<html></html>", _PARSER)
+        root = etree.fromstring(b"<html></html>", parser)
     return root
 
 
@@ -89,9 +100,25 @@ def _source_index(source: str) -> dict[tuple[str, str | None], list[tuple[int, i
     return index
 
 
+class _Text:
+    """A source's lines, and where each tag starts on a line (found once per line and tag:
+    a whole body on one line must not be scanned again for every element on it)."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = source.split("\n")
+        self._starts: dict[tuple[int, str], list[int]] = {}
+
+    def starts(self, line: int, tag: str) -> list[int]:
+        key = (line, tag)
+        found = self._starts.get(key)
+        if found is None:
+            found = self._starts[key] = _tag_starts(self.lines[line - 1], tag)
+        return found
+
+
 @functools.lru_cache(maxsize=8)
-def _lines(source: str) -> list[str]:
-    return source.split("\n")
+def _lines(source: str) -> _Text:
+    return _Text(source)
 
 
 def _tag_starts(text: str, tag: str) -> list[int]:
@@ -105,14 +132,14 @@ def _tag_starts(text: str, tag: str) -> list[int]:
     return out
 
 
-def _locate(lines: list[str], tag: str, line: int, k: int) -> tuple[int, int | None]:
-    if not 0 < line <= len(lines):
+def _locate(text: _Text, tag: str, line: int, k: int) -> tuple[int, int | None]:
+    if not 0 < line <= len(text.lines):
         return line, None
-    starts = _tag_starts(lines[line - 1], tag)
+    starts = text.starts(line, tag)
     if k < len(starts):
         return line, starts[k] + 1
     for up in range(line - 1, max(0, line - 8), -1):  # a start tag over several lines
-        starts = _tag_starts(lines[up - 1], tag)
+        starts = text.starts(up, tag)
         if starts:
             return up, starts[-1] + 1
     return line, None
@@ -232,7 +259,9 @@ class Doc:
         if text:
             pos = self._find(text, 0)
             if pos is not None:
-                return pos[0], None
+                # Raw HTML in Markdown (<div style=...>text): the tag's column on that line.
+                starts = _lines(self.source).starts(pos[0], key[0])
+                return pos[0], (starts[0] + 1 if starts and starts[0] < pos[1] else None)
         return None, None
 
     def _find(self, needle: str, nth: int) -> tuple[int, int] | None:

@@ -10,6 +10,7 @@ different UTM tags. Each distinct URL is reported once, with how often it occurs
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterator
@@ -35,13 +36,17 @@ _C0_SPACE = "".join(chr(c) for c in range(0x21))
 
 @dataclass
 class LinkRef:
-    """One distinct link target: where it first occurs and how often."""
+    """One distinct link target: where it first occurs (worked out when asked) and how often."""
 
     url: str
-    where: Where
+    first: _Element = field(repr=False)
+    doc: Doc = field(repr=False, compare=False)
     kind: str = "link"  # "link" (<a>, <area>) or "image" (<img src>)
     count: int = 1
-    elements: list[_Element] = field(default_factory=list, repr=False)
+
+    @property
+    def where(self) -> Where:
+        return self.doc.where(self.first)
 
 
 def link_refs(doc: Doc, *, images: bool = False) -> list[LinkRef]:
@@ -58,7 +63,7 @@ def link_refs(doc: Doc, *, images: bool = False) -> list[LinkRef]:
             continue
         ref = refs.get((kind, url))
         if ref is None:
-            refs[(kind, url)] = LinkRef(url, doc.where(el), kind, 1, [el])
+            refs[(kind, url)] = LinkRef(url, el, doc, kind)
         else:
             ref.count += 1
     return list(refs.values())
@@ -93,6 +98,7 @@ def checkable_urls(inp: CheckInput, *, images: bool = True) -> list[LinkRef]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _problem(url: str) -> str | None:
     """Why an http(s) URL is malformed, or None."""
     try:

@@ -31,7 +31,9 @@ def check_input(
     if messages is None:
         try:
             messages = build_messages(draft, seeds=seeds, rendered=rendered)
-        except InvalidInput:
+        except (InvalidInput, UnicodeError):
+            # UnicodeError: a lone surrogate (a draft file can hold "\ud800") that validation
+            # lets through and the MIME encoder refuses; the send reports it, the checks go on.
             messages = ()
     return CheckInput(
         draft=draft,

@@ -51,7 +51,7 @@ def _clip(inp: CheckInput) -> Iterator[Finding]:
     html = inp.rendered.html
     if doc is None or html is None:
         return
-    size = len(html.encode("utf-8"))
+    size = len(html.encode("utf-8", "replace"))  # a lone surrogate cannot be sent anyway
     where = Where(doc.part)
     clicks = tracking_on(inp.draft.options.click_tracking, inp.profile)
     opens = tracking_on(inp.draft.options.open_tracking, inp.profile)

@@ -121,3 +121,14 @@ def test_rgb_only_the_space_syntax_is_reported(run: Callable[[Family], Run]) -> 
     assert "clients.css-rgb" not in ids(commas)
     spaces = by_id(run(clients.check)('<p style="color: rgb(0 128 0)">x</p>'))
     assert "Whitespace syntax" in spaces["clients.css-rgb"].message
+
+
+def test_after_local_inlining_style_block_features_point_at_the_source(
+    run: Callable[[Family], Run],
+) -> None:
+    # The inliner rewrites the <style> (only @media and :hover stay), so its lines are not the
+    # source's; the finding still points where the person wrote it.
+    found = by_id(run(clients.check)(PAGE, inline_locally=True, inline_engine="premailer"))
+    assert (found["clients.css-at-media-prefers-color-scheme"].where.line,
+            found["clients.css-pseudo-class-hover"].where.line) == (7, 6)  # fmt: skip
+    assert found["clients.css-display-flex"].where.line == 13

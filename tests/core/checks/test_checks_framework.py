@@ -166,6 +166,32 @@ def test_where_in_markdown_points_at_the_link_or_image_text() -> None:
     links = [doc.where(a) for a in doc.root.iter("a")]
     assert [(w.line, w.column) for w in links] == [(5, 10), (5, 43)]
     h2 = next(doc.root.iter("h2"))
-    assert doc.where(h2).line == 7
+    assert (doc.where(h2).line, doc.where(h2).column) == (7, None)
     # The template's own <html> is not in anything the person typed.
     assert doc.where(doc.root).line is None and doc.where(doc.root).part == "markdown"
+
+
+def test_checks_on_several_threads_agree() -> None:
+    # The window checks on a worker while a send may check on another: shared caches and
+    # parsers must not mix documents up.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from composer.core.checks import clear_caches
+
+    bodies = [f'<p>\n<img src="{i}.png">\n<a href="javascript:{i}">x</a></p>' for i in range(8)]
+    clear_caches()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: run_checks(inp(b)), bodies * 3))
+    for body, found in zip(bodies * 3, results, strict=True):
+        alt = next(x for x in found if x.id == "a11y.img-alt")
+        n = body.split('src="', 1)[1].split(".", 1)[0]
+        assert alt.where.element == f'<img src="{n}.png">' and alt.where.line == 2
+        assert not [x for x in found if x.id.endswith("-failed")]
+
+
+def test_where_in_markdown_finds_raw_html_tags() -> None:
+    i = inp('Hi\n\nSome <span style="color:red">red words</span> here.\n', BodyFormat.MARKDOWN)
+    doc = html_doc(i)
+    assert doc is not None
+    span = next(doc.root.iter("span"))
+    assert (doc.where(span).line, doc.where(span).column) == (3, 6)
