@@ -32,7 +32,9 @@ _UNSUBSCRIBE_WORDS = (
     "darse de baja", "cancelar suscripción", "afmelden", "disiscriviti",
 )  # fmt: skip
 # {{ expr }} and {{{ expr }}} (unescaped), as the relay's template language writes them.
-_SUBST = re.compile(r"\{\{\{?\s*([^{}]*?)\s*\}?\}\}")
+# The expression is bounded and holds no brace, so a hostile body ("{{" and a megabyte of
+# spaces) costs at most 200 steps per "{{": an unbounded "\s*(.*?)\s*" took seconds per 1000.
+_SUBST = re.compile(r"\{\{\{?([^{}]{0,200}?)\}?\}\}")
 # Mailchimp's merge tags (*|FNAME|*, *|UNSUB|*): templates made for it often come here as they are
 _MERGE = re.compile(r"\*\|[^|*\s]{1,80}\|\*")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -136,7 +138,7 @@ def _find(draft: Draft, pattern: re.Pattern[str], names: bool) -> list[Substitut
         items = []
         for m in pattern.finditer(text):
             line, column = locate(text, m.start()) if has_lines else (None, None)
-            read = _names(m.group(1)) if names else frozenset()
+            read = _names(m.group(1).strip()) if names else frozenset()
             items.append(Substitution(line, column, _snippet(m.group()), read))
         if items:
             out.append(SubstitutionHit(part, tuple(items)))

@@ -321,3 +321,15 @@ def test_registered_in_the_families() -> None:
     assert relay.check in FAMILIES
     found = run_checks(check_input(make(options={"sandbox": True}), SPARKPOST))
     assert "relay.sandbox-from" in ids(found)
+
+
+def test_hostile_substitution_syntax_is_linear() -> None:
+    """"{{" and a megabyte of spaces, or of braces: each finishes (it took seconds per 1000
+    spaces with an unbounded pattern); a real one after them is still found."""
+    import time
+
+    for junk in ("{{" + " " * 1_000_000, "{" * 1_000_000, "{{ a " * 100_000):
+        start = time.monotonic()
+        found = run(make(PAGE.replace("<p>Hello</p>", junk + " {{ x }}")))
+        assert time.monotonic() - start < 30  # a hang fails here, not at the suite's timeout
+        assert "relay.substitution-literal" in ids(found)
