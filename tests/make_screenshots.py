@@ -101,6 +101,7 @@ def main(out_dir: str) -> int:
         path = out / f"window-{name}.png"
         pixmap.save(str(path))
         print(path)
+    _checks_shot(app, window, out)
     inline_image_shot(app, window, out)
     gallery_shot(app, window, out)
     window.model.mark_saved()
@@ -108,6 +109,27 @@ def main(out_dir: str) -> int:
     return 0
 
 
+def _checks_shot(app: QApplication, window: MainWindow, out: Path) -> None:
+    """The Checks tab on a real template (shared/templates, beside the repository)."""
+    from composer.core.draft import BodyFormat
+
+    here = Path(__file__).resolve()
+    found = [p / "shared" / "templates" for p in here.parents if (p / "shared/templates").is_dir()]
+    if not found:
+        print("no shared/templates beside the repository: no Checks tab shot", file=sys.stderr)
+        return
+    html = (found[0] / "01_leemunroe_email.html").read_text(encoding="utf-8")
+    window.model.update(body_format=BodyFormat.HTML, body=html, subject="Your receipt {{name}}",
+                        options=Options(inline_css=True))  # fmt: skip
+    wait_until(lambda: window.schedule.generation == window.model.generation
+               and bool(window.checks_tab.findings))  # fmt: skip
+    window.preview.tabs.setCurrentWidget(window.checks_tab)
+    tree = window.checks_tab.tree
+    tree.setCurrentItem(tree.topLevelItem(0).child(0))  # its whole text below the list
+    wait(800)
+    path = out / "window-checks.png"
+    app.primaryScreen().grabWindow(window.winId()).save(str(path))
+    print(path)
 LOGO_BODY = """<img src="cid:acme-logo.png" alt="Acme Garden" width="240" height="80" \
 style="display:block; max-width:100%; height:auto; border:0">
 
@@ -149,6 +171,8 @@ def inline_image_shot(app: QApplication, window: MainWindow, out: Path) -> None:
     shot = out / "window-inline-image.png"
     app.primaryScreen().grabWindow(window.winId()).save(str(shot))
     print(shot)
+
+
 def gallery_shot(app: QApplication, window: MainWindow, out: Path) -> None:
     """File → New from template…, the newsletter selected and rendered in the gallery."""
     window.templates.new_from_template()

@@ -27,10 +27,12 @@ from composer.cli.draft_args import (
     draft_from_args,
     substitution_data,
 )
+from composer.cli.send_checks import add_strict_argument, send_checks
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft
 from composer.core.errors import ComposerError, ExitCode, InvalidDraft
 from composer.core.outcome import Status
+from composer.core.render import render
 from composer.core.validate import validate
 
 __all__ = ["add_parser", "run_send"]
@@ -57,6 +59,7 @@ def add_parser(sub: Any) -> None:
         help="write the exact DATA bytes: a file, or a folder for several messages",
     )
     out.add_argument("--json", action="store_true", help="print a JSON report")
+    add_strict_argument(out)
     out.add_argument(
         "--new-copies",
         action="store_true",
@@ -79,9 +82,13 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
                 refused = InvalidDraft(problems)
                 _print_json(report.failure_report([], refused, args.dry_run, problems))
             return ExitCode.INVALID
-        messages = build_messages(draft, seeds=seeds, problems=problems)
+        rendered = render(draft)  # once: the build and the checks share it
+        messages = build_messages(draft, seeds=seeds, problems=problems, rendered=rendered)
         targets = report.eml_targets(args.eml, messages) if args.eml else None
         subst = substitution_data(args)
+        stopped = send_checks(context, args, draft, rendered, messages, subst)
+        if stopped is not None:  # --strict: an error-level finding, nothing written or sent
+            return stopped
         if not args.dry_run:
             return _send_for_real(context, args, draft, messages, targets, subst)
         connection.check_api_args(args, args.api or "smtp")

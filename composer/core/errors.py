@@ -60,6 +60,7 @@ class ExitCode(IntEnum):
     INVALID = 2  # invalid input or usage: nothing was written or sent
     REFUSED = 3  # refused by the relay (a 5xx, including authentication)
     INCOMPLETE = 4  # could not complete (network, TLS, timeouts, retries, outcome unknown)
+    CHECK_ERRORS = 5  # composer check (send --strict): a pre-send check found an error
     INTERRUPTED = 130  # Ctrl-C: the shells' 128 + SIGINT
 
 

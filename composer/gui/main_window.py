@@ -119,6 +119,9 @@ class MainWindow(QMainWindow):
         self.drafts = DraftActions(self)
         self.schedule = PreviewSchedule(self.model, self.preview, self)
         self.schedule.current.connect(self._preview_current)
+        from composer.gui.preview import checks_tab  # the Checks tab beside the preview's
+
+        self.checks_tab = checks_tab.install(self)
         self.header.profile_chosen.connect(self._profile_chosen)
         self.header.key_status.linkActivated.connect(lambda _link: self.show_profiles(key=True))
         self.profile_sender = ProfileSender(self.model)  # a profile's From fills an empty From

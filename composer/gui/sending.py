@@ -303,6 +303,10 @@ class SendActions(QObject):
         w = self.window
         if w.model.errors or self.controller.busy:
             return
+        from composer.gui.preview.checks_tab import confirm_send
+
+        if not confirm_send(w):  # an error-level check finding: "Send anyway" or "Cancel"
+            return
         self.panel.start(len(seeds) if seeds else 1)
         w.sending_started()
         self.controller.send(w.model.snapshot(), w.profile_name, seeds or None)

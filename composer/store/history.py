@@ -229,6 +229,31 @@ class History:
             for row in rows
         ]
 
+    def sandbox_sends(self, profile: str, domains: tuple[str, ...]) -> int:
+        """Messages sent (or maybe sent) with ``profile`` From an address on one of the sandbox
+        ``domains``, one per envelope recipient: what the relay's lifetime allowance counts.
+        A read only; a damaged file counts as none here (the next write moves it aside)."""
+        if not domains:
+            return 0
+        like = " OR ".join("lower(mail_from) LIKE ?" for _ in domains)
+        try:
+            rows = self._db.execute(
+                f"SELECT rcpt_to FROM sends WHERE profile = ? AND status IN ('sent', 'unknown')"
+                f" AND ({like})",
+                (profile, *(f"%@{d}" for d in domains)),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            return 0
+        total = 0
+        for (rcpt_to,) in rows:
+            try:
+                total += max(1, len(json.loads(rcpt_to)))
+            except (ValueError, TypeError):
+                total += 1
+        return total
+
     def close(self) -> None:
         self._db.close()
 

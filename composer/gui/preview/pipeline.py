@@ -32,6 +32,7 @@ class PreviewResult:
     rendered: Rendered | None = None
     recipient_html: str | None = None  # after the relay's inlining, when that is asked for
     no_style_html: str | None = None  # what clients that drop <style> show
+    findings: tuple[object, ...] = ()  # the pre-send checks' (core.checks.Finding), this render
     message: OutgoingMessage | None = None  # the exact bytes (first message of a send)
     copies: list[Copy] = field(default_factory=list)  # one per recipient, as delivered
     note: str = ""  # why something is missing ("fix the errors to see the raw message")
