@@ -9,6 +9,7 @@
     │   │   └── EmlImportError     an .eml cannot become a draft (names the header/part)
     │   ├── HeaderError            a header value would be unsafe (injection, > 998 octets)
     │   ├── PayloadError           the draft holds what the REST API cannot carry
+    │   ├── NameTaken              a template or snippet of that name exists already
     │   ├── ProfileError           a profile setting that cannot be used (names it)
     │   │   └── ProfileFileError   the profiles file cannot be read
     │   └── CredentialsError       no API key
@@ -124,6 +125,14 @@ class PayloadError(InvalidInput):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+class NameTaken(InvalidInput):
+    """A template or snippet of that name exists (exit 2): the caller asks before replacing."""
+
+    def __init__(self, kind: str, name: str, path: Path) -> None:
+        self.path = path
+        super().__init__(f"a {kind} named {name!r} exists already ({path.name})")
 
 
 class ProfileError(InvalidInput):

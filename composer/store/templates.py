@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from composer.core import jsonin
 from composer.core.draft import Draft
-from composer.core.errors import DraftFormatError, DraftSaveError, InvalidInput
+from composer.core.errors import DraftFormatError, DraftSaveError, InvalidInput, NameTaken
 from composer.core.snippets import Snippet, read_snippet_file, snippet_to_json
 from composer.core.templates import (
     MAX_DESCRIPTION,
@@ -41,14 +41,6 @@ MAX_TOTAL_BYTES = 100_000_000  # read per listing: each file is bounded, and so 
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 T = TypeVar("T")
-
-
-class NameTaken(InvalidInput):
-    """A template or snippet of that name exists (exit 2): the caller asks before replacing."""
-
-    def __init__(self, kind: str, name: str, path: Path) -> None:
-        self.path = path
-        super().__init__(f"a {kind} named {name!r} exists already ({path.name})")
 
 
 @dataclass(frozen=True)
