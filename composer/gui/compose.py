@@ -78,6 +78,7 @@ class HeaderFields(QWidget):
         # "required" waits until the person has left the field empty, or tried to send: a
         # new window does not open covered in red (it may still show a typed value's problem).
         self.touched: set[str] = set()
+        self._keys: dict[QObject, str] = {}
 
         profile_row = QHBoxLayout()
         profile_row.addWidget(self.profile)
@@ -95,7 +96,8 @@ class HeaderFields(QWidget):
             box.addWidget(edit)
             box.addWidget(self.problems[key])
             form.addRow(label, box)
-            edit.editingFinished.connect(lambda k=key: self.touch(k))
+            edit.installEventFilter(self)  # leaving it, typed in or not, shows "required"
+            self._keys[edit] = key
 
         self.from_field.textEdited.connect(lambda t: model.update(from_addr=parse_recipient(t)))
         self.to_field.textEdited.connect(lambda t: model.update(to=split_recipients(t)))
@@ -117,6 +119,11 @@ class HeaderFields(QWidget):
                 edit.blockSignals(True)
                 edit.setText(text)
                 edit.blockSignals(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FocusOut and watched in self._keys:
+            self.touch(self._keys[watched])
+        return super().eventFilter(watched, event)
 
     def touch(self, *keys: str) -> None:
         self.touched.update(keys)

@@ -325,6 +325,15 @@ class MainWindow(QMainWindow):
 
         run_task(load, loaded, lambda exc: self.preview.status.setText(str(exc)), owner=self)
 
+    def new_window(self) -> MainWindow:
+        """Another compose window on the same context, shown; it lives until it is closed."""
+        window = MainWindow(self.context)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _WINDOWS.add(window)  # a top-level window needs an owner on the Python side
+        window.destroyed.connect(lambda _o=None: _WINDOWS.discard(window))
+        window.show()
+        return window
+
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
@@ -372,6 +381,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
+_WINDOWS: set[MainWindow] = set()  # the windows new_window() opened, until each closes
 _HOMES = (  # fields shown next to their own widget (DraftModel.problems_for prefixes)
     "from", "to", "subject", "body", "amp_html", "cc", "bcc", "archive",
     "campaign_id", "tags", "metadata", "options.ip_pool", "attachments",

@@ -102,6 +102,7 @@ class SendGuard(QObject):
         box.setDefaultButton(cancel)  # Enter, or a second Ctrl+Enter, does not send
         box.setEscapeButton(cancel)
         box.exec()
+        box.deleteLater()
         return box.clickedButton() is send
 
     def choose_limit(self) -> None:
