@@ -95,7 +95,9 @@ LONG = BODY + "".join(
 def save(app: QApplication, window: MainWindow, path: Path) -> None:
     wait(1500)  # let the web view paint: nothing to wait on for pixels reaching X
     image = app.primaryScreen().grabWindow(window.winId()).toImage()
-    small = image.convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
+    small = image.convertToFormat(
+        QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither
+    )
     small.save(str(path), "PNG", 9)
     print(path, f"{path.stat().st_size // 1024} KB")
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.draft import BodyFormat, Recipient, parse_recipient, split_recipients
-from composer.gui.editor import CodeEditor
 from composer.core.problems import Problem
+from composer.gui.editor import CodeEditor
 from composer.gui.model import DraftModel
 from composer.gui.sections import ProblemLine, show_on_line
 
@@ -120,7 +120,7 @@ class HeaderFields(QWidget):
                 edit.setText(text)
                 edit.blockSignals(False)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FocusOut and watched in self._keys:
             self.touch(self._keys[watched])
         return super().eventFilter(watched, event)
@@ -209,7 +209,7 @@ class BodyTabs(QTabWidget):
         self.body.installEventFilter(self)
         self._redraw(["body", "body_format", "amp_html", "plain_text"])
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.body and event.type() == QEvent.Type.FocusOut:
             self.reveal()
         return super().eventFilter(watched, event)

@@ -111,6 +111,6 @@ class Drawer(QWidget):
             self.height_open = self.splitter.sizes()[1]
             self.settings.set_number("layout/drawer_height", self.height_open)
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]
         self._fit()  # the splitter knows its real height only now

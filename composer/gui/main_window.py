@@ -12,13 +12,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
 )
 
 from composer import __version__
@@ -36,6 +32,7 @@ from composer.gui.sections import ProblemLine, show_on_line
 from composer.gui.sending import SendActions, SendController, SendPanel
 from composer.gui.settings import WindowSettings
 from composer.gui.tasks import cancel_tasks, run_task
+from composer.gui.window_layout import WindowLayout
 
 if TYPE_CHECKING:
     from composer.gui.preview.pipeline import PreviewResult
@@ -83,43 +80,17 @@ class MainWindow(QMainWindow):
         self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_state = QLabel()
         self.send_state.setObjectName("sendState")
-        bottom = QHBoxLayout()
-        bottom.setContentsMargins(0, 0, 0, 0)
-        bottom.addWidget(self.problem_line, 1)
-        bottom.addWidget(self.send_state)
-        bottom.addWidget(self.send_button)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(6, 6, 6, 6)
-        left_layout.addWidget(self.header)
-        left_layout.addWidget(self.drawer.splitter, 1)
-        left_layout.addLayout(bottom)
-        # Send results go beside the preview, under it: never into the editor's column.
         self.send_panel = SendPanel()
-        self.results_split = QSplitter(Qt.Orientation.Vertical)
-        self.results_split.setObjectName("resultsSplitter")
-        self.results_split.setChildrenCollapsible(False)
-        self.results_split.addWidget(self.preview)
-        self.results_split.addWidget(self.send_panel)
-        self.results_split.setStretchFactor(0, 1)
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.setObjectName("mainSplitter")
-        self.split.addWidget(left)
-        self.split.addWidget(self.results_split)
-        self.split.setSizes([620, 620])
-        self.setCentralWidget(self.split)
         self.send_summary = QLabel()
         self.send_summary.setObjectName("sendSummary")
-        self.statusBar().addPermanentWidget(self.send_summary)
-        self._fit_to_screen(1280, 820)
-        self._restore_layout()
+        self.layout_ = WindowLayout(self)  # places all of the above (gui/window_layout.py)
+        self.split, self.results_split = self.layout_.split, self.layout_.results_split
 
         self.send_controller = SendController(context, self)
         self.send_guard = SendGuard(self)  # before SendActions: it asks before each send
         self.sending = SendActions(self)
         self.send_button.clicked.connect(lambda: self.sending.send())
-        self.send_controller.started.connect(self._show_results)
+        self.send_controller.started.connect(self.layout_.show_results)
         for ended in (
             self.send_controller.finished,
             self.send_controller.failed,
@@ -144,49 +115,6 @@ class MainWindow(QMainWindow):
         self.schedule.start_after_first_paint(self.split)
         if recover:
             QTimer.singleShot(0, self.drafts.offer_recovery)
-
-    # --- size and layout ----------------------------------------------------------------------
-
-    def _fit_to_screen(self, width: int, height: int) -> None:
-        """The preferred size, but never larger than the screen's free area (a 1366×768
-        laptop has under 740 pixels for a window once the title bar and a panel are drawn)."""
-        screen = self.screen()
-        if screen is not None:
-            free = screen.availableGeometry()
-            frame = 40  # title bar and borders, which resize() does not count
-            width = min(width, free.width())
-            height = min(height, free.height() - frame)
-        self.resize(width, height)
-
-    def _restore_layout(self) -> None:
-        """The splitters where the person left them (the open panels: Drawer)."""
-        for splitter in (self.split, self.results_split):
-            state = self.settings.state(splitter.objectName())
-            if state is not None:
-                splitter.restoreState(state)
-        self.send_panel.hide()  # results appear with the next send, not from the last run
-
-    def _save_layout(self) -> None:
-        for splitter in (self.split, self.results_split):
-            self.settings.set_state(splitter.objectName(), splitter.saveState())
-        if self.send_panel.isVisible():
-            self.settings.set_number("layout/results_height", self.results_split.sizes()[1])
-        self.settings.set_open_panels(self.drawer.open_keys)
-        self.settings.save()
-
-    def _toggle_results(self, on: bool) -> None:
-        self.send_panel.setVisible(on)
-        if on:
-            self._show_results()
-
-    def _show_results(self) -> None:
-        """The results pane under the preview, as high as it was last (a third at first)."""
-        self.send_panel.show()
-        sizes = self.results_split.sizes()
-        total = sum(sizes)
-        if total and sizes[1] < 60:  # first shown, or squeezed to nothing
-            want = self.settings.number("layout/results_height", total // 3)
-            self.results_split.setSizes([total - want, want])
 
     # --- menus ------------------------------------------------------------------------------
 
@@ -220,7 +148,7 @@ class MainWindow(QMainWindow):
         self._action(v, "Sandbox &mailbox", self.show_sandbox)
         self._action(v, "&Outbox", self.show_outbox)
         v.addSeparator()
-        self.results_action = self._action(v, "Send &results", self._toggle_results)
+        self.results_action = self._action(v, "Send &results", self.layout_.toggle_results)
         self.results_action.setCheckable(True)
         v.aboutToShow.connect(lambda: self.results_action.setChecked(self.send_panel.isVisible()))
 
@@ -374,7 +302,7 @@ class MainWindow(QMainWindow):
         # Renders, autosaves and key-status probes still running finish on the pool; their
         # results must not reach a closed window (its web views are gone below).
         self.schedule.stop()
-        self._save_layout()
+        self.layout_.save()
         cancel_tasks(self)
         self.drafts.close()
         self.preview.dispose()

@@ -48,10 +48,10 @@ class SendGuard(QObject):
         draft = hashlib.sha256((dumps_draft(w.model.draft) + "\0" + tail).encode("utf-8"))
         found = {"draft:" + draft.hexdigest()}
         result = w.preview.result
-        if result is not None and result.message is not None:
-            if result.generation == w.model.generation:  # the message of the draft as it is
-                built = send_fingerprint(result.message) + "\0" + tail
-                found.add("built:" + hashlib.sha256(built.encode("utf-8")).hexdigest())
+        # The preview's message, when it is of the draft as it is now.
+        if result and result.message is not None and result.generation == w.model.generation:
+            built = send_fingerprint(result.message) + "\0" + tail
+            found.add("built:" + hashlib.sha256(built.encode("utf-8")).hexdigest())
         return found
 
     def unchanged(self, seeds: list[Recipient] | None = None) -> bool:

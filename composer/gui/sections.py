@@ -75,7 +75,7 @@ def options_summary(draft: Draft) -> str:
 
 
 def attachments_summary(draft: Draft, size_of: Callable[[str], int | None] = file_size) -> str:
-    """"2 attachments · 340 KB" (the files' sizes; one stat each, nothing read)."""
+    """ "2 attachments · 340 KB" (the files' sizes; one stat each, nothing read)."""
     n = len(draft.attachments)
     if not n:
         return "No attachments"
@@ -112,7 +112,7 @@ class ProblemLine(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 2)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:
         super().setText(text)
         self.setToolTip(text)
         self.setAccessibleDescription(text)
@@ -121,17 +121,21 @@ class ProblemLine(QLabel):
     def line(self) -> str:
         return "  ·  ".join(part for part in self.text().splitlines() if part)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(min(self.fontMetrics().horizontalAdvance(self.line()), 300), self.height())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(0, self.height())
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        shown = self.fontMetrics().elidedText(self.line(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+        shown = self.fontMetrics().elidedText(
+            self.line(), Qt.TextElideMode.ElideRight, self.width()
+        )
+        painter.drawText(
+            self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown
+        )
         painter.end()
 
 
@@ -164,12 +168,12 @@ class Section(QWidget):
         self.button.setStyleSheet("QToolButton { text-align: left; }")
         self.problems = QLabel()
         self.problems.setObjectName(f"{key}SectionProblems")
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName(f"{key}Scroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(content)
-        self.scroll.hide()
+        self.area = QScrollArea()
+        self.area.setObjectName(f"{key}Scroll")
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        self.area.setWidget(content)
+        self.area.hide()
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(self.button, 1)
@@ -178,7 +182,7 @@ class Section(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(line)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.area, 1)
         self.button.toggled.connect(self._toggled)
         self.set_summary("")
 
@@ -204,7 +208,7 @@ class Section(QWidget):
 
     def _toggled(self, open_: bool) -> None:
         self.button.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
-        self.scroll.setVisible(open_)
+        self.area.setVisible(open_)
         # Stretch only while open: a folded section keeps to its one line.
         holder = self.parentWidget()
         if holder is not None and holder.layout() is not None:

@@ -9,6 +9,7 @@ start and written on close, like the person's own action of closing the window.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,6 @@ class WindowSettings:
         """Write the file now, the person's alone (0600), in a folder made 0700."""
         make_private_dirs(self.path.parent)
         self._qs.sync()
-        try:
+        # Not written (a read-only folder): QSettings keeps it in status(), the window goes on.
+        with contextlib.suppress(OSError):
             os.chmod(self.path, PRIVATE_FILE)
-        except OSError:
-            pass  # not written (a read-only folder): QSettings reported it in status()

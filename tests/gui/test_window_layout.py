@@ -330,12 +330,16 @@ def test_duplicates_are_worded_numbered_and_removable(qtbot, window) -> None:
     toggle(qtbot, window, "recipients")
     panel = window.recipients.panels["cc"]
     panel.add_field.setFocus()
-    qtbot.keyClicks(panel.add_field, "cy@example.org, fay5@example.org, cy@example.org, bob@, ok@x.org")
+    qtbot.keyClicks(
+        panel.add_field, "cy@example.org, fay5@example.org, cy@example.org, bob@, ok@x.org"
+    )
     qtbot.keyClick(panel.add_field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: caught_up(window) and len(window.model.errors) == 3, timeout=WAIT)
     messages = [str(p) for p in window.model.errors]
-    assert "Cc #2: fay5@example.org is also in To #1; the relay sends each address one copy, " \
+    assert (
+        "Cc #2: fay5@example.org is also in To #1; the relay sends each address one copy, "
         "so keep it in one place" in messages
+    )
     assert any(m.startswith("Cc #3: cy@example.org is already in Cc #1;") for m in messages)
     assert not any(" is again" in m for m in messages)
     header = panel.view.verticalHeader()  # "Cc #3" is the row numbered 3
