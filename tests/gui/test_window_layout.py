@@ -392,14 +392,22 @@ def test_recover_opens_every_crashed_draft(context, qtbot, monkeypatch) -> None:
             QTimer.singleShot(20, accept)
 
     QTimer.singleShot(0, accept)
+    from composer.gui import main_window
+
     w = MainWindow(context, recover=True)
+    monkeypatch.setattr(w.drafts, "confirm_discard", lambda: True)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(lambda: w.model.draft.subject.startswith("Lost"), timeout=WAIT)
-    others = [x for x in QApplication.topLevelWidgets() if isinstance(x, MainWindow) and x is not w]
-    qtbot.waitUntil(lambda: bool(others), timeout=WAIT)
-    assert {w.model.draft.subject, *(o.model.draft.subject for o in others)} == {"Lost 1", "Lost 2"}
+    qtbot.waitUntil(lambda: len(main_window._WINDOWS) == 1, timeout=WAIT)
+    (other,) = main_window._WINDOWS  # the second draft, in a window of its own
+    monkeypatch.setattr(other.drafts, "confirm_discard", lambda: True)
+    assert other.isVisible()
+    assert {w.model.draft.subject, other.model.draft.subject} == {"Lost 1", "Lost 2"}
+    assert other.model.dirty and other.drafts.draft_id in {"crashed1", "crashed2"}
     assert "others are open in their own windows" in w.statusBar().currentMessage()
-    for window in (w, *others):
-        window.model.mark_saved()
-        assert window.close()
+    gone: list[bool] = []
+    other.destroyed.connect(lambda: gone.append(True))
+    assert other.close()
+    qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)  # deleted on close, and forgotten
+    assert not main_window._WINDOWS
