@@ -138,6 +138,7 @@ def readme_shots(app: QApplication, out: Path) -> None:
             continue
         window.preview.tabs.setCurrentWidget(tab)
         save(app, window, out / f"window-{name}.png")
+    window.drawer.open("recipients", False)  # the next window starts folded, as a new one does
     window.model.mark_saved()
     window.close()
 
@@ -180,7 +181,7 @@ def day_shots(app: QApplication, out: Path) -> None:
     done: list[object] = []
     window.send_controller.finished.connect(done.append)
     window.send_controller.failed.connect(done.append)
-    QTest.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    QTest.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
     wait_until(lambda: bool(done), 60_000)
     wait_until(lambda: caught_up(window))
     save(app, window, out / f"sent-{size}.png")

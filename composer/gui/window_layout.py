@@ -41,6 +41,8 @@ class WindowLayout(QObject):
         self.results_split.setChildrenCollapsible(False)
         self.results_split.addWidget(w.preview)
         self.results_split.addWidget(w.send_panel)
+        # In its own pane the list takes what room the pane has (not a fixed 120 px band).
+        w.send_panel.results.setMaximumHeight(16_777_215)
         self.results_split.setStretchFactor(0, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("mainSplitter")
