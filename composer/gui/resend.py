@@ -38,13 +38,26 @@ class SendGuard(QObject):
         self.window = window
         self.last_sent: set[str] = set()  # the fingerprints of the last send that went out
         self._pending: set[str] = set()
+        self._cached: tuple[tuple[int, int, str], set[str]] | None = None
         window.send_controller.finished.connect(self._finished)
 
     # --- what would be sent now ------------------------------------------------------------
 
     def fingerprints(self, seeds: list[Recipient] | None) -> set[str]:
+        """Of the draft as it is now; kept per edit, as the window asks after every preview
+        and a message with large attachments takes milliseconds to hash."""
         w = self.window
         tail = "\0".join([w.profile_name, *(s.email.casefold() for s in seeds or [])])
+        result = w.preview.result
+        key = (w.model.generation, result.generation if result else -1, tail)
+        if self._cached is not None and self._cached[0] == key:
+            return self._cached[1]
+        found = self._compute(tail)
+        self._cached = (key, found)
+        return found
+
+    def _compute(self, tail: str) -> set[str]:
+        w = self.window
         draft = hashlib.sha256((dumps_draft(w.model.draft) + "\0" + tail).encode("utf-8"))
         found = {"draft:" + draft.hexdigest()}
         result = w.preview.result
