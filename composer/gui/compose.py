@@ -85,6 +85,7 @@ class HeaderFields(QWidget):
         profile_row.addWidget(self.key_status, 1)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(2)  # each field has its problem line under it already
         form.addRow("Relay", profile_row)
         for label, edit, key in (
             ("From", self.from_field, "from"),

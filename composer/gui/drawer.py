@@ -45,7 +45,8 @@ class Drawer(QWidget):
         super().__init__(parent)
         self.setObjectName("drawer")
         self.model, self.settings = model, settings
-        self.height_open = settings.number("layout/drawer_height", DRAWER_DEFAULT)
+        # A hand-edited or damaged value: no less than a usable panel.
+        self.height_open = max(120, settings.number("layout/drawer_height", DRAWER_DEFAULT))
         self.sections = {key: Section(key, title, w) for key, (title, w) in panels.items()}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -411,3 +411,41 @@ def test_recover_opens_every_crashed_draft(context, qtbot, monkeypatch) -> None:
     assert other.close()
     qtbot.waitUntil(lambda: bool(gone), timeout=WAIT)  # deleted on close, and forgotten
     assert not main_window._WINDOWS
+
+
+def test_a_seed_list_sent_again_asks_with_its_count(
+    qtbot, window, composer_home, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("".join(f"seed{i}@example.org\n" for i in range(3)), encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(seeds), ""))
+    fill(qtbot, window)
+    qtbot.waitUntil(lambda: window.send_button.isEnabled() and caught_up(window), timeout=WAIT)
+    seen: list[str] = []
+    report = send_and_wait(qtbot, window, window.sending.test_send)  # Send → Test send…
+    assert report.count("sent") == 3 and delivered(composer_home) == 3
+    answer_when_asked("dontSend", seen)
+    window.sending.test_send()  # the same file again: one message per seed, again
+    qtbot.waitUntil(lambda: bool(seen), timeout=WAIT)
+    assert seen == ["Send the same message again to 3 addresses?"]
+    assert delivered(composer_home) == 3
+
+
+def test_a_damaged_settings_file_opens_the_usual_window(qtbot, context, composer_home) -> None:
+    ini = composer_home / "config" / "window.ini"
+    ini.parent.mkdir(mode=0o700)
+    ini.write_bytes(
+        b"[send]\nask_above=lots\n[layout]\nopen=options,nonsense,,\n"
+        b"mainSplitter=@ByteArray(\\0\\xff garbage)\ndrawer_height=-5\n\xff\xfe\n"
+    )
+    w = MainWindow(context)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.settings.ask_above == 50  # the default, not a crash
+    assert w.drawer.open_keys == {"options"}  # what could be read is kept
+    assert w.drawer.splitter.sizes()[0] >= 120 and w.split.sizes()[0] > 0
+    w.model.mark_saved()
+    assert w.close()
