@@ -302,6 +302,10 @@ class SendActions(QObject):
     def send(self, seeds: list[Recipient] | None = None) -> None:
         w = self.window
         if w.model.errors or self.controller.busy:
+            if not self.controller.busy:
+                w.reveal_problems()  # a try to send shows every field's problems
+            return
+        if not w.send_guard.confirm(seeds or None):  # the same message again, or many
             return
         from composer.gui.preview.checks_tab import confirm_send
 

@@ -22,6 +22,8 @@ from composer.core.render import Rendered, render
 from composer.core.validate import Problem, errors_of, validate
 from composer.relay.fanout import Copy, MsysRejection, fan_out
 
+# A new window shows no errors until a field is left or a send tried: name what is missing.
+NO_MESSAGE_YET = "Fill in From and To, and fix anything marked, to see the exact message."
 _STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
 
 
@@ -110,7 +112,7 @@ def compute(draft: Draft, generation: int) -> PreviewResult:
     )
     if errors_of(problems):
         return PreviewResult(
-            generation, problems, **base, note="Fix the errors listed to see the exact message."
+            generation, problems, **base, note=NO_MESSAGE_YET
         )
     try:
         (message,) = build_messages(draft, rendered=rendered, problems=problems)
