@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTabWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTreeWidgetItem
 from support.gui import WAIT
 
 from composer.core.checks import Severity
@@ -108,8 +108,8 @@ def test_clicking_a_finding_puts_the_cursor_on_its_line(qtbot, window: MainWindo
     assert editor.hasFocus() or QApplication.focusWidget() is editor
     # an option's finding shows the relay options
     click(qtbot, tab, item_for(tab, "relay.tracking-default"))
-    extras = window.findChild(QTabWidget, "extrasTabs")
-    assert extras.currentWidget() is window.options
+    assert "options" in window.drawer.open_keys
+    assert window.options.isVisible()
 
 
 def test_an_amp_finding_opens_the_amp_editor(qtbot, window: MainWindow) -> None:

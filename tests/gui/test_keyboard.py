@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QTabBar, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QTabBar, QWidget
 from support.gui import WAIT
 
 from composer.core.draft import Attachment
@@ -76,12 +76,11 @@ def test_tab_and_shift_tab_cycle_through_every_control(window, qtbot, tmp_path: 
     report.write_bytes(b"%PDF-1.4\n")
     window.model.update(attachments=[Attachment(str(report))])
     qtbot.waitUntil(lambda: window.attachments.table.rowCount() == 1, timeout=WAIT)
-    # every panel that can hide controls is open, so they count
+    _check_cycle(window)  # the panels folded
+    for key in ("recipients", "options", "attachments"):  # and each opened in place
+        window.drawer.open(key)
+    qtbot.waitUntil(window.attachments.table.isVisible, timeout=WAIT)
     _check_cycle(window)
-    extras = window.findChild(QTabWidget, "extrasTabs")
-    for index in range(extras.count() if extras is not None else 0):
-        extras.setCurrentIndex(index)
-        _check_cycle(window)
 
 
 def test_tab_leaves_the_attachments_table_once_it_holds_a_file(
@@ -93,9 +92,8 @@ def test_tab_leaves_the_attachments_table_once_it_holds_a_file(
     window.model.update(attachments=[Attachment(str(f)) for f in files])
     table = window.attachments.table
     qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=WAIT)
-    extras = window.findChild(QTabWidget, "extrasTabs")
-    if extras is not None:
-        extras.setCurrentWidget(window.attachments)
+    window.drawer.open("attachments")
+    qtbot.waitUntil(table.isVisible, timeout=WAIT)
     window.activateWindow()
     table.setFocus(Qt.FocusReason.TabFocusReason)
     table.setCurrentCell(0, 0)

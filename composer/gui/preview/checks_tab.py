@@ -305,7 +305,9 @@ def go_to_source(window: MainWindow, where: Where) -> None:
         field.setFocus()
         return
     if where.part == "options":
-        _show_extras(window, window.recipients if where.element == "archive" else window.options)
+        key = "recipients" if where.element == "archive" else "options"
+        window.drawer.open(key)  # its folded panel opens in place
+        (window.recipients if key == "recipients" else window.options).setFocus()
         return
     editor: QPlainTextEdit
     if where.part == "amp":
@@ -328,13 +330,6 @@ def go_to_source(window: MainWindow, where: Where) -> None:
             editor.setTextCursor(cursor)
             editor.centerCursor()
     editor.setFocus()
-
-
-def _show_extras(window: MainWindow, widget: QWidget) -> None:
-    extras = window.findChild(QTabWidget, "extrasTabs")
-    if extras is not None and extras.indexOf(widget) >= 0:
-        extras.setCurrentWidget(widget)
-    widget.setFocus()
 
 
 def confirm_send(window: Any, findings: Sequence[Finding] | None = None) -> bool:
