@@ -65,7 +65,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     if not commands:
         parser.set_defaults(command=None)
         return parser
-    from composer.cli import history, profile, relay, send
+    from composer.cli import events, history, profile, relay, send
     from composer.cli import outbox as outbox_cli
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -73,6 +73,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     relay.add_parser(sub)
     profile.add_parser(sub)
     history.add_parser(sub)
+    events.add_parser(sub)
     outbox_cli.add_parser(sub)
     return parser
 

@@ -6,7 +6,8 @@ For every copy the relay delivers it logs an ``injection``, then, by the recipie
 * ``bounce.example.com``: a hard ``bounce``, bounce class 10 (Invalid Recipient) with the
   reason a receiving MTA would give (``550 5.1.1 ... user unknown``);
 * ``defer.example.com``: a ``delay`` (421, class 70 "Transient Failure"), then the
-  ``delivery`` once ``defer_seconds`` have passed (made when a search first looks after that);
+  ``delivery`` once ``defer_seconds`` have passed (made when a search first looks after that;
+  3 s, or ``COMPOSER_SANDBOX_DEFER`` seconds, so a script or a test can hold it delayed);
 * any other: a ``delivery``.
 
 (``example.com`` is reserved for documentation (RFC 2606), so no real mail is ever meant for
@@ -29,6 +30,8 @@ import base64
 import binascii
 import json
 import logging
+import math
+import os
 import secrets
 import threading
 import time
@@ -65,6 +68,7 @@ MAX_PER_PAGE = 10_000  # "Must be between 1 and 10,000" (Events API, per_page)
 DEFAULT_PER_PAGE = 1000
 RETENTION = timedelta(days=10)  # "Data in the Events API is retained for 10 days"
 DEFER_SECONDS = 3.0
+DEFER_VAR = "COMPOSER_SANDBOX_DEFER"
 _TEXT_CAP = 300  # a subject or reason logged is cut here
 _FILTERS = ("recipients", "transmission_ids", "message_ids", "campaigns", "campaign_ids",
             "events")  # fmt: skip
@@ -103,6 +107,14 @@ def _parse_time(name: str, value: str) -> float:
     return when.timestamp()
 
 
+def _defer_seconds() -> float:
+    try:
+        value = float(os.environ.get(DEFER_VAR, DEFER_SECONDS))
+    except ValueError:
+        return DEFER_SECONDS
+    return value if math.isfinite(value) and 0 <= value <= 86400 else DEFER_SECONDS
+
+
 def encode_cursor(timestamp: str, event_id: str) -> str:
     raw = json.dumps([timestamp, event_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii")
@@ -130,12 +142,12 @@ class EventLog:
         folder: Path,
         *,
         max_events: int = MAX_EVENTS,
-        defer_seconds: float = DEFER_SECONDS,
+        defer_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(folder) / EVENTS_FILE
         self.max_events = max_events
-        self.defer_seconds = defer_seconds
+        self.defer_seconds = _defer_seconds() if defer_seconds is None else defer_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._events: deque[dict[str, Any]] = deque(maxlen=max_events)
