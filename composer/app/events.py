@@ -30,7 +30,7 @@ from composer.core.delivery import DeliveryEvent, RecipientState, State, recipie
 from composer.core.errors import EventsUnavailable, ProfileError
 from composer.store.history import HistoryEntry
 from composer.transport.profiles.credentials import Secret
-from composer.transport.profiles.providers import PRESETS, Provider
+from composer.transport.profiles.providers import PRESETS, Provider, parse_provider
 from composer.transport.profiles.store import Profile
 from composer.transport.rest.events import EventQuery, recipients_in_chunks, search_events
 from composer.transport.rest.session import RestEndpoint, RestSession
@@ -42,6 +42,7 @@ __all__ = [
     "events_url",
     "open_events_session",
     "poll_intervals",
+    "profile_for",
     "states_of",
 ]
 
@@ -71,6 +72,23 @@ def events_url(profile: Profile) -> str | None:
             "(composer profile add ... --api-url https://yourdomain.api.e.sparkpost.com/api/v1)",
         )
     return EVENTS_URLS[profile.provider]
+
+
+def profile_for(context: Context, name: str | None) -> Profile:
+    """The profile to ask with: by name (a send's, or the person's choice), else the default.
+    A send made with ``--provider`` and no saved profile is named after its provider."""
+    store = context.profiles()
+    if name is None:
+        default = store.default()
+        if default is None:
+            raise ProfileError("profile", "no default profile: name one with --profile")
+        return default
+    if name in store:
+        return store.get(name)
+    try:
+        return Profile.new(name, parse_provider(name))
+    except ProfileError:
+        return store.get(name)  # its error names the profiles there are
 
 
 @contextmanager

@@ -20,12 +20,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from composer.app.context import Context
-from composer.app.events import RETENTION, SendStates, check_sends, open_events_session, states_of
+from composer.app.events import (
+    RETENTION,
+    SendStates,
+    check_sends,
+    open_events_session,
+    profile_for,
+    states_of,
+)
 from composer.app.events import wait_for_final as _wait
 from composer.core.delivery import RecipientState, State, recipient_states
-from composer.core.errors import EventsUnavailable, ExitCode, ProfileError, UsageError
+from composer.core.errors import EventsUnavailable, ExitCode, UsageError
 from composer.store.history import HistoryEntry
-from composer.transport.profiles.providers import parse_provider
 from composer.transport.profiles.store import Profile
 from composer.transport.rest.events import EventQuery, search_events
 
@@ -61,18 +67,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _profile(context: Context, name: str | None) -> Profile:
-    store = context.profiles()
-    if name is None:
-        default = store.default()
-        if default is None:
-            raise ProfileError("profile", "no default profile: name one with --profile")
-        return default
-    if name in store:
-        return store.get(name)
-    try:  # a send made with --provider and no saved profile: the history names the provider
-        return Profile.new(name, parse_provider(name))
-    except ProfileError:
-        return store.get(name)  # its error names the profiles there are
+    return profile_for(context, name)
 
 
 def _entries(context: Context, args: argparse.Namespace) -> list[HistoryEntry]:
