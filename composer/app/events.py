@@ -22,7 +22,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from composer.app.context import Context
@@ -107,7 +107,8 @@ def open_events_session(
         return
     key = context.credentials.get_events_key(profile.name)
     if PRESETS[profile.provider].workspace:
-        key = Secret(f"AccessKey {key.reveal()}")  # as Bird's SMTP password (assumed, see rest/events.py)
+        # as Bird's SMTP password wants it (an assumption: see transport/rest/events.py)
+        key = Secret(f"AccessKey {key.reveal()}")
     with RestSession(RestEndpoint(url, key, None, timeout, final_timeout)) as session:
         yield session
 
@@ -197,7 +198,8 @@ def _this_send(entry: HistoryEntry, events: list[DeliveryEvent]) -> list[Deliver
     tid = _found_transmission(entry, events)
     if tid:
         return [ev for ev in events if ev.transmission_id in ("", tid)]
-    return [ev for ev in events if not (ev.subject and entry.subject and ev.subject != entry.subject)]
+    subject = entry.subject
+    return [ev for ev in events if not (ev.subject and subject and ev.subject != subject)]
 
 
 def _query(entry: HistoryEntry, known: list[DeliveryEvent], now: datetime) -> list[EventQuery]:

@@ -91,7 +91,8 @@ def _bare(context: Context, profile: Profile, **filters: tuple[str, ...]) -> lis
     query = EventQuery(now - RETENTION + timedelta(minutes=5), now, **filters)
     with open_events_session(context, profile) as session:
         result = search_events(session, query, profile=profile.name)
-    rcpts = list(dict.fromkeys(ev.rcpt_to for ev in sorted(result.events, key=lambda e: e.timestamp)))
+    oldest_first = sorted(result.events, key=lambda e: e.timestamp)
+    rcpts = list(dict.fromkeys(ev.rcpt_to for ev in oldest_first))
     return recipient_states(rcpts, result.events)
 
 

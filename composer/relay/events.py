@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import math
@@ -80,7 +81,8 @@ class SearchError(ValueError):
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
+    whole = datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+    return whole + f"{int(t * 1000) % 1000:03d}Z"
 
 
 def _subject(request: Request) -> str:
@@ -88,10 +90,8 @@ def _subject(request: Request) -> str:
         if f.name == "subject":
             raw = b" ".join(line.strip() for line in f.lines)[len(b"subject:") :].strip()
             text = raw.decode("utf-8", "replace")
-            try:
+            with contextlib.suppress(ValueError, LookupError, UnicodeError):
                 text = str(make_header(decode_header(text)))
-            except (ValueError, LookupError, UnicodeError):
-                pass
             return text[:_TEXT_CAP]
     return ""
 
@@ -195,7 +195,8 @@ class EventLog:
 
     def _rewrite(self) -> None:
         lines = [json.dumps(ev, separators=(",", ":")) for ev in self._events]
-        lines += [json.dumps({**ev, "_due": True}, separators=(",", ":")) for _, ev in self._pending]
+        due = [{**ev, "_due": True} for _, ev in self._pending]
+        lines += [json.dumps(ev, separators=(",", ":")) for ev in due]
         atomic_write_text(self.path, "".join(line + "\n" for line in lines))
         self._lines = len(lines)
 
@@ -230,8 +231,9 @@ class EventLog:
                                        reason=reason, raw_reason=reason))  # fmt: skip
             elif domain == DEFER_DOMAIN:
                 reason = f"421 4.2.0 <{rcpt}>: mailbox busy, try again later (local sandbox)"
-                new.append(self._event("delay", now, per, bounce_class="70", error_code="421",
-                                       reason=reason, raw_reason=reason, num_retries="1"))  # fmt: skip
+                delay = dict(bounce_class="70", error_code="421", reason=reason,
+                             raw_reason=reason, num_retries="1")  # fmt: skip
+                new.append(self._event("delay", now, per, **delay))
                 due = now + self.defer_seconds
                 pending.append((due, self._event("delivery", due, per, num_retries="1")))
             else:

@@ -200,7 +200,9 @@ class History:
     def recent(self, limit: int = 20) -> list[HistoryEntry]:
         return self._select("ORDER BY id DESC LIMIT ?", (limit,))
 
-    def find(self, *, send_id: int | None = None, message_id: str | None = None) -> list[HistoryEntry]:
+    def find(
+        self, *, send_id: int | None = None, message_id: str | None = None
+    ) -> list[HistoryEntry]:
         """Sends by their history id, or by the Message-ID they carried (newest first)."""
         if send_id is not None:
             return self._select("WHERE id = ?", (send_id,))

@@ -98,7 +98,7 @@ def load_events(db: sqlite3.Connection, send_ids: Iterable[int]) -> dict[int, li
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         rows = db.execute(
-            f"SELECT send_id, data FROM events WHERE send_id IN ({marks})"  # noqa: S608
+            f"SELECT send_id, data FROM events WHERE send_id IN ({marks})"
             " ORDER BY timestamp, rowid",
             chunk,
         ).fetchall()

@@ -27,8 +27,9 @@ def sent(run_composer, tmp_path: Path):
 
     def send(*rcpts: str, env: dict[str, str] | None = None) -> None:
         to = [a for r in rcpts for a in ("--to", r)]
+        args = ["--subject", "Did it arrive?", "--text", str(body)]
         result = run_composer("send", "--profile", "loc", "--from", "ann@example.org", *to,
-                              "--subject", "Did it arrive?", "--text", str(body), env=env)  # fmt: skip
+                              *args, env=env)  # fmt: skip
         assert result.code == 0, result.err
 
     return send

@@ -89,7 +89,7 @@ def test_a_bounce_comes_with_its_reason_and_class(relay: LocalHttpRelay) -> None
 
 def test_the_local_relay_refuses_a_query_it_cannot_read(relay: LocalHttpRelay) -> None:
     with session(relay.url) as s:
-        with pytest.raises(EventsUnavailable, match="400.*per_page"):
+        with pytest.raises(EventsUnavailable, match=r"400.*per_page"):
             search_events(s, today(), per_page=0)
         status, data, _, _ = s.exchange("GET", "/events/message?cursor=not-a-cursor")
         assert status == 400 and b"cursor" in data
@@ -114,27 +114,36 @@ def test_429_waits_what_retry_after_asks_then_reads() -> None:
 def test_a_long_retry_after_is_capped_and_a_rate_limit_that_stays_is_said() -> None:
     waits: list[float] = []
     limited = Answer(429, b"", {"Retry-After": "3000"})
-    with EventsApi(limited) as api, session(api.url) as s:
-        with pytest.raises(EventsUnavailable, match="limiting the request rate"):
-            search_events(s, today(), sleep=waits.append, max_wait=60)
+    with (
+        EventsApi(limited) as api,
+        session(api.url) as s,
+        pytest.raises(EventsUnavailable, match="limiting the request rate"),
+    ):
+        search_events(s, today(), sleep=waits.append, max_wait=60)
     assert waits == [60.0] * (MAX_TRIES - 1)
     assert len(api.seen) == MAX_TRIES  # bounded: no endless asking
 
 
 def test_a_retry_after_past_the_deadline_is_not_waited() -> None:
     waits: list[float] = []
-    with EventsApi(Answer(429, b"", {"Retry-After": "50"})) as api, session(api.url) as s:
-        with pytest.raises(EventsUnavailable, match="429"):
-            search_events(s, today(), sleep=waits.append, deadline=10)
+    with (
+        EventsApi(Answer(429, b"", {"Retry-After": "50"})) as api,
+        session(api.url) as s,
+        pytest.raises(EventsUnavailable, match="429"),
+    ):
+        search_events(s, today(), sleep=waits.append, deadline=10)
     assert waits == [] and len(api.seen) == 1
 
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_401_and_403_say_the_events_permission_in_plain_words(status: int) -> None:
     echo = {"errors": [{"message": f"Forbidden for key {KEY}"}]}
-    with EventsApi(Answer(status, echo)) as api, session(api.url) as s:
-        with pytest.raises(EventsAccessDenied) as caught:
-            search_events(s, today(), profile="prod")
+    with (
+        EventsApi(Answer(status, echo)) as api,
+        session(api.url) as s,
+        pytest.raises(EventsAccessDenied) as caught,
+    ):
+        search_events(s, today(), profile="prod")
     text = str(caught.value)
     assert "this key lacks the 'Events Search: Read Only' permission" in text
     assert "add an events key to the profile: composer profile set-key prod --events" in text
@@ -164,9 +173,9 @@ def test_endless_new_cursors_stop_at_the_page_limit() -> None:
 
 def test_links_as_a_list_of_rel_next_are_followed_too() -> None:
     a, b = event("injection", "bob@example.org", 1), event("delivery", "bob@example.org", 2)
-    with EventsApi(page([a], "n2", as_list=True), page([b], None, as_list=True)) as api:
-        with session(api.url) as s:
-            result = search_events(s, today(recipients=("bob@example.org",)))
+    pages = page([a], "n2", as_list=True), page([b], None, as_list=True)
+    with EventsApi(*pages) as api, session(api.url) as s:
+        result = search_events(s, today(recipients=("bob@example.org",)))
     assert len(result.events) == 2
     assert api.seen[1].query["cursor"] == ["n2"]
     assert api.seen[1].query["recipients"] == ["bob@example.org"]  # our query, not the link's
@@ -185,15 +194,19 @@ def test_a_next_link_elsewhere_only_gives_its_cursor() -> None:
     [b'{"results": [', b"<html>Welcome to the hotel wifi</html>", b'{"errors": []}', b"[1,2]"],
 )
 def test_malformed_json_is_no_answer(body: bytes) -> None:
-    with EventsApi(Answer(200, body)) as api, session(api.url) as s:
-        with pytest.raises(EventsUnavailable, match="something else than the API's JSON"):
-            search_events(s, today())
+    with (
+        EventsApi(Answer(200, body)) as api,
+        session(api.url) as s,
+        pytest.raises(EventsUnavailable, match="something else than the API's JSON"),
+    ):
+        search_events(s, today())
 
 
 def test_results_that_are_not_events_are_left_out() -> None:
-    junk = [1, "x", {"type": "delivery"}, {"rcpt_to": "a@example.org", "timestamp": "t"},
-            {"type": "bounce", "timestamp": "2026-11-30T10:00:00Z", "rcpt_to": "a@example.org",
-             "bounce_class": "\u00b2", "num_retries": "9" * 5000, "reason": "x" * 100_000}]  # fmt: skip
+    hostile = {"type": "bounce", "timestamp": "2026-11-30T10:00:00Z", "rcpt_to": "a@example.org",
+               "bounce_class": "\u00b2", "num_retries": "9" * 5000,
+               "reason": "x" * 100_000}  # fmt: skip
+    junk = [1, "x", {"type": "delivery"}, {"rcpt_to": "a@example.org", "timestamp": "t"}, hostile]
     assert [parse_event(j) for j in junk[:4]] == [None] * 4
     ev = parse_event(junk[4])
     assert ev is not None
@@ -209,7 +222,9 @@ def test_results_that_are_not_events_are_left_out() -> None:
     [("huge_length", 5.0), ("endless_body", 5.0), ("endless_chunked", 5.0),
      ("drip_status", 1.0), ("silent", 1.0), ("garbage", 5.0), ("only_1xx", 5.0)],
 )  # fmt: skip
-def test_a_hostile_server_costs_a_bounded_time_and_memory(behaviour: str, final_timeout: float) -> None:
+def test_a_hostile_server_costs_a_bounded_time_and_memory(
+    behaviour: str, final_timeout: float
+) -> None:
     with HostilePeer(behaviour, lifetime=15) as peer, session(peer.url(), final_timeout) as s:
         started = time.monotonic()
         with pytest.raises(EventsUnavailable) as caught:

@@ -39,8 +39,8 @@ def test_an_old_history_gains_the_events_tables_and_keeps_its_sends(tmp_path: Pa
     with History(path) as history:
         (old,) = history.recent()
         assert old.profile == "old" and old.rcpt_to == ["bob@example.com", "gone@example.com"]
-        seen = [ev("injection", "bob@example.com", 1), ev("delivery", "bob@example.com", 2),
-                ev("bounce", "gone@example.com", 3, bounce_class=10, reason="550 5.1.1 unknown")]  # fmt: skip
+        bounce = ev("bounce", "gone@example.com", 3, bounce_class=10, reason="550 5.1.1 unknown")
+        seen = [ev("injection", "bob@example.com", 1), ev("delivery", "bob@example.com", 2), bounce]
         assert history.add_events(old.id, seen, "2026-11-30T10:01:00+00:00") == 3
         assert history.add_events(old.id, seen[1:], "2026-11-30T10:02:00+00:00") == 0  # again
         stored = history.events([old.id])[old.id]

@@ -35,16 +35,16 @@ from composer.core.errors import CredentialsError, KeyringUnavailable
 
 __all__ = [
     "ENV_VAR",
+    "EVENTS_ENV_VAR",
     "SERVICE",
     "Secret",
-    "EVENTS_ENV_VAR",
     "delete_api_key",
     "get_api_key",
     "get_events_key",
-    "set_events_key",
     "key_status",
     "keyring_problem",
     "set_api_key",
+    "set_events_key",
 ]
 
 SERVICE = "composer-mail"
