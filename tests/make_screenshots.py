@@ -5,7 +5,9 @@
 
 Fills a draft as a person would have it (a Markdown newsletter, cc and bcc, relay options),
 waits for the preview to catch up, and grabs the window from the X server (so the web view's
-pixels are included) with the Rendered, Raw message and Recipients tabs in front.
+pixels are included) with the Rendered, Raw message and Recipients tabs in front. Then sends
+two messages through the local relay (a bounce.example.com and a defer.example.com recipient
+among them) and grabs the Send history once it shows what became of each recipient.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-shots-"))
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # screenshots only, run as root here
+os.environ.setdefault("COMPOSER_SANDBOX_DEFER", "600")  # the deferred recipient stays "delayed"
 
 from composer.app.context import Context
 from composer.gui.preview.scheme import register_preview_scheme
@@ -101,9 +104,43 @@ def main(out_dir: str) -> int:
         path = out / f"window-{name}.png"
         pixmap.save(str(path))
         print(path)
+    history_shot(app, window, out)
     window.model.mark_saved()
     window.close()
     return 0
+
+
+def history_shot(app: QApplication, window: MainWindow, out: Path) -> None:
+    """Two real sends through the local relay, then the Send history once it has asked."""
+    from composer.app.deliver import deliver
+    from composer.core.build import build_message
+    from composer.gui.dialogs.history import HistoryDialog
+    from composer.transport.profiles.store import Profile
+
+    context = window.context
+    profile = Profile.new("sandbox", "local")
+    context.profiles().add(profile, replace=True)
+    sends = [
+        ("Order 1042 has shipped", ["bob@example.com", "cy@example.com"]),
+        ("Spring sale: 30% off everything",
+         ["bob@example.com", "gone@bounce.example.com", "slow@defer.example.com"]),
+    ]  # fmt: skip
+    for subject, rcpts in sends:
+        draft = Draft(from_addr=Recipient("news@shop.example.com", "Example Shop"),
+                      to=[Recipient(r) for r in rcpts], subject=subject, body="Hello")  # fmt: skip
+        deliver(context, context.outbox(), profile, new=[build_message(draft)], subject=subject)
+    dialog = HistoryDialog(context, window)
+    dialog.resize(min(1340, window.width()), 440)
+    dialog.show()
+    wait_until(lambda: "bounced" in (dialog.table.item(0, dialog.DELIVERY) or dialog).text()
+               if dialog.table.rowCount() else False)  # fmt: skip
+    wait_until(lambda: not dialog.poller.asking and dialog.tasks.pending == 0)
+    wait(800)
+    pixmap = app.primaryScreen().grabWindow(dialog.winId())
+    path = out / "history-delivery.png"
+    pixmap.save(str(path))
+    print(path)
+    dialog.close()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from html import escape
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -33,20 +34,30 @@ from composer.gui.dialogs.common import ERROR_COLOUR, OK_COLOUR, WARN_COLOUR
 from composer.gui.tasks import TaskRunner
 from composer.store.history import HistoryEntry
 
-__all__ = ["MAX_FOLLOWED", "POLL_FOR", "DeliveryPoller", "delivery_cell"]
+__all__ = ["MAX_FOLLOWED", "POLL_FOR", "DeliveryPoller", "delivery_cell", "delivery_html"]
 
 log = logging.getLogger(__name__)
 
 POLL_FOR = 300.0  # seconds a dialog keeps asking ("a few minutes")
 MAX_FOLLOWED = 20
+# Marks the usual UI fonts carry (DejaVu, Segoe, SF): an hourglass showed as a box.
 _MARK = {
-    State.SENT: "…",
-    State.INJECTED: "…",
-    State.DELAYED: "⏳",
+    State.SENT: "·",
+    State.INJECTED: "·",
+    State.DELAYED: "…",
     State.DELIVERED: "✓",
     State.BOUNCED: "✗",
     State.REJECTED: "✗",
 }
+_COLOUR = {
+    State.SENT: WARN_COLOUR,
+    State.INJECTED: WARN_COLOUR,
+    State.DELAYED: WARN_COLOUR,
+    State.DELIVERED: OK_COLOUR,
+    State.BOUNCED: ERROR_COLOUR,
+    State.REJECTED: ERROR_COLOUR,
+}
+_SHOWN = 100  # characters of a recipient's line in the cell; all of it in the tooltip
 
 
 def delivery_cell(states: SendStates | None) -> tuple[str, str, str | None]:
@@ -66,6 +77,22 @@ def delivery_cell(states: SendStates | None) -> tuple[str, str, str | None]:
     if states.note:
         tip += f"\n{states.note}"
     return "\n".join(lines), tip, colour
+
+
+def delivery_html(states: SendStates | None) -> str:
+    """The cell as rich text: each recipient's line in its own state's colour."""
+    if states is None:
+        return ""
+    lines = []
+    for r in states.recipients:
+        # the reason repeats the address the line starts with: not worth the width twice
+        text = r.describe().replace(f"<{r.rcpt}>: ", "").replace(f"<{r.rcpt.lower()}>: ", "")
+        text = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+        lines.append(
+            f'<span style="color:{_COLOUR[r.state]}"><b>{_MARK[r.state]} {escape(r.rcpt)}</b>'
+            f"</span> {escape(text)}"
+        )
+    return "<br>".join(lines)
 
 
 def _followed(states: list[SendStates], now: datetime) -> list[HistoryEntry]:

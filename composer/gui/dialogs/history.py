@@ -33,7 +33,7 @@ from composer.gui.dialogs.common import (
     make_table,
     show_message,
 )
-from composer.gui.dialogs.delivery import DeliveryPoller, delivery_cell
+from composer.gui.dialogs.delivery import DeliveryPoller, delivery_cell, delivery_html
 from composer.gui.tasks import TaskRunner
 from composer.store.history import History, HistoryEntry
 
@@ -90,12 +90,15 @@ class HistoryDialog(QDialog):
         self.poller = DeliveryPoller(context, self.tasks, self)
         self.poller.updated.connect(self._delivery)
         self.poller.problem.connect(self._delivery_problem)
+        self.poller.stopped.connect(self._delivery_stopped)
         self.finished.connect(self.poller.stop)
         self._problems: list[str] = []
         self._base_text = ""
         self.context = context
 
         self.table = make_table(self.COLUMNS, "historyTable")
+        # Delivery shown after Status: what became of the mail matters more than the reply
+        self.table.horizontalHeader().moveSection(self.DELIVERY, 2)
         self.status = QLabel()
         self.status.setObjectName("historyStatus")
         self.status.setWordWrap(True)
@@ -141,7 +144,7 @@ class HistoryDialog(QDialog):
                 self.table.setItem(row, col, item)
             self._set_delivery(row, states[row])
         self.table.resizeColumnsToContents()
-        self.table.resizeRowsToContents()
+        self._fit_delivery()
         if not entries:
             text = "Nothing sent yet."
         elif len(entries) >= HISTORY_LIMIT:
@@ -155,10 +158,19 @@ class HistoryDialog(QDialog):
         if self.history_path == self.context.paths.history_db:
             # (a history file from elsewhere is shown as stored: its sends are not ours to ask)
             self.poller.follow(states)
+            if self.poller.active:
+                show_message(self.status, f"{text} Asking the relay what became of them…")
 
     def _set_delivery(self, row: int, states: SendStates) -> None:
         text, tip, colour = delivery_cell(states)
         self.table.setItem(row, self.DELIVERY, cell(text, tip, colour))
+        # drawn over the item: one colour per recipient's line (the item keeps the plain text)
+        label = QLabel(delivery_html(states))
+        label.setObjectName("deliveryCell")
+        label.setToolTip(tip)
+        label.setAutoFillBackground(True)
+        label.setContentsMargins(4, 2, 4, 2)
+        self.table.setCellWidget(row, self.DELIVERY, label)
 
     def _delivery(self, states: list[SendStates]) -> None:
         rows = {e.id: row for row, e in enumerate(self.entries)}
@@ -169,9 +181,20 @@ class HistoryDialog(QDialog):
                 self._set_delivery(row, s)
                 shown += 1
         if shown:
-            self.table.resizeColumnToContents(self.DELIVERY)
-            self.table.resizeRowsToContents()
+            self._fit_delivery()
         self.delivery_updated.emit(shown)
+
+    def _fit_delivery(self) -> None:
+        """The Delivery column as wide as its lines as shown (not the items' full text)."""
+        labels = [self.table.cellWidget(r, self.DELIVERY) for r in range(self.table.rowCount())]
+        widths = [w.sizeHint().width() for w in labels if w is not None]
+        if widths:
+            self.table.setColumnWidth(self.DELIVERY, min(900, max(120, *widths) + 8))
+        self.table.resizeRowsToContents()
+
+    def _delivery_stopped(self) -> None:
+        if not self._problems:
+            show_message(self.status, self._base_text)
 
     def _delivery_problem(self, text: str) -> None:
         if text not in self._problems:
