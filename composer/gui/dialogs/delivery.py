@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import time
-from html import escape
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html import escape
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
