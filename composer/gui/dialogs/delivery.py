@@ -121,7 +121,8 @@ def _ask(
     problems: list[tuple[str, str]] = []
     for name, group in by_profile.items():
         try:
-            states += check_sends(context, profile_for(context, name), group)
+            # a short deadline: the window may be closing, and the pool waits for its tasks
+            states += check_sends(context, profile_for(context, name), group, deadline=30.0)
         except ComposerError as exc:
             problems.append((name, str(exc)))
             log.info("delivery events for profile %s: %s", name, exc)
