@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.events_api import EventsApi, page
+from support.events_api import Answer, EventsApi, page
 
 from composer.app.context import Context
 from composer.app.events import events_url, open_events_session, states_of
 from composer.core.delivery import DeliveryEvent, State
-from composer.core.errors import ProfileError
+from composer.core.errors import EventsAccessDenied, ProfileError
 from composer.store.history import HistoryEntry
 from composer.transport.profiles.store import Profile
 from composer.transport.rest.events import EventQuery, search_events
@@ -85,3 +85,17 @@ def test_bird_is_asked_with_accesskey_and_an_events_key_wins(
             search_events(session, EventQuery(now - timedelta(minutes=5), now))
     assert [s.authorization for s in api.seen] == [
         "AccessKey events-key-5678", "AccessKey send-key-1234"]  # fmt: skip
+
+
+def test_bird_key_echoed_bare_is_hidden_too(
+    context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    echo = {"errors": [{"message": "Forbidden", "description": "key send-key-1234 lacks it"}]}
+    monkeypatch.setenv("COMPOSER_API_KEY", "send-key-1234")
+    with EventsApi(Answer(403, echo)) as api:
+        bird = Profile.new("b", "bird", workspace="ws1", api_url=api.url)
+        with open_events_session(context, bird) as session, pytest.raises(EventsAccessDenied) as e:
+            search_events(session, EventQuery(now - timedelta(minutes=5), now), profile="b")
+    assert "send-key-1234" not in str(e.value)
+    assert "[key hidden]" in str(e.value)

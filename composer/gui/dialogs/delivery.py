@@ -5,7 +5,7 @@ API while the history is open (issue 18).
 often (app.events.poll_intervals: from 1 s for the local relay, 30 s for the real API, whose
 rate limit is about one search in 2 minutes), and stops when every recipient it follows is
 final, after ``POLL_FOR`` seconds, or when the dialog closes. It follows the newest
-``MAX_FOLLOWED`` sends of the last 10 days that are not final yet; a profile whose events cannot
+``MAX_FOLLOWED`` sends of the last two days that are not final yet; a profile whose events cannot
 be asked (no events permission, no key, unreachable) is said once and left alone.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -39,7 +39,8 @@ __all__ = ["MAX_FOLLOWED", "POLL_FOR", "DeliveryPoller", "delivery_cell", "deliv
 log = logging.getLogger(__name__)
 
 POLL_FOR = 300.0  # seconds a dialog keeps asking ("a few minutes")
-MAX_FOLLOWED = 20
+MAX_FOLLOWED = 10  # each is a search: the real API limits polling (about one in 2 minutes)
+FOLLOW_AGE = timedelta(days=2)  # older sends show what is stored; `composer events` asks anew
 # Marks the usual UI fonts carry (DejaVu, Segoe, SF): an hourglass showed as a box.
 _MARK = {
     State.SENT: "·",
@@ -105,7 +106,7 @@ def _followed(states: list[SendStates], now: datetime) -> list[HistoryEntry]:
             when = datetime.fromisoformat(e.time)
         except ValueError:
             continue
-        if now - (when if when.tzinfo else when.replace(tzinfo=UTC)) < RETENTION:
+        if now - (when if when.tzinfo else when.replace(tzinfo=UTC)) < min(RETENTION, FOLLOW_AGE):
             out.append(e)
     return out[:MAX_FOLLOWED]
 

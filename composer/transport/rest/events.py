@@ -59,7 +59,7 @@ from composer.core.errors import (
     EventsUnavailable,
     TransportError,
 )
-from composer.transport.rest.keymask import hide_in_error
+from composer.transport.rest.keymask import hide_in_error, hide_key
 from composer.transport.rest.replies import describe_errors, parse_retry_after, printable, small_int
 from composer.transport.rest.session import RestSession
 
@@ -217,6 +217,20 @@ def search_events(
         cursor = nxt
 
 
+def _keys(session: RestSession) -> list[str]:
+    """The key as sent, and bare: Bird's header is ``AccessKey <key>``, and a server may echo
+    the key alone."""
+    sent = session.endpoint.api_key.reveal()
+    bare = sent.removeprefix("AccessKey ")
+    return [sent, bare] if bare != sent else [sent]
+
+
+def _hide(session: RestSession, text: str) -> str:
+    for key in _keys(session):
+        text = hide_key(text, key)
+    return text
+
+
 def _page(
     session: RestSession,
     path: str,
@@ -233,9 +247,10 @@ def _page(
         try:
             status, body, retry_after, problem = session.exchange("GET", path)
         except TransportError as exc:
-            hide_in_error(exc, session.endpoint.api_key.reveal())
+            for key in _keys(session):
+                hide_in_error(exc, key)
             raise EventsUnavailable(f"could not ask {host} for the delivery events: {exc}") from exc
-        said = session.hide(describe_errors(_json(body)))
+        said = _hide(session, describe_errors(_json(body)))
         if status in (401, 403):
             raise EventsAccessDenied(
                 f"{host} answered {status}: this key lacks the '{EVENTS_PERMISSION}' permission"
@@ -252,9 +267,10 @@ def _page(
         if status == 429:
             break
         if not 200 <= status < 300:
-            detail = said or session.hide(problem) or "no detail"
+            detail = said or _hide(session, problem) or "no detail"
             raise EventsUnavailable(f"{host} answered {status} to the events search ({detail})")
         if problem:
+            problem = _hide(session, problem)
             raise EventsUnavailable(f"the events answer from {host} could not be read: {problem}")
         doc = _json(body)
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
