@@ -206,6 +206,12 @@ class EventLog:
         self, request: Request, mail_from: str, copies: Sequence[Copy], transmission_id: str
     ) -> None:
         """The events of one accepted message: an injection per copy, then its fate."""
+        with self._lock:  # the event ids' sequence is shared by the request threads
+            self._record(request, mail_from, copies, transmission_id)
+
+    def _record(
+        self, request: Request, mail_from: str, copies: Sequence[Copy], transmission_id: str
+    ) -> None:
         now = self._clock()
         campaign = request.api.get("campaign_id")
         base = {
@@ -238,10 +244,9 @@ class EventLog:
                 pending.append((due, self._event("delivery", due, per, num_retries="1")))
             else:
                 new.append(self._event("delivery", now, per))
-        with self._lock:
-            self._events.extend(new)
-            self._pending.extend(pending)
-            self._append(new + [{**ev, "_due": True} for _, ev in pending])
+        self._events.extend(new)
+        self._pending = (self._pending + pending)[-self.max_events :]  # bounded like the rest
+        self._append(new + [{**ev, "_due": True} for _, ev in pending])
 
     def _event(self, kind: str, t: float, fields: Mapping[str, Any], **more: str) -> dict[str, Any]:
         # event ids grow with time and then with the order logged: newest-first has no ties
