@@ -77,6 +77,11 @@ def test_the_history_keeps_what_was_learnt(run_composer, sent, context: Context)
         (entry,) = history.recent()
         stored = history.events([entry.id])[entry.id]
     assert {e.type for e in stored} == {"injection", "bounce"}
+    # and `composer history` shows it offline, asking nobody
+    listed = run_composer("history")
+    assert "gone@bounce.example.com: bounced: 10 Invalid Recipient (hard)" in listed.out
+    (doc,) = json.loads(run_composer("history", "--json").out)
+    assert [r["state"] for r in doc["delivery"]] == ["bounced"]
 
 
 @pytest.mark.parametrize("status", [401, 403])
