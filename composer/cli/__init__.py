@@ -8,6 +8,9 @@ Exit codes are part of the contract (scripts rely on them), core.errors.ExitCode
     3  refused by the relay (a 5xx, including authentication)
     4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
 
+``composer events`` reads them for delivery: 3 a recipient bounced or was rejected, 4 some
+recipient's fate is still unknown (not final yet, or the Events API could not be asked).
+
 Every error's code is its class's ``exit_code`` (core.errors), read by ``describe``.
 
 No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
