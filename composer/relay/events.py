@@ -278,6 +278,10 @@ class EventLog:
         unknown = sorted(set(query) - _KNOWN)
         if unknown:
             raise SearchError(f"{unknown[0]}: not a parameter of this search")
+        if query.get("timezone", "UTC").upper() not in ("UTC", "ETC/UTC"):
+            raise SearchError("timezone: the local sandbox takes times in UTC only")
+        if query.get("delimiter", ",") != ",":
+            raise SearchError("delimiter: the local sandbox takes ',' only")
         sets = {
             name: {v.strip().lower() for v in query[name].split(",") if v.strip()}
             for name in _FILTERS
