@@ -95,6 +95,8 @@ def test_the_local_relay_refuses_a_query_it_cannot_read(relay: LocalHttpRelay) -
         assert status == 400 and b"cursor" in data
         status, _, _, _ = s.exchange("GET", "/events/message?from=yesterday")
         assert status == 400
+        status, data, _, _ = s.exchange("GET", "/events/message?timezone=America/New_York")
+        assert status == 400 and b"UTC" in data  # not applied, so not silently ignored
 
 
 # --- a scripted API: rate limits, permissions, links ---------------------------------------
