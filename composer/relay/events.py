@@ -280,10 +280,11 @@ class EventLog:
             raise SearchError(f"{unknown[0]}: not a parameter of this search")
         if query.get("timezone", "UTC").upper() not in ("UTC", "ETC/UTC"):
             raise SearchError("timezone: the local sandbox takes times in UTC only")
-        if query.get("delimiter", ",") != ",":
-            raise SearchError("delimiter: the local sandbox takes ',' only")
+        sep = query.get("delimiter", ",")
+        if len(sep) != 1:
+            raise SearchError("delimiter: give one character")
         sets = {
-            name: {v.strip().lower() for v in query[name].split(",") if v.strip()}
+            name: {v.strip().lower() for v in query[name].split(sep) if v.strip()}
             for name in _FILTERS
             if query.get(name)
         }

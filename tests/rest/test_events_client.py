@@ -35,10 +35,12 @@ def session(url: str, final_timeout: float = 5.0) -> RestSession:
     return RestSession(RestEndpoint(url, Secret(KEY), None, 5.0, final_timeout))
 
 
-def post(relay: LocalHttpRelay, *rcpts: str, subject: str = "Hi") -> str:
+def post(relay: LocalHttpRelay, *rcpts: str, subject: str = "Hi", campaign: str = "") -> str:
     msg = f"From: ann@example.org\r\nTo: {rcpts[0]}\r\nSubject: {subject}\r\n\r\nHello\r\n"
-    body = json.dumps({"recipients": [{"address": r} for r in rcpts],
-                       "content": {"email_rfc822": msg}}).encode()  # fmt: skip
+    doc = {"recipients": [{"address": r} for r in rcpts], "content": {"email_rfc822": msg}}
+    if campaign:
+        doc["campaign_id"] = campaign
+    body = json.dumps(doc).encode()
     with session(relay.url) as s:
         status, data, _, _ = s.exchange("POST", "/transmissions", body)
     assert status == 200, data
@@ -235,3 +237,15 @@ def test_a_hostile_server_costs_a_bounded_time_and_memory(
     assert elapsed < final_timeout + 4
     assert KEY not in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_campaign_with_a_comma_changes_the_delimiter(relay: LocalHttpRelay) -> None:
+    odd = post(relay, "bob@example.org", campaign="sale,autumn")
+    post(relay, "bob@example.org", campaign="sale")
+    post(relay, "bob@example.org", campaign="autumn")
+    query = today(campaigns=("sale,autumn",))
+    assert ("delimiter", ";") in query.params()
+    with session(relay.url) as s:
+        result = search_events(s, query)
+    assert {ev.transmission_id for ev in result.events} == {odd}
+    assert {ev.campaign_id for ev in result.events} == {"sale,autumn"}

@@ -96,6 +96,12 @@ class EventQuery:
         if end.second or end.microsecond:  # up to the minute, so the last one is not cut off
             end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
         out = [("from", start.strftime("%Y-%m-%dT%H:%M")), ("to", end.strftime("%Y-%m-%dT%H:%M"))]
+        lists = (self.recipients, self.transmission_ids, self.message_ids, self.campaigns)
+        # a quoted local part may hold a comma: then the lists take another ("delimiter")
+        used = "".join(v for values in lists for v in values)
+        sep = next((d for d in ",;|\t" if d not in used), ",")
+        if sep != ",":
+            out.append(("delimiter", sep))
         for name, values in (
             ("recipients", self.recipients),
             ("transmission_ids", self.transmission_ids),
@@ -104,7 +110,7 @@ class EventQuery:
             ("events", self.types),
         ):
             if values:
-                out.append((name, ",".join(values)))
+                out.append((name, sep.join(values)))
         return out
 
 
