@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from html import escape
 
@@ -111,23 +111,28 @@ def _followed(states: list[SendStates], now: datetime) -> list[HistoryEntry]:
     return out[:MAX_FOLLOWED]
 
 
-def _ask(
-    context: Context, entries: list[HistoryEntry]
-) -> tuple[list[SendStates], list[tuple[str, str]]]:
-    """On a worker: each profile's sends checked; (states, [(profile, why it could not)])."""
+_Asked = tuple[list[SendStates], list[tuple[str, str]], bool]
+
+
+def _ask(context: Context, entries: list[HistoryEntry]) -> _Asked:
+    """On a worker (profiles are read from disk): each profile's sends checked; (states,
+    [(profile, why it could not be asked)], whether a real API was asked)."""
     by_profile: dict[str, list[HistoryEntry]] = {}
     for e in entries:
         by_profile.setdefault(e.profile, []).append(e)
     states: list[SendStates] = []
     problems: list[tuple[str, str]] = []
+    remote = False
     for name, group in by_profile.items():
         try:
+            profile = profile_for(context, name)
+            remote = remote or events_url(profile) is not None
             # a short deadline: the window may be closing, and the pool waits for its tasks
-            states += check_sends(context, profile_for(context, name), group, deadline=30.0)
+            states += check_sends(context, profile, group, deadline=30.0)
         except ComposerError as exc:
             problems.append((name, str(exc)))
             log.info("delivery events for profile %s: %s", name, exc)
-    return states, problems
+    return states, problems, remote
 
 
 class DeliveryPoller(QObject):
@@ -156,7 +161,7 @@ class DeliveryPoller(QObject):
         self._timer.timeout.connect(self._tick)
         self._entries: list[HistoryEntry] = []
         self._started = 0.0
-        self._intervals = poll_intervals(True)
+        self._intervals: Iterator[float] | None = None  # chosen by the first answer
         self._given_up: set[str] = set()
         self.asking = False
 
@@ -173,16 +178,9 @@ class DeliveryPoller(QObject):
             self.stop()
             return
         self._started = self._clock()
-        local = all(self._is_local(e.profile) for e in self._entries)
-        self._intervals = poll_intervals(local)
+        self._intervals = None
         if not self.asking:
             self._timer.start(0)
-
-    def _is_local(self, name: str) -> bool:
-        try:
-            return events_url(profile_for(self.context, name)) is None
-        except ComposerError:
-            return True  # the check itself will say what is wrong, once
 
     def stop(self) -> None:
         self._timer.stop()
@@ -197,9 +195,11 @@ class DeliveryPoller(QObject):
         entries, context = list(self._entries), self.context
         self.tasks.run(lambda: _ask(context, entries), self._answered, self._failed)
 
-    def _answered(self, outcome: tuple[list[SendStates], list[tuple[str, str]]]) -> None:
+    def _answered(self, outcome: _Asked) -> None:
         self.asking = False
-        states, problems = outcome
+        states, problems, remote = outcome
+        if self._intervals is None:  # from 1 s for the local relay, 30 s for a real API
+            self._intervals = poll_intervals(not remote)
         for name, text in problems:
             self._given_up.add(name)
             self.problem.emit(f"Delivery events for profile {name}: {text}")
