@@ -12,7 +12,9 @@ at least 1440 wide). Then, at the screen's own size (the window as large as the 
 less a title bar): a new window, a long Markdown message being written, a real template from
 /work/shared/templates, and the window after a send to the built-in sandbox relay, named
 ``<what>-<screen width>x<screen height>.png``. Every PNG is saved with a 256-colour palette
-(dithered), which keeps a full-window shot under 150 KB.
+(dithered), which keeps a full-window shot under 150 KB. Then sends
+two messages through the local relay (a bounce.example.com and a defer.example.com recipient
+among them) and grabs the Send history once it shows what became of each recipient.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 os.environ.setdefault("COMPOSER_HOME", tempfile.mkdtemp(prefix="composer-shots-"))
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # screenshots only, run as root here
+os.environ.setdefault("COMPOSER_SANDBOX_DEFER", "600")  # the deferred recipient stays "delayed"
 
 from composer.app.context import Context
 from composer.gui.preview.scheme import register_preview_scheme
@@ -142,6 +145,7 @@ def readme_shots(app: QApplication, out: Path) -> None:
     inline_image_shot(app, window, out)
     gallery_shot(app, window, out)
     window.drawer.open("recipients", False)  # the next window starts folded, as a new one does
+    history_shot(app, window, out)
     window.model.mark_saved()
     window.close()
 
@@ -223,6 +227,8 @@ def _checks_shot(app: QApplication, window: MainWindow, out: Path) -> None:
     path = out / "window-checks.png"
     app.primaryScreen().grabWindow(window.winId()).save(str(path))
     print(path)
+
+
 LOGO_BODY = """<img src="cid:acme-logo.png" alt="Acme Garden" width="240" height="80" \
 style="display:block; max-width:100%; height:auto; border:0">
 
@@ -284,6 +290,39 @@ def gallery_shot(app: QApplication, window: MainWindow, out: Path) -> None:
     app.primaryScreen().grabWindow(gallery.winId()).save(str(path))
     print(path)
     gallery.reject()
+
+
+def history_shot(app: QApplication, window: MainWindow, out: Path) -> None:
+    """Two real sends through the local relay, then the Send history once it has asked."""
+    from composer.app.deliver import deliver
+    from composer.core.build import build_message
+    from composer.gui.dialogs.history import HistoryDialog
+    from composer.transport.profiles.store import Profile
+
+    context = window.context
+    profile = Profile.new("sandbox", "local")
+    context.profiles().add(profile, replace=True)
+    sends = [
+        ("Order 1042 has shipped", ["bob@example.com", "cy@example.com"]),
+        ("Spring sale: 30% off everything",
+         ["bob@example.com", "gone@bounce.example.com", "slow@defer.example.com"]),
+    ]  # fmt: skip
+    for subject, rcpts in sends:
+        draft = Draft(from_addr=Recipient("news@shop.example.com", "Example Shop"),
+                      to=[Recipient(r) for r in rcpts], subject=subject, body="Hello")  # fmt: skip
+        deliver(context, context.outbox(), profile, new=[build_message(draft)], subject=subject)
+    dialog = HistoryDialog(context, window)
+    dialog.resize(min(1340, window.width()), 440)
+    dialog.show()
+    wait_until(lambda: "bounced" in (dialog.table.item(0, dialog.DELIVERY) or dialog).text()
+               if dialog.table.rowCount() else False)  # fmt: skip
+    wait_until(lambda: not dialog.poller.asking and dialog.tasks.pending == 0)
+    wait(800)
+    pixmap = app.primaryScreen().grabWindow(dialog.winId())
+    path = out / "history-delivery.png"
+    pixmap.save(str(path))
+    print(path)
+    dialog.close()
 
 
 if __name__ == "__main__":

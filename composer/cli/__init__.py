@@ -9,6 +9,9 @@ Exit codes are part of the contract (scripts rely on them), core.errors.ExitCode
     4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
     5  a pre-send check found an error (composer check; composer send --strict, nothing sent)
 
+``composer events`` reads them for delivery: 3 a recipient bounced or was rejected, 4 some
+recipient's fate is still unknown (not final yet, or the Events API could not be asked).
+
 Every error's code is its class's ``exit_code`` (core.errors), read by ``describe``.
 
 No traceback reaches a person unless they ask for it with ``--debug``. Exit 2 is always one
@@ -66,7 +69,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     if not commands:
         parser.set_defaults(command=None)
         return parser
-    from composer.cli import check, history, profile, relay, send
+    from composer.cli import check, events, history, profile, relay, send
     from composer.cli import outbox as outbox_cli
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -75,6 +78,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     relay.add_parser(sub)
     profile.add_parser(sub)
     history.add_parser(sub)
+    events.add_parser(sub)
     outbox_cli.add_parser(sub)
     from composer.cli import templates as templates_cli
 

@@ -71,6 +71,12 @@ def add_parser(sub: Any) -> None:
     key.set_defaults(handler=run_set_key)
     key.add_argument("name")
     key.add_argument("--key-stdin", action="store_true", help="read the key from standard input")
+    key.add_argument(
+        "--events",
+        action="store_true",
+        help="store the profile's events key (one with the 'Events Search: Read Only' "
+        "permission) for `composer events`, beside its sending key",
+    )
     for parser in (add, key):
         # Not an option: a trap. argparse's own "unrecognized arguments" error would echo the
         # key to stderr (and into CI logs); this refuses it without repeating it.
@@ -181,6 +187,10 @@ def run_set_key(context: Context, args: argparse.Namespace) -> int:
     key = _read_key(profile.name, args.key_stdin)
     if key is None:
         raise UsageError("standard input is not a terminal: pipe the key in with --key-stdin")
+    if getattr(args, "events", False):
+        context.credentials.set_events_key(profile.name, key)
+        print(f"events key for profile '{profile.name}' stored in the system keyring")
+        return ExitCode.OK
     context.credentials.set_api_key(profile.name, key)
     print(f"API key for profile '{profile.name}' stored in the system keyring")
     return ExitCode.OK

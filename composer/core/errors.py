@@ -26,6 +26,8 @@
         │   └── SetupFailed        the same while opening a connection (EHLO, TLS, AUTH)
         │       └── KeyDeferred    a 4xx answered to the key itself: retried once only
         ├── OutcomeUnknown         the final reply never came: may have been sent
+        ├── EventsUnavailable      the Events API could not say what became of a send
+        │   └── EventsAccessDenied 401/403 from the Events API: the key lacks "Events Search"
         └── RelayRefused           a 5xx reply; REST: the other 4xx                  3
             └── AuthFailed         535: the key is wrong; REST: 401, 403
 
@@ -259,6 +261,19 @@ class KeyDeferred(SetupFailed):
 
 class OutcomeUnknown(_Reply):
     pass
+
+
+class EventsUnavailable(TransportError):
+    """The relay's Events API did not answer what became of a send (unreachable, a timeout,
+    an answer that is not the API's, rate limited past the wait allowed). Exit 4: each
+    recipient's state is still unknown - never 3, which ``composer events`` keeps for
+    "a recipient bounced or was rejected"."""
+
+
+class EventsAccessDenied(EventsUnavailable):
+    """401/403 from the Events API: the key is wrong or lacks the "Events Search: Read Only"
+    permission (a sending-only key usually does). Exit 4, not AuthFailed's 3: nothing was
+    refused to a recipient, only the question was."""
 
 
 class RelayRefused(_Reply):

@@ -8,6 +8,12 @@ Keyring entries use service ``composer-mail`` and the profile name as the user n
 ``COMPOSER_API_KEY``, when set and not empty, wins over the keyring for every profile (CI has
 no keyring, and a variable set for one run should not be shadowed by a stale stored key).
 
+A profile may also hold an *events key* (issue 18): a second key with the "Events Search: Read
+Only" permission, for ``composer events`` and the history's delivery states, when the sending key
+lacks it (a key made for SMTP injection alone usually does). It is stored the same way, under the
+user name ``<profile>:events`` (profile names cannot hold a colon), or comes from
+``COMPOSER_EVENTS_KEY``; without one the events are asked for with the profile's API key.
+
 A missing or locked keyring is loud: every keyring failure becomes a ``CredentialsError`` that
 says so and offers ``COMPOSER_API_KEY``. The null and fail backends count as "no keyring": the
 null one accepts a key and then returns None, which would lose it silently
@@ -34,20 +40,25 @@ from composer.core.errors import CredentialsError, KeyringUnavailable
 
 __all__ = [
     "ENV_VAR",
+    "EVENTS_ENV_VAR",
     "SERVICE",
     "SESSION_STATUS",
     "Secret",
     "delete_api_key",
     "forget_session_key",
     "get_api_key",
+    "get_events_key",
     "keep_for_session",
     "key_status",
     "keyring_problem",
     "set_api_key",
+    "set_events_key",
 ]
 
 SERVICE = "composer-mail"
 ENV_VAR = KeyringUnavailable.ENV_VAR
+EVENTS_ENV_VAR = "COMPOSER_EVENTS_KEY"
+_EVENTS_SUFFIX = ":events"
 _KEY_RE = re.compile(r"[!-~]+")  # what smtplib can send in AUTH LOGIN: printable ASCII
 _T = TypeVar("_T")
 SESSION_STATUS = "kept in memory until Composer quits"
@@ -206,3 +217,21 @@ def key_status(profile_name: str) -> str:
     except KeyringUnavailable as exc:
         return f"keyring unavailable: {exc.reason}"
     return "missing" if value is None else "in keyring"
+
+
+def get_events_key(profile_name: str) -> Secret:
+    """The key to ask the Events API with: ``COMPOSER_EVENTS_KEY``, the profile's events key
+    in the keyring, else its API key (``get_api_key``, with its errors)."""
+    value = os.environ.get(EVENTS_ENV_VAR, "")
+    if value.strip():
+        return _check_key(value, EVENTS_ENV_VAR)
+    if not _env_key():
+        stored = _call(lambda: keyring.get_password(SERVICE, profile_name + _EVENTS_SUFFIX))
+        if stored is not None:
+            return _check_key(stored, f"the keyring entry for the events key of '{profile_name}'")
+    return get_api_key(profile_name)
+
+
+def set_events_key(profile_name: str, key: str | Secret) -> None:
+    """Store the profile's events key (same rules as ``set_api_key``: keyring only, read back)."""
+    set_api_key(profile_name + _EVENTS_SUFFIX, key)
