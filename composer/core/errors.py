@@ -24,6 +24,7 @@
         │   └── SetupFailed        the same while opening a connection (EHLO, TLS, AUTH)
         │       └── KeyDeferred    a 4xx answered to the key itself: retried once only
         ├── OutcomeUnknown         the final reply never came: may have been sent
+        ├── Cancelled              the person cancelled before the final "." went out
         └── RelayRefused           a 5xx reply; REST: the other 4xx                  3
             └── AuthFailed         535: the key is wrong; REST: 401, 403
 
@@ -243,6 +244,11 @@ class KeyDeferred(SetupFailed):
 
 class OutcomeUnknown(_Reply):
     pass
+
+
+class Cancelled(TransportError):
+    """The person cancelled (Cancel, Ctrl+C) and the session stopped before this message's
+    final "." (or REST request) went out: the relay cannot have it (core.outcome CANCELLED)."""
 
 
 class RelayRefused(_Reply):
