@@ -204,6 +204,10 @@ def _send_one(
     def mark_awaiting() -> None:
         if hooks.before_final_reply is not None:
             hooks.before_final_reply(m)
+        if pool.is_cancelled():
+            # Cancelled up to this instant: the final "." must not go out (the session's
+            # commit point refuses it); not left to the watcher thread's next look.
+            pool.interrupt(session)
 
     while True:
         if pool.hold_back(wait):  # a Retry-After another connection was given, shared

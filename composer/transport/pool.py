@@ -98,6 +98,9 @@ class Pool:
             if wait(left):
                 return True
 
+    def interrupt(self, session: SendSession) -> None:
+        _interrupt(session)
+
     def connections_opened(self) -> int:
         return sum(getattr(s, "connections_opened", 0) for s in self._sessions)
 
