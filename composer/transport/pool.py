@@ -173,8 +173,17 @@ class Pool:
             return i
 
     def _work(self, session: SendSession, attempt: Attempt) -> None:
-        while (i := self._take()) is not None:
+        """Each worker holds its next message while it sends the current one, and tells the
+        session (``expect``), which may pipeline that one's envelope behind this one's final
+        "." (smtp/transaction.py). Input order of the report is kept by ``_settle``."""
+        expect = getattr(session, "expect", None)
+        i = self._take()
+        while i is not None:
+            nxt = self._take()
+            if expect is not None:
+                expect(self._messages[nxt] if nxt is not None else None)
             self._settle(attempt(i, self._messages[i], session, self.wait))
+            i = nxt
 
     def _settle(self, result: MessageResult) -> None:
         """Record at once (``on_settled``); report in input order (``on_result``), by

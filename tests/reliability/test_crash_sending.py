@@ -53,7 +53,10 @@ def _kill_round(
     seeds, body = _seed_files(tmp)
     gate = {"held MAIL": ("MAIL", n), "held DATA": ("DATA", n)}.get(kind)
     kill_at = ("DATA", n) if kind == "at the final dot" else None
-    with GatedServer(tmp, gate=gate, kill_at=kill_at) as server:
+    # Over several connections the server offers PIPELINING too, so the kills also land
+    # while a next message's envelope rides behind a final "." (issue 17).
+    many = connections is None or connections > 1
+    with GatedServer(tmp, gate=gate, kill_at=kill_at, pipelining=many) as server:
         command = [
             *composer_command(),
             *send_args(

@@ -56,20 +56,25 @@ CASES: dict[str, tuple[dict[str, Any], list[tuple[str, str]], dict[str, Any], in
 
 def run_case(tmp: Path, ca: trustme.CA, name: str, connections: int = 1) -> dict[str, Any]:
     """``connections`` > 1: the batch spreads over that many connections (issue 17), the
-    outbox told of each result from its connection's thread. The scripted faults then land
-    on whichever message reaches that phase first, so the expected end must be among the
-    states rather than the first message's; "idle drop" becomes a retry wait (0.8 s) longer
+    outbox told of each result from its connection's thread, and the server offers
+    PIPELINING; each case sends at least three messages per connection. The scripted faults
+    then land on whichever message reaches that phase first, so the expected end must be
+    among the states rather than the first message's; "idle drop" becomes a retry wait (0.8 s) longer
     than the server's idle timeout, after which that connection is found dropped."""
     server_kw, scripts, ep_kw, count, first_end = CASES[name]
     server_kw = dict(server_kw)
     refuse = server_kw.pop("refuse", False)
     options = replace(FAST, connections=connections)
+    if connections > 1:
+        count = max(count, 3 * connections)  # several per connection: groups written ahead
     if connections > 1 and name == "idle drop":
         scripts = [("DATA", "451 4.3.0 busy")]
         options = replace(options, retry_delay=0.8, max_delay=1.0)
     folder = tmp / f"{connections}-" / name.replace(" ", "_").replace("(", "").replace(")", "")
     folder.mkdir(parents=True)
-    server = FaultServer(ca, folder, **server_kw).start()
+    # Over several connections the server offers PIPELINING too: groups written ahead
+    # behind a final "." meet every fault as well.
+    server = FaultServer(ca, folder, pipelining=connections > 1, **server_kw).start()
     server.refuse_starttls = refuse
     for phase, reply in scripts:
         server.script(phase, reply)

@@ -48,6 +48,15 @@ class FaultHandler:
     scripts: dict[str, deque[str]] = field(default_factory=lambda: defaultdict(deque))
     rcpt_faults: dict[str, str] = field(default_factory=dict)  # address -> reply
     logins: list[str] = field(default_factory=list)
+    # Advertise PIPELINING (RFC 2920) after EHLO, as production MTAs do. aiosmtpd reads the
+    # commands from its stream one after another, so it takes pipelined groups as they are.
+    pipelining: bool = False
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     def _next(self, phase: str) -> str | None:
         queue = self.scripts[phase]
@@ -155,8 +164,9 @@ class FaultServer:
         cert_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
         idle_timeout: float = 300,
         offer_plain: bool = False,
+        pipelining: bool = False,
     ) -> None:
-        self.handler = FaultHandler()
+        self.handler = FaultHandler(pipelining=pipelining)
         self.connections = 0
         self.closed = threading.Event()
         self.refuse_starttls = False

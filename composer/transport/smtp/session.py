@@ -288,8 +288,11 @@ class SmtpSession(MessageTransaction):
     def close(self, *, polite: bool = True) -> None:
         """``polite``: say QUIT first (briefly); not to a peer that broke the protocol."""
         if self._smtp is not None:
-            quietly_close(self._smtp, polite=polite and not self.interrupted)
+            # Not after a primed DATA (a QUIT would be message content) nor once interrupted.
+            polite = polite and not self.interrupted and self._primed is None
+            quietly_close(self._smtp, polite=polite)
             self._smtp = None
+        self._primed = None
         self._watch(None)
 
     def _ready(self) -> BoundedSMTP:

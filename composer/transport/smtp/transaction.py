@@ -36,7 +36,12 @@ class MessageTransaction(Interruptible):
     Cancel wakes it anywhere before the final "." (``_commit``), never after."""
 
     endpoint: Endpoint
+    max_per_connection: int
     _smtp: BoundedSMTP | None
+    # A pipelined group already written for this message behind the previous final ".",
+    # and the message the batch will send next on this session (``expect``).
+    _primed: tuple[OutgoingMessage, tuple[str, ...]] | None = None
+    _next_hint: OutgoingMessage | None = None
     _sent_on_connection: int
     _last_used: float
     _clock: Callable[[], float]
@@ -74,22 +79,24 @@ class MessageTransaction(Interruptible):
         rcpt_to: tuple[str, ...] | None,
         before_final_reply: Callable[[], None] | None,
     ) -> Delivery:
-        smtp = self._ready()
-        host = self.endpoint.host
         rcpts = rcpt_to if rcpt_to is not None else message.envelope.rcpt_to
+        primed = self._primed
+        if primed is not None and (primed[0] is not message or primed[1] != rcpts):
+            # The group written ahead was for another message (this one is being retried):
+            # never finish it; a connection dropped in the middle of a DATA delivers nothing.
+            self.close(polite=False)
+        smtp = self._ready()  # (closing a stale connection clears what was primed on it)
+        primed, self._primed = self._primed, None
+        host = self.endpoint.host
         self._sent_on_connection += 1
         # RFC 2920: MAIL, every RCPT and DATA in one write, their replies read in order (one
         # round trip instead of 2 + recipients). The content waits for the 354 all the same.
+        # ``primed``: that group already went out behind the previous message's final "."
         pipelined = smtp.has_extn("pipelining")
         try:
             if pipelined:
-                smtp.send_commands(
-                    [
-                        f"MAIL FROM:{smtplib.quoteaddr(message.envelope.mail_from)}",
-                        *(f"RCPT TO:{smtplib.quoteaddr(r)}" for r in rcpts),
-                        "DATA",
-                    ]
-                )
+                if primed is None:
+                    smtp.send(_group(smtp, message, rcpts))
                 code, msg = smtp.getreply()
             else:
                 code, msg = smtp.mail(message.envelope.mail_from)
@@ -137,12 +144,16 @@ class MessageTransaction(Interruptible):
             if before_final_reply is not None:
                 before_final_reply()
             self._silent_before_dot(smtp)
+            tail, ahead = b".\r\n", self._ahead(smtp, message, pipelined)
+            if ahead is not None:
+                tail += _group(smtp, *ahead)
             try:
                 self._commit()  # Cancel can no longer cut this message off after this line
             except Cancelled:
                 self.close(polite=False)  # the data never ended: the relay drops it
                 raise
-            smtp.send(b".\r\n")
+            smtp.send(tail)
+            self._primed = ahead
         except ReplyError as exc:
             # Before the final "." was written: the relay cannot have accepted the message.
             self.close()
@@ -156,7 +167,9 @@ class MessageTransaction(Interruptible):
         code, msg = self._final_reply(smtp)
         self._last_used = self._clock()
         kind = reply_class(code)
-        more = smtp.unasked()
+        # Behind a primed group its replies follow this one: they are the next message's to
+        # read (its DATA must then answer 354 before any content goes out).
+        more = smtp.unasked() if self._primed is None else b""
         if more:
             # A second reply already waiting: which of them answered the "." cannot be known
             # (one may have been sent early, issue 12); never "sent", never sent again.
@@ -180,8 +193,28 @@ class MessageTransaction(Interruptible):
                 code,
                 reply_text(msg),
             )
-        self._after_refusal(smtp, code)
+        if self._primed is None or code == 421:
+            self._after_refusal(smtp, code)  # (an RSET behind a primed DATA would be content)
         raise reply_error(code, reply_text(msg), "end of DATA")
+
+    def _ahead(
+        self, smtp: BoundedSMTP, message: OutgoingMessage, pipelined: bool
+    ) -> tuple[OutgoingMessage, tuple[str, ...]] | None:
+        """The next message's group to write behind this one's final "." (RFC 2920: the
+        message content may be the first "command" of a group), when the batch told which
+        message comes next on this connection and the connection will carry it."""
+        nxt = self._next_hint
+        if not pipelined or nxt is None or nxt is message:
+            return None
+        if self._sent_on_connection >= self.max_per_connection:
+            return None
+        return nxt, nxt.envelope.rcpt_to
+
+    def expect(self, message: OutgoingMessage | None) -> None:
+        """The message this session will be asked to send after the current one (from the
+        batch), so its MAIL/RCPT/DATA can travel with the current one's final ".": one round
+        trip a message instead of two. Nothing of its content goes before its own 354."""
+        self._next_hint = message
 
     def _final_reply(self, smtp: BoundedSMTP) -> tuple[int, bytes]:
         """The reply to the final ".", within final_timeout. Anything but a reply is unknown."""
@@ -219,14 +252,16 @@ class MessageTransaction(Interruptible):
     def _drain_pipeline(self, smtp: BoundedSMTP, rcpt_replies: int) -> None:
         """After a refused MAIL (or every RCPT refused) in a pipelined group: read the replies
         still owed, so the connection stays in step. A server that nevertheless answers the
-        DATA with 354 gets a lone "." (RFC 2920 §3.1): no byte of the message content is ever
+        DATA with 354 loses the connection (see below): no byte of the message content is ever
         sent without a transaction to carry it, and nothing is left half-sent."""
         for _ in range(rcpt_replies):
             smtp.getreply()
         code, _msg = smtp.getreply()
         if code == 354:
-            smtp.send(b".\r\n")
-            smtp.getreply()  # an empty transaction: whatever it says changes nothing
+            # RFC 2920 suggests a lone "."; but were the replies out of step (a server that
+            # sent one too many), that "." could end a live transaction as an empty message.
+            # Dropping the connection mid-DATA ends it with nothing delivered, always.
+            self.close(polite=False)
 
     def _check_or_close(self, code: int, msg: bytes, stage: str) -> None:
         if reply_class(code) is None:
@@ -248,6 +283,17 @@ class MessageTransaction(Interruptible):
             smtp.rset()
         except (smtplib.SMTPException, OSError):
             self.close()
+
+
+def _group(smtp: BoundedSMTP, message: OutgoingMessage, rcpts: tuple[str, ...]) -> bytes:
+    """MAIL, every RCPT and DATA as one pipelined write."""
+    return smtp.encode_commands(
+        [
+            f"MAIL FROM:{smtplib.quoteaddr(message.envelope.mail_from)}",
+            *(f"RCPT TO:{smtplib.quoteaddr(r)}" for r in rcpts),
+            "DATA",
+        ]
+    )
 
 
 class _StaleConnection(Exception):

@@ -71,8 +71,8 @@ class BoundedSMTP(smtplib.SMTP):
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return connect_tcp(host, port, timeout, self._on_socket)
 
-    def send_commands(self, commands: list[str]) -> None:
-        """Several commands in one write (RFC 2920 PIPELINING); their replies are read with
+    def encode_commands(self, commands: list[str]) -> bytes:
+        """Several commands as one write (RFC 2920 PIPELINING); their replies are read with
         ``getreply`` one by one, in order. A command holding CR or LF is refused, as
         smtplib's putcmd refuses it."""
         lines = []
@@ -80,7 +80,7 @@ class BoundedSMTP(smtplib.SMTP):
             if "\r" in command or "\n" in command:
                 raise ValueError("command and arguments contain prohibited newline characters")
             lines.append(f"{command}\r\n".encode(self.command_encoding))
-        self.send(b"".join(lines))
+        return b"".join(lines)
 
     @property
     def pending_bytes(self) -> int:
