@@ -57,15 +57,20 @@ class DelayProxy:
             sockets, threads = list(self._sockets), list(self._threads)
         for s in sockets:
             with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)  # wakes a reader blocked in recv()
+            with contextlib.suppress(OSError):
                 s.close()
         deadline = time.monotonic() + within
         for t in [self._acceptor, *threads]:
             t.join(max(0.0, deadline - time.monotonic()))
 
     def _accept(self) -> None:
+        self._server.settimeout(0.1)  # closing a listener does not wake accept(): look again
         while not self._stopping:
             try:
                 client, _ = self._server.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             with self._lock:
