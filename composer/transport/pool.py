@@ -57,6 +57,7 @@ class Pool:
         self._emitted = 0
         self._draining = False
         self._not_before = 0.0
+        self._gate_owner: int | None = None  # the thread whose answer set _not_before
         self._sessions: list[SendSession] = []
         self._interrupting = False
         self._finished = threading.Event()
@@ -83,16 +84,20 @@ class Pool:
                 self.abort = abort
 
     def back_off(self, seconds: float) -> None:
-        """Every connection waits ``seconds`` from now before its next attempt."""
+        """Every other connection waits ``seconds`` from now before its next attempt (the
+        one that was told waits them out itself, before its retry)."""
         if seconds > 0:
             with self._lock:
-                self._not_before = max(self._not_before, time.monotonic() + seconds)
+                until = time.monotonic() + seconds
+                if until > self._not_before:
+                    self._not_before, self._gate_owner = until, threading.get_ident()
 
     def hold_back(self, wait: Callable[[float], bool]) -> bool:
         """Wait out the shared back-off; True when cancelled meanwhile."""
         while True:
             with self._lock:
-                left = self._not_before - time.monotonic()
+                mine = self._gate_owner == threading.get_ident()
+                left = 0.0 if mine else self._not_before - time.monotonic()
             if left <= 0:
                 return False
             if wait(left):
