@@ -32,10 +32,9 @@ import time
 from pathlib import Path
 
 import trustme
+from bench.delay_proxy import DelayProxy
 from support.cli import composer_command, send_args
 from support.net import free_port
-
-from bench.delay_proxy import DelayProxy
 
 HERE = Path(__file__).resolve().parent
 

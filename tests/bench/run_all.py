@@ -138,7 +138,11 @@ def table(report: dict) -> str:
             f"settings ({d['connections']} connections opened) | {d['composer_msgs_per_s']} msg/s "
             f"| raw smtplib, sequential: {d['raw_msgs_per_s']} msg/s ({d['raw_messages']} "
             f"messages) | {d['ratio']:.2f}× | "
-            + (f"≥ {budget:g}× | {verdict(d['ratio'] >= budget)} |" if budget else "(information) | — |")
+            + (
+                f"≥ {budget:g}× | {verdict(d['ratio'] >= budget)} |"
+                if budget
+                else "(information) | — |"
+            )
         )
     for engine, g in report.get("growth", {}).get("preview", {}).items():
         rows.append(
@@ -206,9 +210,8 @@ def main() -> None:
         seeds = [500, 1000] if q else [500, 1000, 2000, 4000]
         phase, raw = [], []
         for n in seeds:
-            r = run(
-                "bench_send", ["--seeds", str(n), "--runs", "1", "--rtt", "0"], tmp / f"send{n}.json"
-            )
+            step = ["--seeds", str(n), "--runs", "1", "--rtt", "0"]
+            r = run("bench_send", step, tmp / f"send{n}.json")
             if "rows" in r:
                 raw.append(r["rows"][0]["median_s"])
                 phase.append(r["rows"][1]["median_s"])

@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from bench.delay_proxy import DelayProxy
 
 RTT = 0.1

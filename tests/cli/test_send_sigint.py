@@ -76,8 +76,8 @@ def test_ctrl_c_cancels_reports_cancelled_and_keeps_them_queued(
 
 @pytest.mark.parametrize("value", ["0", "21", "-1"])
 def test_connections_out_of_range_is_exit_2_naming_the_flag(run_composer, value: str) -> None:
-    r = run_composer("send", "--from", "a@example.com", "--to", "b@example.com",
-                     "--subject", "x", "--text", "-", "--connections", value, stdin=b"hi")  # fmt: skip
+    r = run_composer("send", "--from", "a@example.com", "--to", "b@example.com", "--subject",
+                     "x", "--text", "-", "--connections", value, stdin=b"hi")  # fmt: skip
     assert r.code == 2
     assert "--connections: give a number from 1 to 20" in r.err
     assert "Traceback" not in r.err

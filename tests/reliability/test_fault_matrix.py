@@ -59,8 +59,9 @@ def run_case(tmp: Path, ca: trustme.CA, name: str, connections: int = 1) -> dict
     outbox told of each result from its connection's thread, and the server offers
     PIPELINING; each case sends at least three messages per connection. The scripted faults
     then land on whichever message reaches that phase first, so the expected end must be
-    among the states rather than the first message's; "idle drop" becomes a retry wait (0.8 s) longer
-    than the server's idle timeout, after which that connection is found dropped."""
+    among the states rather than the first message's; "idle drop" becomes a retry wait
+    (0.8 s) longer than the server's idle timeout, after which that connection is found
+    dropped."""
     server_kw, scripts, ep_kw, count, first_end = CASES[name]
     server_kw = dict(server_kw)
     refuse = server_kw.pop("refuse", False)

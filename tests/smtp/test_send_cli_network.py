@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import mailbox
+import re
 from pathlib import Path
 
 import pytest
@@ -115,7 +115,8 @@ def test_a_seed_list_over_four_connections_reports_in_input_order(
             report = json.loads(r.out)
             messages = report["messages"]
             assert [m["index"] for m in messages] == list(range(n))
-            assert [m["rcpt_to"] for m in messages] == [[f"seed{k:02d}@example.com"] for k in range(n)]
+            wanted = [[f"seed{k:02d}@example.com"] for k in range(n)]
+            assert [m["rcpt_to"] for m in messages] == wanted
             assert sorted(m["status"] for m in messages) == ["failed"] + ["sent"] * (n - 1)
             assert report["connections"] == 4  # the default
         else:  # the text report: one line per message, in the seed list's order
