@@ -86,3 +86,22 @@ def test_connections_out_of_range_is_exit_2_naming_the_flag(run_composer, value:
 def test_outbox_resume_takes_connections_too(run_composer) -> None:
     r = run_composer("outbox", "resume", "--connections", "99")
     assert r.code == 2 and "--connections" in r.err
+
+
+def test_a_profile_keeps_its_connections_and_a_send_uses_them(
+    run_composer, tmp_path: Path, slow_peer: HostilePeer
+) -> None:
+    bad = run_composer("profile", "add", "wide", "--provider", "custom", "--host", "127.0.0.1",
+                       "--connections", "25", "--no-tls", "--key-stdin", stdin=b"k\n")  # fmt: skip
+    assert bad.code == 2 and "connections" in bad.err and "Traceback" not in bad.err
+    add = run_composer("profile", "add", "two", "--provider", "custom", "--host", "127.0.0.1",
+                       "--port", str(slow_peer.port), "--no-tls", "--connections", "2")  # fmt: skip
+    assert add.code == 0, add.err
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("".join(f"s{i}@example.com\n" for i in range(6)))
+    body = tmp_path / "body.md"
+    body.write_text("Hello\n")
+    r = run_composer(*send_args(body, "--profile", "two", "--json", seeds=seeds),
+                     env={"COMPOSER_API_KEY": KEY})  # fmt: skip
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["connections"] == 2 and slow_peer.connections == 2
