@@ -68,9 +68,15 @@ def deliver(
         mover = OutboxMover(outbox, items)
 
         def record(result: MessageResult) -> None:
-            history.record(
-                profile=profile.name, host=where, subject=items[result.index].subject, result=result
-            )
+            # The history is of what went to the relay; a cancelled message did not (it
+            # waits in the outbox, where the person decides).
+            if result.status is not Status.CANCELLED:
+                history.record(
+                    profile=profile.name,
+                    host=where,
+                    subject=items[result.index].subject,
+                    result=result,
+                )
             if on_result is not None:
                 on_result(result)
 
