@@ -17,6 +17,8 @@ from support.smtp_hostile import HostilePeer
 
 from composer.core.build import Envelope, OutgoingMessage
 from composer.core.errors import RelayRefused, TransientError
+from composer.core.outcome import Status
+from composer.transport.batch import SendOptions, send_batch
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
 PIPELINING_EHLO = "250-hostile.example\r\n250-PIPELINING\r\n250-AUTH LOGIN\r\n250 8BITMIME"
@@ -44,6 +46,7 @@ class _PacketPeer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.host, self.port = "127.0.0.1", self._listener.getsockname()[1]
         self.packets: list[bytes] = []
+        self.after_dot: list[bytes] = []  # what came in the same write as the final "."
         self._listener.settimeout(5)
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -64,14 +67,16 @@ class _PacketPeer:
             conn.sendall(b"250-packet.example\r\n250 PIPELINING\r\n")
             group = conn.recv(65536)
             self.packets.append(group)
-            conn.sendall(b"250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n")
+            commands = group.count(b"\r\n")  # MAIL, each RCPT, DATA: one reply each
+            conn.sendall(b"250 ok\r\n" * (commands - 1) + b"354 go\r\n")
             data = b""
-            while not data.endswith(b"\r\n.\r\n"):
+            while b"\r\n.\r\n" not in data:
                 chunk = conn.recv(65536)
                 if not chunk:
                     return
                 data += chunk
             conn.sendall(b"250 2.0.0 queued\r\n")
+            self.after_dot.append(data.split(b"\r\n.\r\n", 1)[1])
             with_quit = conn.recv(4096)
             if with_quit:
                 conn.sendall(b"221 bye\r\n")
@@ -149,3 +154,35 @@ def test_a_4xx_to_the_pipelined_data_is_transient_and_nothing_was_sent(hostile) 
     d = session.send(_message("bob@example.com"))
     session.close()
     assert d.code == 250 and len(peer.messages) == 1 and peer.connections == 1
+
+
+def test_the_next_message_s_envelope_rides_behind_the_final_dot() -> None:
+    first, second = _message("bob@example.com"), _message("cy@example.com")
+    with _PacketPeer() as peer:
+        session = _session(peer)
+        session.expect(second)
+        d = session.send(first)
+        session.close(polite=False)
+    assert d.code == 250
+    group = b"MAIL FROM:<ann@example.com>\r\nRCPT TO:<cy@example.com>\r\nDATA\r\n"
+    assert peer.after_dot == [group]
+
+
+def test_a_stray_reply_behind_a_primed_group_never_sends_the_next_message(hostile) -> None:  # type: ignore[no-untyped-def]
+    # One reply too many to the first final ".": the primed group's replies are then out of
+    # step. The next message must fail before its content, never be sent twice or in half.
+    peer = hostile(
+        {"EHLO": PIPELINING_EHLO, "DOT": ["250 2.0.0 queued\r\n250 2.0.0 stray"]}, cap=20
+    )
+    msgs = [
+        OutgoingMessage(Envelope("ann@example.com", (f"s{i}@example.com",)), BODY, f"<m{i}@x>")
+        for i in range(3)
+    ]
+    report = send_batch(
+        msgs, None, options=SendOptions(connections=1), sessions=lambda: _session(peer)
+    )
+    statuses = [r.status for r in report.results]
+    assert statuses[0] is Status.SENT and Status.UNKNOWN not in statuses
+    # Whatever the rest became, the relay holds exactly the messages reported sent, once each
+    # (the second's DATA, opened by the out-of-step 354, was never ended).
+    assert len(peer.messages) == statuses.count(Status.SENT)

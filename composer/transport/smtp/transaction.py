@@ -4,6 +4,17 @@ Mixed into ``SmtpSession`` (session.py), which owns the connection: opening it, 
 handshake, reuse and closing. This half owns the rule that matters most: after the final "."
 2xx is sent, a well-formed 4xx may be retried, 5xx failed, and anything else unknown, never
 resent; before it, bytes nobody asked for fail the message and the "." is never written.
+
+PIPELINING (RFC 2920), when the server offers it: MAIL, every RCPT and DATA in one write, each
+reply still read and checked in order; and the next message's group (``expect``) written in
+the same packet as this message's final "." (the content may open a group), so a message
+costs one round trip. Its content still waits for its own 354. What that costs: behind a
+primed group, a second reply to the final "." can no longer be told from the next MAIL's
+reply at once; an out-of-step stream then fails the *next* message before its content (its
+DATA must answer 354 and nothing more may be waiting), never sends it twice. A refusal of a
+primed message is not followed by RSET (it would be content of the next DATA); a session
+asked for another message than the primed one drops the connection mid-DATA (nothing is
+delivered) and opens a fresh one.
 """
 
 from __future__ import annotations
@@ -134,6 +145,11 @@ class MessageTransaction(Interruptible):
                     err.refused = refused
                 raise err
             code, msg = smtp.getreply() if pipelined else smtp.docmd("DATA")
+            if code != 354 and reply_class(code) == 2:
+                # DATA never answers 2xx: the replies are out of step (one too many came
+                # earlier). Never RSET into what may be an open DATA; drop the connection.
+                self.close(polite=False)
+                raise protocol_error(host, "DATA", f"{code} {reply_text(msg)}")
             if code != 354:
                 self._refused_before_dot(smtp, code, msg, "DATA")
             self._silent_before_dot(smtp)
