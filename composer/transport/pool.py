@@ -141,8 +141,17 @@ class Pool:
                 ]
                 for t in threads:
                     t.start()
-                for t in threads:
-                    t.join()
+                try:
+                    for t in threads:
+                        t.join()
+                except BaseException:  # a second Ctrl+C: stop now, take nothing more
+                    with self._lock:
+                        self._next = len(self._messages)
+                        self._interrupting = True
+                        sessions = list(self._sessions)
+                    for s in sessions:
+                        _interrupt(s)
+                    raise
         finally:
             self._finished.set()
             if watcher is not None:
