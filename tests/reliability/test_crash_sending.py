@@ -82,6 +82,9 @@ def _kill_round(
             proc.kill()  # SIGKILL
             proc.wait(timeout=30)
         server.handler.release.set()
+        # Over several connections the server may still be working through what the killed
+        # child had sent on another one: count once it has settled.
+        assert server.fault.wait_settled(), "the server kept handling a dead client"
         before = server.deliveries()
         held = json.loads(
             subprocess.run(
@@ -102,6 +105,9 @@ def _kill_round(
                 and "messages of this send are still in the outbox" in rerun.stderr
                 and server.deliveries() == before
             )
+            if not rerun_refused:
+                why = (rerun.returncode, rerun.stderr[-300:], server.deliveries() - before)
+                print(f"\nrerun not refused: {why}")
         resume = subprocess.run(
             [*composer_command(), "outbox", "resume", *server.connection_args()],
             capture_output=True,
