@@ -63,6 +63,10 @@ def add_parser(sub: Any) -> None:
         "--key-stdin", action="store_true",
         help="read the API key from the first line of standard input instead of a prompt",
     )  # fmt: skip
+    add.add_argument(
+        "--connections", metavar="N", type=int, default=None,
+        help="connections a send opens at once, 1-20 (default 4)",
+    )  # fmt: skip
     add.add_argument("--replace", action="store_true", help="replace a profile of that name")
 
     key = cmds.add_parser(
@@ -160,6 +164,7 @@ def run_add(context: Context, args: argparse.Namespace) -> int:
         tls=args.tls,
         api=args.api,
         api_url=args.api_url,
+        connections=args.connections,
     )
     if args.name in store and not args.replace:
         raise UsageError(f"a profile named '{args.name}' already exists; add --replace")

@@ -148,7 +148,9 @@ def _send_for_real(
         if not args.json:
             report.print_result(result, len(messages))
 
-    with context.outbox() as outbox:
+    from composer.cli.interrupt import cancel_on_sigint
+
+    with context.outbox() as outbox, cancel_on_sigint() as cancel:
         outbox.recover_on_start()  # a crashed run's items count in their honest states
         held = [] if args.new_copies else outbox.held_copies(messages)
         if held:  # a rerun after a crash: never a second copy unless asked (--new-copies)
@@ -166,8 +168,9 @@ def _send_for_real(
             new=messages,
             new_copies=args.new_copies,
             subject=draft.subject,
-            options=connection.send_options(args),
+            options=connection.send_options(args, profile),
             on_result=show,
+            cancel=cancel,
             substitution_data=subst,
             **connection.session_args(args),
         )
@@ -176,10 +179,12 @@ def _send_for_real(
     else:
         print(
             f"{sent.count(Status.SENT)} sent, {sent.count(Status.FAILED)} failed, "
-            f"{sent.count(Status.UNKNOWN)} unknown via {profile.name} ({profile.api.upper()}) "
-            f"in {sent.elapsed:.2f} s",
+            f"{sent.count(Status.UNKNOWN)} unknown"
+            + (f", {sent.count(Status.CANCELLED)} cancelled" if sent.cancelled else "")
+            + f" via {profile.name} ({profile.api.upper()}) in {sent.elapsed:.2f} s",
             file=sys.stderr,
         )
+        report.print_cancelled(sent)
         if profile.provider.value == "local":
             print(f"delivered into the sandbox: {context.sandbox}", file=sys.stderr)
     return int(sent.exit_code)

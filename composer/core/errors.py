@@ -26,6 +26,7 @@
         │   └── SetupFailed        the same while opening a connection (EHLO, TLS, AUTH)
         │       └── KeyDeferred    a 4xx answered to the key itself: retried once only
         ├── OutcomeUnknown         the final reply never came: may have been sent
+        ├── Cancelled              the person cancelled before the final "." went out
         ├── EventsUnavailable      the Events API could not say what became of a send
         │   └── EventsAccessDenied 401/403 from the Events API: the key lacks "Events Search"
         └── RelayRefused           a 5xx reply; REST: the other 4xx                  3
@@ -261,6 +262,11 @@ class KeyDeferred(SetupFailed):
 
 class OutcomeUnknown(_Reply):
     pass
+
+
+class Cancelled(TransportError):
+    """The person cancelled (Cancel, Ctrl+C) and the session stopped before this message's
+    final "." (or REST request) went out: the relay cannot have it (core.outcome CANCELLED)."""
 
 
 class EventsUnavailable(TransportError):

@@ -333,6 +333,9 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.sending.confirm_quit():  # a send is running: say so first (issue 15 #9)
+            event.ignore()
+            return
         if not self.drafts.confirm_discard():
             event.ignore()
             return

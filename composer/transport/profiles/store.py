@@ -62,9 +62,12 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "api": (str,),
     "api_url": (str, type(None)),
     "fallback_port": (int, type(None)),
+    "connections": (int,),
 }
 # defaults not written: the old file format
-_OMIT_WHEN = {"api": "smtp", "api_url": None, "fallback_port": None}
+_OMIT_WHEN = {"api": "smtp", "api_url": None, "fallback_port": None, "connections": 4}
+DEFAULT_CONNECTIONS = 4  # connections a send opens at once (issue 17); the relay allows many
+MAX_CONNECTIONS = 20
 _REQUIRED = ("name", "provider", "host", "port")
 _WORDS = {str: "text", int: "a whole number", bool: "true or false", type(None): "null"}
 
@@ -98,6 +101,8 @@ class Profile:
     # None: automatic (the documented hosts only); N: try N when `port` cannot be reached;
     # 0: never another port. Never used without TLS.
     fallback_port: int | None = None
+    # Connections a send (seed list, outbox resume) opens at once, each ≤ 100 messages.
+    connections: int = DEFAULT_CONNECTIONS
 
     def __post_init__(self) -> None:
         # Validate here so that no invalid Profile exists anywhere: not from the CLI, the
@@ -119,6 +124,10 @@ class Profile:
         if self.fallback_port is not None and not 0 <= self.fallback_port <= 65535:
             raise ProfileError(
                 "fallback_port", f"{self.fallback_port} is not between 1 and 65535 (0: none)"
+            )
+        if not 1 <= self.connections <= MAX_CONNECTIONS:
+            raise ProfileError(
+                "connections", f"{self.connections} is not between 1 and {MAX_CONNECTIONS}"
             )
         smtp_username(self.provider, self.subaccount, self.workspace)  # raises when invalid
         check_rest(self.provider, self.api, self.api_url)
