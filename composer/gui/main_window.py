@@ -301,9 +301,9 @@ class MainWindow(QMainWindow):
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
-        from composer.gui.dialogs.history import HistoryDialog
+        from composer.gui.dialogs.history import open_history  # one, following the sends
 
-        HistoryDialog(self.context, self).show()
+        open_history(self)
 
     def show_outbox(self) -> None:
         from composer.gui.dialogs.outbox import OutboxDialog  # pending, failed, unknown
