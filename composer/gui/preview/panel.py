@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from composer.gui.preview.view import PreviewView
 
 MOBILE_WIDTH = 375
+_TAB_TIPS = (  # the whole name and what each tab shows, also when its label is shortened
+    "Rendered: the HTML as a mail client shows it (remote content blocked)",
+    "Without <style>: as clients that drop <style> blocks show it",
+    "HTML source: the HTML part exactly as it is sent",
+    "Plain text: the text/plain part",
+    "Raw message: the envelope and the exact bytes sent",
+    "Recipients: each copy's headers, as the relay delivers them",
+)
 
 
 def _text_view(name: str) -> QPlainTextEdit:
@@ -84,6 +92,12 @@ class PreviewPanel(QWidget):
         self.tabs.addTab(self.raw, "Raw message")
         self.tabs.addTab(self.copies, "Recipients")
         self.tabs.currentChanged.connect(self._tab_changed)
+        # Every tab stays in sight on a 1280-wide screen (the Checks tab, with its count of
+        # findings, was behind the scroll arrows): a narrow preview shortens labels instead.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        for index, tip in enumerate(_TAB_TIPS):
+            self.tabs.setTabToolTip(index, tip)
 
         self.width_switch = QComboBox()
         self.width_switch.addItems(["Desktop", "Mobile (375 px)"])
@@ -158,11 +172,12 @@ class PreviewPanel(QWidget):
 
     def _swap_tab(self, index: int, widget: QWidget) -> None:
         current = self.tabs.currentIndex()
-        label = self.tabs.tabText(index)
+        label, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
         old = self.tabs.widget(index)
         with QSignalBlocker(self.tabs):
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, widget, label)
+            self.tabs.setTabToolTip(index, tip)
             self.tabs.setCurrentIndex(current)
         self._shown.pop(index, None)
         if old is not None:

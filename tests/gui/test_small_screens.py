@@ -1,0 +1,27 @@
+"""The window on the small screens a new user has (1280×720 and 1366×768, less a title bar):
+nothing a person needs is out of sight or unexplained."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint
+from support.gui import WAIT
+
+from composer.gui.main_window import MainWindow
+
+
+@pytest.mark.parametrize("size", [(1280, 680), (1366, 728)])
+def test_every_preview_tab_is_in_sight_and_explained(qtbot, window: MainWindow, size) -> None:
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=WAIT)
+    tabs = window.preview.tabs
+    bar = tabs.tabBar()
+    qtbot.waitUntil(lambda: bar.width() > 0 and tabs.count() >= 7, timeout=WAIT)
+    for index in range(tabs.count()):
+        rect = bar.tabRect(index)
+        # wholly inside the bar: the last tab (Checks, with its count) used to be behind
+        # scroll arrows at 1280
+        assert rect.left() >= 0 and rect.right() <= bar.width(), (tabs.tabText(index), rect)
+        assert bar.mapTo(window, QPoint(rect.right(), 0)).x() <= window.width()
+    for index in range(tabs.count()):  # a shortened label keeps its whole name in the tooltip
+        assert tabs.tabToolTip(index).startswith(tabs.tabText(index).split(" (")[0]), index
