@@ -17,11 +17,16 @@ def test_every_preview_tab_is_in_sight_and_explained(qtbot, window: MainWindow, 
     tabs = window.preview.tabs
     bar = tabs.tabBar()
     qtbot.waitUntil(lambda: bar.width() > 0 and tabs.count() >= 7, timeout=WAIT)
+    window.body.body.setFocus()  # something the checks have a word about: a count on the tab
+    qtbot.keyClicks(window.body.body, '<div style="border-radius:6px">Hi</div>')
+    qtbot.waitUntil(lambda: "(" in tabs.tabText(tabs.count() - 1), timeout=WAIT)
     for index in range(tabs.count()):
         rect = bar.tabRect(index)
         # wholly inside the bar: the last tab (Checks, with its count) used to be behind
         # scroll arrows at 1280
         assert rect.left() >= 0 and rect.right() <= bar.width(), (tabs.tabText(index), rect)
         assert bar.mapTo(window, QPoint(rect.right(), 0)).x() <= window.width()
+        # and whole: no label shortened at these sizes ("Checks (3)" showed as "Checks …")
+        assert rect.width() >= bar.tabSizeHint(index).width(), tabs.tabText(index)
     for index in range(tabs.count()):  # a shortened label keeps its whole name in the tooltip
         assert tabs.tabToolTip(index).startswith(tabs.tabText(index).split(" (")[0]), index
