@@ -30,3 +30,25 @@ def test_every_preview_tab_is_in_sight_and_explained(qtbot, window: MainWindow, 
         assert rect.width() >= bar.tabSizeHint(index).width(), tabs.tabText(index)
     for index in range(tabs.count()):  # a shortened label keeps its whole name in the tooltip
         assert tabs.tabToolTip(index).startswith(tabs.tabText(index).split(" (")[0]), index
+
+
+def test_dialogs_fit_the_screen(qtbot, window: MainWindow) -> None:
+    """The sandbox's copy viewer, the profiles and the template gallery open within the
+    screen's free area, a title bar included (the viewer was 1100×700: below the bottom of
+    a 1280×720 laptop). The offscreen test screen is smaller still."""
+    from composer.gui.dialogs.profiles import ProfilesDialog
+    from composer.gui.preview.copy_viewer import CopyViewer
+    from composer.gui.templates_dialog import TemplateGallery
+
+    TITLE_BAR = 40  # px: a window manager's title bar and frame
+    free = window.screen().availableGeometry()
+    assert free.height() < 700 + TITLE_BAR or free.width() < 1100, free  # the test can fail
+    viewer = CopyViewer(None, window)
+    qtbot.addWidget(viewer)
+    profiles = ProfilesDialog(window.context, window)
+    gallery = TemplateGallery(window.context, window)
+    for dialog in (viewer, profiles, gallery):
+        assert dialog.width() <= free.width(), type(dialog).__name__
+        assert dialog.height() + TITLE_BAR <= free.height(), type(dialog).__name__
+    qtbot.waitUntil(lambda: profiles.tasks.pending == 0, timeout=WAIT)
+

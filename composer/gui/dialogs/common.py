@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from composer.core.errors import ComposerError
 
@@ -13,6 +20,7 @@ __all__ = [
     "ERROR_STYLE",
     "cell",
     "error_text",
+    "fit_to_screen",
     "make_table",
     "show_message",
 ]
@@ -22,6 +30,20 @@ ERROR_STYLE = "color: #b3261e;"
 OK_COLOUR = "#1b7a3d"
 ERROR_COLOUR = "#b3261e"
 WARN_COLOUR = "#9a5b00"
+
+
+TITLE_BAR = 40  # px a window manager's title bar and frame take, roughly, on a small screen
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """``window.resize(width, height)``, but no larger than the screen's free area (less a title
+    bar): a 1100×700 viewer went below the bottom of a 1280×720 laptop."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        free = screen.availableGeometry()
+        width = min(width, free.width())
+        height = min(height, free.height() - TITLE_BAR)
+    window.resize(width, height)
 
 
 def make_table(columns: Sequence[str], name: str) -> QTableWidget:
