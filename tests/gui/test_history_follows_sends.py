@@ -68,6 +68,9 @@ def test_an_open_history_shows_a_new_send_and_follows_its_delivery(qtbot, window
     assert len(window.findChildren(HistoryDialog)) == 1
     qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
     qtbot.waitUntil(lambda: not dialog.poller.active, timeout=WAIT)
+    # all final: it no longer says it is asking (it did, for good, once all were final)
+    qtbot.waitUntil(lambda: "Asking" not in dialog.status.text(), timeout=WAIT)
+    assert dialog.status.text() == "1 send, newest first."
 
     # the next send, while the poller is idle, is picked up too, newest first
     _write(qtbot, window, "cy@example.org", "Second")
@@ -75,6 +78,7 @@ def test_an_open_history_shows_a_new_send_and_follows_its_delivery(qtbot, window
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT)
     assert dialog.table.item(0, 4).text() == "Second"
     qtbot.waitUntil(lambda: "cy@example.org: delivered" in _delivery(dialog, 0), timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.status.text() == "2 sends, newest first.", timeout=WAIT)
     qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
     dialog.close()
 
