@@ -52,3 +52,23 @@ def test_dialogs_fit_the_screen(qtbot, window: MainWindow) -> None:
         assert dialog.height() + TITLE_BAR <= free.height(), type(dialog).__name__
     qtbot.waitUntil(lambda: profiles.tasks.pending == 0, timeout=WAIT)
 
+
+
+def test_every_choice_in_the_window_says_what_it_does(qtbot, window: MainWindow) -> None:
+    """Each combo box and check box a new user meets, every panel open, has a tooltip (the
+    relay profile, the body format, the preview width and dark mode had none), and so do
+    the recipient lists' "Remove invalid" buttons beside "Remove duplicates"."""
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
+
+    for key in ("recipients", "options", "attachments"):
+        window.drawer.open(key)
+    silent = [
+        f"{type(w).__name__} {w.objectName() or w.accessibleName() or getattr(w, 'text', str)()}"
+        for cls in (QComboBox, QCheckBox)
+        for w in window.findChildren(cls)
+        if w.isVisibleTo(window) and not w.toolTip()
+    ]
+    assert silent == []
+    for button in window.findChildren(QPushButton):
+        if button.objectName().endswith("RemoveInvalid"):
+            assert "invalid" in button.toolTip(), button.objectName()

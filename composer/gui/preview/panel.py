@@ -103,7 +103,11 @@ class PreviewPanel(QWidget):
         self.width_switch.addItems(["Desktop", "Mobile (375 px)"])
         self.width_switch.setAccessibleName("Preview width")
         self.width_switch.currentIndexChanged.connect(self._width_changed)
+        self.width_switch.setToolTip("Preview at a desktop width, or a 375 px phone screen")
         self.dark = QCheckBox("Dark mode")
+        self.dark.setToolTip(
+            "Preview as a mail client in dark mode shows it; the message sent is not changed"
+        )
         self.dark.toggled.connect(self._dark_changed)
         self.remote = QCheckBox("Load remote content for this message")
         self.remote.setToolTip(
