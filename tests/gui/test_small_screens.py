@@ -72,3 +72,24 @@ def test_every_choice_in_the_window_says_what_it_does(qtbot, window: MainWindow)
     for button in window.findChildren(QPushButton):
         if button.objectName().endswith("RemoveInvalid"):
             assert "invalid" in button.toolTip(), button.objectName()
+
+
+def test_the_profile_forms_key_hint_is_read_whole(qtbot, window: MainWindow) -> None:
+    """Add a profile: the API key field's grey hint fits the field (it ended "…keep the s…"
+    at the dialog's size), and its tooltip says the rest."""
+    from PySide6.QtCore import Qt
+
+    from composer.gui.dialogs.profiles import ProfilesDialog
+
+    window.show_profiles()
+    dialog = window.findChild(ProfilesDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() >= 1, timeout=WAIT)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    key = dialog.form.key_edit
+    qtbot.waitUntil(key.isVisible, timeout=WAIT)
+    hint = key.placeholderText()
+    assert "keyring" in hint
+    assert key.fontMetrics().horizontalAdvance(hint) + 16 <= key.width(), (hint, key.width())
+    assert "never in a file" in key.toolTip()
+    qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
+    dialog.close()

@@ -217,11 +217,17 @@ class ProfileForm(QGroupBox):
             edit.setEnabled(used)
             if not used:
                 edit.clear()
+        # short enough to read whole in the dialog's field; the tooltip says it all
         self.key_edit.setPlaceholderText(
-            "stored in the system keyring only (or, without one, in memory until Composer "
-            "quits); leave empty to keep the stored key"
+            "keyring only, or in memory until Composer quits; empty keeps the stored key"
             if preset.needs_key
             else "not needed"
+        )
+        self.key_edit.setToolTip(
+            "Stored in the system keyring only, never in a file; without a keyring, kept in "
+            "memory until Composer quits. Leave it empty to keep the key already stored."
+            if preset.needs_key
+            else "This relay takes no API key"
         )
 
     # --- reading ------------------------------------------------------------------------------
