@@ -6,7 +6,6 @@ want of an API key, what to do about it in the window."""
 from __future__ import annotations
 
 import os
-
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
