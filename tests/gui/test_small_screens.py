@@ -93,3 +93,23 @@ def test_the_profile_forms_key_hint_is_read_whole(qtbot, window: MainWindow) -> 
     assert "never in a file" in key.toolTip()
     qtbot.waitUntil(lambda: dialog.tasks.pending == 0, timeout=WAIT)
     dialog.close()
+
+
+def test_a_dialog_gone_leaves_the_screen_usable(qtbot, context) -> None:
+    """Sizing a dialog to its screen must not tie the app's QScreen to the dialog: once
+    Python deleted a dialog sized with ``widget.screen()``, every later use of the screen
+    raised "Internal C++ object (QScreen) already deleted" (found taking screenshots)."""
+    import gc
+
+    from PySide6.QtGui import QGuiApplication
+
+    from composer.gui.preview.copy_viewer import CopyViewer
+    from composer.gui.templates_dialog import TemplateGallery
+
+    screen = QGuiApplication.primaryScreen()
+    for make in (lambda: CopyViewer(None), lambda: TemplateGallery(context)):
+        dialog = make()
+        del dialog
+        gc.collect()
+        assert screen.availableGeometry().width() > 0  # raised RuntimeError
+        assert QGuiApplication.primaryScreen().availableGeometry().width() > 0

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.gui.dialogs.common import ERROR_STYLE
+from composer.gui.dialogs.common import ERROR_STYLE, screen_of
 from composer.transport.profiles.credentials import ENV_VAR, Secret
 from composer.transport.profiles.keyring_help import WHY_MEMORY_ONLY, keyring_help
 from composer.transport.profiles.providers import PRESETS, Preset, Provider
@@ -183,7 +183,7 @@ class ProfileForm(QGroupBox):
     def _grow_to_fit(self) -> None:
         """Room for the offer's lines: the dialog grows (within the screen), never shrinks."""
         top = self.window()
-        screen = top.screen()
+        screen = screen_of(top)  # not top.screen(): see dialogs/common.py
         limit = screen.availableGeometry().height() - 40 if screen is not None else 10_000
         wanted = min(max(top.height(), top.sizeHint().height()), limit)
         if wanted > top.height():
