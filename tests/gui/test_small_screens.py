@@ -113,3 +113,27 @@ def test_a_dialog_gone_leaves_the_screen_usable(qtbot, context) -> None:
         gc.collect()
         assert screen.availableGeometry().width() > 0  # raised RuntimeError
         assert QGuiApplication.primaryScreen().availableGeometry().width() > 0
+
+
+@pytest.mark.parametrize("size", [(1280, 680), (1366, 728)])
+def test_opening_a_panel_leaves_room_to_write(qtbot, window: MainWindow, size) -> None:
+    """A click on a folded panel's line opens it without squeezing the body editor to three
+    lines (51 px at 1280×720): until the person drags the splitter, a panel takes at most
+    half, and the body editor keeps several lines."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QToolButton
+
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=WAIT)
+    line = window.body.body.fontMetrics().lineSpacing()
+    for key in ("recipients", "options", "attachments"):
+        toggle = window.findChild(QToolButton, f"{key}Toggle")
+        qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+        panel = window.drawer.sections[key]
+        drawer = window.drawer
+        qtbot.waitUntil(lambda p=panel: p.is_open and p.content.isVisible()
+                        and drawer.height() >= drawer.minimumSizeHint().height(),
+                        timeout=WAIT)  # fmt: skip
+        assert window.body.body.height() >= 6 * line, (key, window.body.body.height())
+        qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda p=panel: not p.is_open, timeout=WAIT)
