@@ -130,8 +130,7 @@ def test_opening_a_panel_leaves_room_to_write(qtbot, window: MainWindow, size) -
         toggle = window.findChild(QToolButton, f"{key}Toggle")
         qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
         panel = window.drawer.sections[key]
-        drawer = window.drawer
-        qtbot.waitUntil(lambda p=panel: p.is_open and p.content.isVisible()
+        qtbot.waitUntil(lambda p=panel, drawer=window.drawer: p.is_open and p.content.isVisible()
                         and drawer.height() >= drawer.minimumSizeHint().height(),
                         timeout=WAIT)  # fmt: skip
         assert window.body.body.height() >= 6 * line, (key, window.body.body.height())
