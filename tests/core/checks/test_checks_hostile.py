@@ -95,3 +95,18 @@ def test_any_markup_is_checked_without_failing(pieces: list[str], fmt: BodyForma
     for f in found:
         if f.where.part in ("html", "markdown", "amp") and f.where.line is not None:
             assert 1 <= f.where.line <= lines, f
+
+
+def test_colours_out_of_range_do_not_stop_the_accessibility_checks() -> None:
+    # coloraide parses hsl(1e308 1e308% 50%) and lab(1e300 …) but overflows converting them
+    # (OverflowError), which used to drop every accessibility finding with a "could not run".
+    body = (
+        '<html lang="en"><head><title>t</title></head><body>'
+        '<p style="color: rebeccapurple; background: hsl(1e308 1e308% 50%)">a</p>'
+        '<p style="color: lab(1e300 1e300 1e300)">b</p>'
+        '<p style="color: rgb(1e400, 0, 0); background: oklch(0.5 0.1 1e400)">c</p>'
+        '<p style="color: #ccc">d</p><img src="x.png"></body></html>'
+    )
+    found = run_checks(make_input(body))
+    assert failed(found) == []
+    assert {"a11y.img-alt", "a11y.contrast-light"} <= set(ids(found))
