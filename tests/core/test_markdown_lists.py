@@ -97,3 +97,21 @@ def test_thousands_of_levels_are_capped_not_a_crash(step: int) -> None:
     html = markdown_to_html(text)
     assert html.count("<ul>") == MAX_DEPTH + 1
     assert "item 2999" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # An indented code block in an item (content column + 4, after a blank line): its lines
+        # that look like items are code (CommonMark, and Python-Markdown before mdlists).
+        ("- a\n\n        x = 1\n        - not an item\n        1. nor this\n", "- not an item"),
+        ("1. a\n\n       code\n       - y\n", "- y"),
+        # A fence inside an item: Python-Markdown does not make it a code block, but a line in it
+        # must not become a list either.
+        ("1. a\n   ```\n   - x\n   ```\n", "- x"),
+    ],
+)
+def test_code_inside_a_list_item_is_never_made_a_list(text: str, code: str) -> None:
+    html = markdown_to_html(text)
+    assert html.count("<li>") == 1, html
+    assert code in html
