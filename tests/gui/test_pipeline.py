@@ -31,3 +31,28 @@ def test_local_inlining_runs_once_per_preview(monkeypatch: pytest.MonkeyPatch) -
     assert result.message is not None, result.note
     assert b"color: red" in result.message.data or b"color:red" in result.message.data
     assert len(calls) == 1
+
+
+def test_the_preview_reads_no_more_image_bytes_than_a_message_can_hold(tmp_path) -> None:
+    # Five 6 MB images (sparse files: a PNG header, then a hole): 30 MB, over the 20 MB a
+    # message can carry. The preview used to read every one of them on every keystroke.
+    from composer.core.draft import InlineImage
+    from composer.core.problems import MAX_MESSAGE_BYTES
+
+    images = []
+    for i in range(5):
+        path = tmp_path / f"big{i}.png"
+        with open(path, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01")
+            f.truncate(6_000_000)
+        images.append(InlineImage(str(path), f"big{i}"))
+    draft = Draft(
+        from_addr=Recipient("ann@example.com"),
+        to=[Recipient("bob@example.com")],
+        subject="Big",
+        body="".join(f'<img src="cid:big{i}">' for i in range(5)),
+        body_format=BodyFormat.HTML,
+        inline_images=images,
+    )
+    served = pipeline.preview_images(draft)
+    assert 0 < sum(len(data) for _, data in served.values()) <= MAX_MESSAGE_BYTES

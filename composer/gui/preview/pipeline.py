@@ -67,12 +67,18 @@ def _inline_for_preview(html: str, engine: str) -> str:
 
 def preview_images(draft: Draft) -> dict[str, tuple[str, bytes]]:
     """The draft's inline images by cid, for the preview's scheme: read here, on the worker,
-    with the send's checks; one that cannot be read is left out (validation names it)."""
+    with the send's checks; one that cannot be read is left out (validation names it). No more
+    than a message can carry is read (validation says the rest is too much): a draft naming
+    many large images would otherwise be read whole on every keystroke."""
     out: dict[str, tuple[str, bytes]] = {}
+    budget = MAX_MESSAGE_BYTES
     for image in draft.inline_images:
         try:
             st = os.stat(image.path)
-            out[image.cid] = _read_image(image.path, st.st_mtime_ns, st.st_size)
+            if st.st_size > budget:
+                continue
+            out[image.cid] = found = _read_image(image.path, st.st_mtime_ns, st.st_size)
+            budget -= len(found[1])
         except (OSError, AttachmentFileError, InlineImageError):
             continue
     return out
