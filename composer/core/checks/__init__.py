@@ -25,6 +25,8 @@ from composer.core.checks.model import (
     Where,
 )
 from composer.core.checks.prepare import check_input
+from composer.core.draft import BodyFormat
+from composer.core.htmlscan import MAX_ATTRIBUTES, most_attributes
 
 __all__ = [
     "CATEGORIES",
@@ -89,8 +91,38 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
+def _attribute_bomb(inp: CheckInput) -> Finding | None:
+    """A warning instead of the checks when an element has so many attributes that every
+    HTML parser would take minutes over it (htmlscan.py)."""
+    for part, html in (("html", inp.rendered.html), ("amp", inp.rendered.amp)):
+        if html is None:
+            continue
+        count, offset = most_attributes(html)
+        if count <= MAX_ATTRIBUTES:
+            continue
+        line = None  # a line only where the text is what the person edits
+        if part == "html" and inp.draft.body_format == BodyFormat.MARKDOWN:
+            part = "markdown"
+        elif part == "amp" or html == inp.draft.body:
+            line = html.count("\n", 0, offset) + 1
+        return Finding(
+            id="check.too-many-attributes",
+            severity=Severity.WARNING,
+            category="size",
+            message=(
+                f"An element has over {MAX_ATTRIBUTES} attributes; no mail client needs that "
+                "many and reading them takes minutes, so the other checks did not run."
+            ),
+            where=Where(part, line),
+        )
+    return None
+
+
 def run_checks(inp: CheckInput, families: Iterable[Family] | None = None) -> list[Finding]:
     """Every family's findings on ``inp``, sorted (sort_findings)."""
+    bomb = _attribute_bomb(inp)
+    if bomb is not None:
+        return [bomb]
     found: list[Finding] = []
     for family in FAMILIES if families is None else families:
         try:
