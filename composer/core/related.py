@@ -164,6 +164,7 @@ def check_inline_images(problems: list[Problem], draft: Draft, *, check_files: b
     images = draft.inline_images
     refs = cid_references(draft.body) if draft.body_format != BodyFormat.TEXT else []
     names = {img.cid for img in images}
+    used = set(refs)  # a set: a draft file may list tens of thousands of images
     for name in refs:
         if name not in names:
             problems.append(
@@ -189,7 +190,7 @@ def check_inline_images(problems: list[Problem], draft: Draft, *, check_files: b
         elif img.cid.lower() in seen:
             problems.append(Problem(where, f"the content id {img.cid!r} is used twice"))
         seen.add(img.cid.lower())
-        if why is None and img.cid not in refs:
+        if why is None and img.cid not in used:
             problems.append(
                 Problem(
                     where,
