@@ -278,3 +278,18 @@ def test_thirty_thousand_inline_images_are_checked_in_linear_time(tmp_path) -> N
     check_inline_images(problems, d, check_files=False)
     assert time.perf_counter() - started < 2.0
     assert problems == []
+
+
+def test_a_header_claiming_billions_of_pixels_gives_no_size() -> None:
+    # The window writes the header's size into the <img> tag (Outlook lays an image out at
+    # it): a PNG claiming 2^31 x 2^31 pixels made width="2147483648" height="2147483648".
+    import struct
+
+    head = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 2**31, 2**31) + b"\x08\x02"
+    info = image_info(head)
+    assert info is not None and info.mime == "image/png"
+    assert (info.width, info.height) == (None, None)
+    wide = image_info(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 70_000, 10))
+    assert wide is not None and wide.width is None
+    biggest = image_info(b"GIF89a\xff\xff\xff\xff")  # GIF's own maximum, 65535: a real size
+    assert biggest is not None and (biggest.width, biggest.height) == (65535, 65535)
