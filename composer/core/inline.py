@@ -15,6 +15,7 @@ from typing import Any
 
 from composer.core.draft import INLINE_ENGINES
 from composer.core.errors import ComposerError
+from composer.core.htmlscan import style_open
 
 __all__ = ["ENGINES", "inline_css", "strip_css_imports"]
 
@@ -121,7 +122,6 @@ def _strip_imports_in_css(css: str) -> str:
     return "".join(out)
 
 
-_STYLE_OPEN = re.compile(r"<style\b[^>]*>", re.I)
 _STYLE_CLOSE = re.compile(r"</style\b[^>]*>", re.I)
 
 
@@ -135,14 +135,14 @@ def strip_css_imports(html: str) -> str:
     out: list[str] = []
     pos = 0
     while True:
-        m = _STYLE_OPEN.search(html, pos)
-        if m is None:
+        found = style_open(html, pos)  # linear on "<style " × n, never closed by >
+        if found is None:
             out.append(html[pos:])
             return "".join(out)
-        out.append(html[pos : m.end()])
-        close = _STYLE_CLOSE.search(html, m.end())
+        out.append(html[pos : found[1]])
+        close = _STYLE_CLOSE.search(html, found[1])
         end = close.start() if close else len(html)
-        out.append(_strip_imports_in_css(html[m.end() : end]))
+        out.append(_strip_imports_in_css(html[found[1] : end]))
         pos = end
 
 

@@ -56,3 +56,16 @@ def test_the_preview_reads_no_more_image_bytes_than_a_message_can_hold(tmp_path)
     )
     served = pipeline.preview_images(draft)
     assert 0 < sum(len(data) for _, data in served.values()) <= MAX_MESSAGE_BYTES
+
+
+def test_removing_styles_for_the_no_style_view_is_linear() -> None:
+    # "<style>" never closed: the pattern's lazy .*? ran to the end from every one (20,000 of
+    # them, 160 KB: 20 s of the preview's worker on every edit; 40,000: 80 s).
+    import time
+
+    for html in ("<style>a" * 20_000, "<style " * 20_000):
+        started = time.perf_counter()
+        assert pipeline.strip_styles(html) == html
+        assert time.perf_counter() - started < 1.0
+    html = '<p>a</p><style>x</style ><p>b</p><STYLE type="t">y{}</style><p>c</p><style>z'
+    assert pipeline.strip_styles(html) == "<p>a</p><p>b</p><p>c</p><style>z"

@@ -15,6 +15,7 @@ from composer.core.attachfiles import AttachmentFileError
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, InlineImage
 from composer.core.errors import ComposerError
+from composer.core.htmlscan import style_open
 from composer.core.inline import inline_css
 from composer.core.problems import GMAIL_CLIP_BYTES, MAX_MESSAGE_BYTES
 from composer.core.related import InlineImageError, read_inline_image
@@ -22,7 +23,7 @@ from composer.core.render import Rendered, render
 from composer.core.validate import Problem, errors_of, validate
 from composer.relay.fanout import Copy, MsysRejection, fan_out
 
-_STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
+_STYLE_CLOSE = re.compile(r"</style\s*>", re.I)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,18 @@ def _read_image(path: str, _mtime_ns: int, _size: int) -> tuple[str, bytes]:
 
 
 def strip_styles(html: str) -> str:
-    return _STYLE.sub("", html)
+    """``html`` without its ``<style>`` blocks (the no-style view). A loop, not one lazy
+    pattern: ``<style>.*?</style>`` ran to the end from every ``<style>`` left open."""
+    out: list[str] = []
+    pos = 0
+    while (found := style_open(html, pos)) is not None:
+        close = _STYLE_CLOSE.search(html, found[1])
+        if close is None:  # nor will a later <style> have one
+            break
+        out.append(html[pos : found[0]])
+        pos = close.end()
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def compute(draft: Draft, generation: int) -> PreviewResult:
