@@ -74,6 +74,13 @@ def cid_problem(cid: str) -> str | None:
             f"the content id {cid!r} may hold only letters, digits and . _ - @ "
             "(no spaces, quotes or line breaks)"
         )
+    left, at, right = cid.partition("@")
+    if not left.strip(".") or (at and not right.strip(".")):
+        # <..> or <a@> is no message id, and the image is saved under its cid: "..", "."
+        return (
+            f"the content id {cid!r} needs letters or digits, not only dots "
+            "(on each side of an @)"
+        )
     return None
 
 
