@@ -288,10 +288,14 @@ def _inline_css_inline(html: str) -> str:
         _INLINER = css_inline.CSSInliner(
             load_remote_stylesheets=False, keep_at_rules=True, keep_link_tags=True
         )
-    boundary = _body_start(html)
     kept: list[str] = []
     nonce = os.urandom(6).hex()
     masked = _COMMENT.sub(lambda m: " " * len(m.group()), html)
+    # After the last ">" no tag can end, so no sheet or body element starts there; blanked,
+    # the patterns' `<style\b[^>]*>` no longer rescans the rest from every "<style" in it.
+    tail = masked.rfind(">") + 1
+    masked = masked[:tail] + " " * (len(masked) - tail)
+    boundary = _body_start(masked)
 
     out: list[str] = []
     pos = 0
