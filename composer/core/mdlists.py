@@ -109,7 +109,8 @@ def normalise_lists(lines: list[str]) -> list[str]:
             depth = min(len(stack), MAX_DEPTH)
             gap = m["gap"] if 0 < len(m["gap"]) <= 4 else " "
             content = indent + len(m["marker"]) + len(gap)
-            out.append(" " * (_STEP * depth) + m["marker"] + gap + m["text"])
+            text = _cap_chain(m["text"], MAX_DEPTH - depth)
+            out.append(" " * (_STEP * depth) + m["marker"] + gap + text)
             stack.append(_Open(content, kind))
             previous = "item"
             continue
@@ -131,6 +132,19 @@ def normalise_lists(lines: list[str]) -> list[str]:
         out.append(line)
         previous = "text"
     return out
+
+
+def _cap_chain(text: str, room: int) -> str:
+    """An item's text that starts with markers ("- - - x") opens a list per marker, each inside
+    the last; past ``room`` more levels the next marker is escaped (``\\-``), so it is text."""
+    pos = levels = 0
+    while (inner := _ITEM.match(text[pos:])) is not None and not _THEMATIC.match(text[pos:]):
+        if levels >= room:
+            at = pos + inner.end("marker") - 1
+            return text[:at] + "\\" + text[at:]
+        levels += 1
+        pos += inner.start("text")
+    return text
 
 
 def _can_interrupt(m: re.Match[str]) -> bool:

@@ -115,3 +115,15 @@ def test_code_inside_a_list_item_is_never_made_a_list(text: str, code: str) -> N
     html = markdown_to_html(text)
     assert html.count("<li>") == 1, html
     assert code in html
+
+
+@pytest.mark.parametrize("line", ["- " * 1000 + "x", "1. " * 1000 + "x", "- 1. " * 500 + "x"])
+def test_thousands_of_markers_on_one_line_are_capped_not_a_crash(line: str) -> None:
+    # "- - - x" nests a list per marker, and Python-Markdown recurses per list: 1000 markers
+    # ended in RecursionError ("Composer hit an internal problem" from composer send).
+    deep = "\n".join(" " * (2 * i) + "- a" for i in range(10)) + "\n" + " " * 20 + line
+    for text in (line, deep):
+        html = markdown_to_html(text)
+        assert html.count("<ul>") + html.count("<ol>") == MAX_DEPTH + 1
+        assert html.rstrip().count("x") >= 1
+    assert "<li>" in markdown_to_html("- - x") and markdown_to_html("- - x").count("<ul>") == 2
