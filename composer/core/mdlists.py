@@ -69,6 +69,7 @@ def normalise_lists(lines: list[str]) -> list[str]:
     # indented code block inside an item)
     previous = ""
     fence = ""  # the fence of a code block opened inside an item, until it closes
+    fence_column = 0  # the text column of the item the fence is in
     for line in lines:
         if not line.strip():
             out.append(line)
@@ -83,13 +84,15 @@ def normalise_lists(lines: list[str]) -> list[str]:
         # Code inside an item is never read for items: lines of a fence, and (CommonMark) lines
         # four past the item's text after a blank line, an indented code block.
         code = False
+        if stack and fence and indent < fence_column:
+            fence = ""  # a line left of the item's text ends the item, and its fence with it
         if stack and fence:
             m = None
             opened = _FENCE.match(line)
             if opened and opened["fence"].startswith(fence) and not line.strip(" `~"):
                 fence = ""
-        elif stack and (opened := _FENCE.match(line)):
-            m, fence = None, opened["fence"]
+        elif stack and indent >= stack[-1].content and (opened := _FENCE.match(line)):
+            m, fence, fence_column = None, opened["fence"], stack[-1].content
         elif stack and previous in ("blank", "code"):
             owner = max((i for i, o in enumerate(stack) if indent >= o.content), default=-1)
             if owner >= 0 and indent - stack[owner].content >= _STEP:

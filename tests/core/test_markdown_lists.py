@@ -127,3 +127,10 @@ def test_thousands_of_markers_on_one_line_are_capped_not_a_crash(line: str) -> N
         assert html.count("<ul>") + html.count("<ol>") == MAX_DEPTH + 1
         assert html.rstrip().count("x") >= 1
     assert "<li>" in markdown_to_html("- - x") and markdown_to_html("- - x").count("<ul>") == 2
+
+
+def test_a_fence_left_open_in_an_item_ends_with_the_item() -> None:
+    # CommonMark: an unclosed fence runs to the end of its item, not of the document; the
+    # items after it still nest.
+    html = normalise(markdown_to_html("- a\n  ```\n  - b\n- c\n  - d\n"))
+    assert "<li>c<ul><li>d</li></ul></li>" in html, html
