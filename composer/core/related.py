@@ -55,8 +55,10 @@ MAX_CID_CHARS = 100
 
 _CID_OK = re.compile(r"[A-Za-z0-9._@-]+")
 _CID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-# A cid: URL in an attribute or a CSS url(): src="cid:x", background='cid:x', url(cid:x).
-CID_REF = re.compile(r"""(?i)\bcid:([^\s"'<>()\\]+)""")
+# A cid: URL where a URL stands: an attribute (src="cid:x", background = 'cid:x'), a CSS or
+# Markdown url (url( 'cid:x' ), ![a](cid:x), ![a](<cid:x>)) or a Markdown reference ([r]: cid:x).
+# Not "cid:x" in prose: a missing image is an error, and text that explains cid: URLs is none.
+CID_REF = re.compile(r"""(?i)(?:=\s*["']?|\(\s*["'<]?|\]:\s*<?)cid:([^\s"'<>()\\]+)""")
 
 
 class InlineImageError(ValueError):

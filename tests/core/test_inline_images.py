@@ -297,3 +297,16 @@ def test_a_header_claiming_billions_of_pixels_gives_no_size() -> None:
     assert wide is not None and wide.width is None
     biggest = image_info(b"GIF89a\xff\xff\xff\xff")  # GIF's own maximum, 65535: a real size
     assert biggest is not None and (biggest.width, biggest.height) == (65535, 65535)
+
+
+def test_cid_in_prose_is_not_a_reference() -> None:
+    # "refers to cid:NAME, but no inline image has that content id" is an error: a newsletter
+    # that explains cid: URLs in its text could not be sent at all.
+    prose = "<p>Embed with cid:NAME or mail cid:logo@example.com.</p><!-- cid:old -->"
+    assert cid_references(prose) == []
+    d = html_draft([], body=prose)
+    assert "body" not in fields(d)
+    md = "Write `cid:x` in prose; cid:y too.\n\n![Logo](cid:logo) ![b]( <cid:b> )\n\n[r]: cid:ref\n"
+    assert cid_references(md) == ["logo", "b", "ref"]
+    css = "<td style=\"background: url( 'cid:bg' )\" background = \"cid:bg2\">"
+    assert cid_references(css) == ["bg", "bg2"]
