@@ -161,10 +161,12 @@ def test_a_system_file_is_refused(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "cid",
-    ["a\r\nBcc: x@example.com", 'lo"go', "my logo", "<logo>", "", "x" * 101, "a@b@c"]
-    # Content-ID <..> and <@> are not message ids, and the image's file name (the cid) would
-    # be ".." or "." for a client saving it.
-    + [".", "..", "@", "a@", "@b", "..@.."],
+    [
+        *("a\r\nBcc: x@example.com", 'lo"go', "my logo", "<logo>", "", "x" * 101, "a@b@c"),
+        # Content-ID <..> and <@> are not message ids, and the image's file name (the cid)
+        # would be ".." or "." for a client saving it.
+        *(".", "..", "@", "a@", "@b", "..@.."),
+    ],
 )
 def test_hostile_cid_names_are_errors(tmp_path, cid: str) -> None:
     (tmp_path / "logo.png").write_bytes(png(1, 1))
