@@ -149,7 +149,10 @@ def _problem(url: str) -> str | None:
         return None
     except ValueError:
         pass
-    ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:  # a label over 63 once encoded, or empty (a zero-width space)
+        return f'its host "{host[:60]}" is not a host name'
     if not all(_HOST_LABEL.match(lbl) for lbl in ascii_host.rstrip(".").split(".")) or not labels:
         return f'its host "{host}" is not a host name'
     if _SECOND_SCHEME.search(parts.netloc + parts.path):

@@ -152,3 +152,11 @@ def test_checkable_urls_for_the_online_check() -> None:
     assert [r.url for r in checkable_urls(make_input(body), images=False)][-1] == (
         "http://x.example/b"
     )
+
+
+@pytest.mark.parametrize("host", ["ä" * 100 + ".com", "\u200b.com", "a." + "ü" * 70])
+def test_a_host_idna_cannot_encode_does_not_hide_the_other_links(run: Check, host: str) -> None:
+    # idna's UnicodeError (a label over 63 once encoded, an empty label) stopped the whole
+    # family with "check links could not run", so a javascript: link beside it went unreported.
+    found = run(links.check)(a(f"https://{host}/") + "\n" + a("javascript:steal()"))
+    assert ids(found) == ["links.javascript", "links.malformed"]
