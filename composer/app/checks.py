@@ -31,9 +31,9 @@ from composer.core.checks import (
 )
 from composer.core.checks.links import LinkRef, checkable_urls
 from composer.core.checks.model import CheckInput
-from composer.core.checks.relay_facts import ALL_SANDBOX_DOMAINS, SANDBOX_DOMAINS
 from composer.core.draft import Draft, Recipient
 from composer.core.errors import ComposerError, UsageError
+from composer.core.relay_facts import ALL_SANDBOX_DOMAINS, SANDBOX_DOMAINS
 from composer.core.render import Rendered
 
 if TYPE_CHECKING:

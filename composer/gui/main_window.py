@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
                 self.header.key_status.setText(text)
                 self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
                 self.profile_sender.set_default(profile.default_from)
-                self.options.set_provider(profile.provider.value)  # its defaults, in tooltips
+                self.options.set_provider(profile.provider.value, profile.api)  # its defaults
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 

@@ -23,6 +23,7 @@ def test_every_option_has_a_tooltip_with_this_profiles_default(context, qtbot, m
     store.add(Profile.new("ent", "custom", host="smtp.acme.example"))
     store.add(Profile.new("sp", "sparkpost"))
     store.add(Profile.new("bird", "bird", workspace="ws-1"))
+    store.add(Profile.new("api", "sparkpost", api="rest"))
     store.set_default("ent")
     with main_window(qtbot, monkeypatch, context) as w:
         tracking = w.options.checks["open_tracking"]
@@ -40,6 +41,10 @@ def test_every_option_has_a_tooltip_with_this_profiles_default(context, qtbot, m
         w.header.profile.setCurrentText("bird")
         qtbot.waitUntil(lambda: "OFF by default for Bird" in tracking.toolTip(), timeout=WAIT)
         assert "birdemailbox.com" in w.options.checks["sandbox"].toolTip()
+        # the REST API tracks by default where SMTP does not: the window says which applies
+        w.header.profile.setCurrentText("api")
+        qtbot.waitUntil(lambda: "ON by default for SparkPost over the REST" in tracking.toolTip(),
+                        timeout=WAIT)  # fmt: skip
 
 
 def test_the_facts_differ_by_provider() -> None:
