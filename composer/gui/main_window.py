@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
         if key:  # "Enter it…" beside a missing key: straight to that profile's key
             dialog.edit_key_of(self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
+        dialog.profiles_changed.connect(self.schedule.render)  # checks follow its clients
         dialog.show()
 
     def showEvent(self, event: Any) -> None:
