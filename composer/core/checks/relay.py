@@ -28,6 +28,7 @@ from composer.core.relay_facts import (
     ALL_SANDBOX_DOMAINS,
     OLD_SANDBOX_ALLOWANCE,
     SANDBOX_ALLOWANCE,
+    SANDBOX_DOMAINS,
     RelayFacts,
     facts_for,
 )
@@ -294,7 +295,7 @@ def _sandbox(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
     elif want is None and on and not on_domain:  # the local relay takes either domain
         msg = (
             "The local relay takes any From, but on SparkPost a sandbox message must come "
-            "From @sparkpostbox.com, and on Bird from @birdemailbox.com."
+            f"From @{SANDBOX_DOMAINS['sparkpost']}, and on Bird from @{SANDBOX_DOMAINS['bird']}."
         )
         out.append(_finding("relay.sandbox-from", Severity.INFO, msg, sender))
     if on_domain and not on:
