@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
                 self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
                 self.profile_sender.set_default(profile.default_from)
                 self.options.set_provider(profile.provider.value, profile.api)  # its defaults
+                self.drawer.set_relay(profile.provider.value, profile.api)
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 

@@ -3,7 +3,7 @@ chosen profile (tracking is ON by default for Enterprise, OFF for SparkPost and 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 from support.gui import WAIT, main_window
 
 from composer.gui.option_help import option_tooltips
@@ -34,9 +34,13 @@ def test_every_option_has_a_tooltip_with_this_profiles_default(context, qtbot, m
         for key, widget in widgets.items():
             assert widget.toolTip().strip(), f"{key} has no tooltip"
         assert "ON by default for Enterprise" in w.options.checks["click_tracking"].toolTip()
+        # the folded panel's summary says what "account default" means for this profile
+        summary = w.findChild(QToolButton, "optionsToggle")
+        qtbot.waitUntil(lambda: "tracking: account default (on)" in summary.text(), timeout=WAIT)
 
         w.header.profile.setCurrentText("sp")
         qtbot.waitUntil(lambda: "OFF by default for SparkPost" in tracking.toolTip(), timeout=WAIT)
+        qtbot.waitUntil(lambda: "tracking: account default (off)" in summary.text(), timeout=WAIT)
         assert "sparkpostbox.com" in w.options.checks["sandbox"].toolTip()
         w.header.profile.setCurrentText("bird")
         qtbot.waitUntil(lambda: "OFF by default for Bird" in tracking.toolTip(), timeout=WAIT)
