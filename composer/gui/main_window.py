@@ -272,7 +272,8 @@ class MainWindow(QMainWindow):
                 self.header.key_status.setText(text)
                 self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
                 self.profile_sender.set_default(profile.default_from)
-                self.options.set_provider(profile.provider.value)  # its defaults, in tooltips
+                self.options.set_provider(profile.provider.value, profile.api)  # its defaults
+                self.drawer.set_relay(profile.provider.value, profile.api)
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 
@@ -326,6 +327,7 @@ class MainWindow(QMainWindow):
         if key:  # "Enter it…" beside a missing key: straight to that profile's key
             dialog.edit_key_of(self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
+        dialog.profiles_changed.connect(self.schedule.render)  # checks follow its clients
         dialog.show()
 
     def showEvent(self, event: Any) -> None:
