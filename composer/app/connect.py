@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -25,7 +26,13 @@ from composer.transport.profiles.store import Profile
 from composer.transport.rest.session import RestEndpoint, RestSession
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
-__all__ = ["choose_profile", "open_endpoint", "open_rest_endpoint", "open_session"]
+__all__ = [
+    "choose_profile",
+    "open_endpoint",
+    "open_rest_endpoint",
+    "open_session",
+    "open_sessions",
+]
 
 _LOCAL_KEY = "local-sandbox"  # the local relay takes any password / Authorization value
 
@@ -158,7 +165,7 @@ def open_rest_endpoint(
 
 
 @contextmanager
-def open_session(
+def open_sessions(
     context: Context,
     profile: Profile,
     *,
@@ -167,28 +174,56 @@ def open_session(
     final_timeout: float = 600.0,
     substitution_data: dict[str, Any] | None = None,
     announce: Callable[[str], None] | None = None,
-) -> Iterator[tuple[str, SendSession]]:
-    """(where it goes, as "host:port" for the history; the session), closed on exit.
+) -> Iterator[tuple[str, Callable[[], SendSession]]]:
+    """(where it goes, as "host:port" for the history; a maker of sessions), for a batch over
+    several connections: each call makes one more session to the same endpoint (the caller
+    closes them). The key is read once, the local relay started once.
 
-    ``announce`` is told, in one line, which host:port each SMTP connection went to."""
-    session: SendSession
+    ``announce`` is told, in one line, which host:port SMTP connections went to (once per
+    address, however many connections)."""
     if profile.api == "rest":
         with open_rest_endpoint(
             context, profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
         ) as rest:
-            session = RestSession(rest, substitution_data=substitution_data)
-            try:
-                yield f"{rest.host}:{rest.port}", session
-            finally:
-                session.close()
+            yield (
+                f"{rest.host}:{rest.port}",
+                lambda: RestSession(rest, substitution_data=substitution_data),
+            )
         return
     if substitution_data is not None:
         raise ValueError("substitution data goes over REST only")  # callers check first
+    told = _once(announce) if announce is not None else None
     with open_endpoint(
         context, profile, ca_file=ca_file, timeout=timeout, final_timeout=final_timeout
     ) as endpoint:
-        session = SmtpSession(endpoint, announce=announce)
+        yield f"{endpoint.host}:{endpoint.port}", lambda: SmtpSession(endpoint, announce=told)
+
+
+def _once(announce: Callable[[str], None]) -> Callable[[str], None]:
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def tell(line: str) -> None:
+        with lock:
+            if line in seen:
+                return
+            seen.add(line)
+        announce(line)
+
+    return tell
+
+
+@contextmanager
+def open_session(
+    context: Context,
+    profile: Profile,
+    **kwargs: Any,
+) -> Iterator[tuple[str, SendSession]]:
+    """(where it goes, as "host:port" for the history; one session), closed on exit. Takes
+    open_sessions' arguments."""
+    with open_sessions(context, profile, **kwargs) as (where, make):
+        session = make()
         try:
-            yield f"{endpoint.host}:{endpoint.port}", session
+            yield where, session
         finally:
             session.close()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the stores are imported when first opened: `composer --vers
     from composer.store.drafts import DraftStore
     from composer.store.history import History
     from composer.store.outbox import Outbox
+    from composer.store.templates import SnippetStore, TemplateStore
     from composer.transport.profiles.store import ProfileStore
 
 __all__ = ["HOME_VAR", "Context", "check_home"]
@@ -124,6 +125,18 @@ class Context:
 
         self.secure()
         return DraftStore(self.paths.drafts)
+
+    def templates(self) -> TemplateStore:
+        from composer.store.templates import TemplateStore
+
+        self.secure()
+        return TemplateStore(self.paths.templates)
+
+    def snippets(self) -> SnippetStore:
+        from composer.store.templates import SnippetStore
+
+        self.secure()
+        return SnippetStore(self.paths.snippets)
 
     @property
     def sandbox(self) -> Path:

@@ -7,6 +7,10 @@ Exit codes are part of the contract (scripts rely on them), core.errors.ExitCode
     2  invalid input or usage: nothing was written or sent
     3  refused by the relay (a 5xx, including authentication)
     4  could not complete (network, TLS, timeouts, retries exhausted, outcome unknown)
+    5  a pre-send check found an error (composer check; composer send --strict, nothing sent)
+
+``composer events`` reads them for delivery: 3 a recipient bounced or was rejected, 4 some
+recipient's fate is still unknown (not final yet, or the Events API could not be asked).
 
 Every error's code is its class's ``exit_code`` (core.errors), read by ``describe``.
 
@@ -65,15 +69,20 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     if not commands:
         parser.set_defaults(command=None)
         return parser
-    from composer.cli import history, profile, relay, send
+    from composer.cli import check, events, history, profile, relay, send
     from composer.cli import outbox as outbox_cli
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     send.add_parser(sub)
+    check.add_parser(sub)
     relay.add_parser(sub)
     profile.add_parser(sub)
     history.add_parser(sub)
+    events.add_parser(sub)
     outbox_cli.add_parser(sub)
+    from composer.cli import templates as templates_cli
+
+    templates_cli.add_parsers(sub)  # `composer templates`, `composer new`
     return parser
 
 

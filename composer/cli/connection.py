@@ -80,6 +80,13 @@ def add_connection_arguments(group: Any) -> None:
         "Retry-After is honoured up to it, at most 60 s",
     )
     group.add_argument(
+        "--connections",
+        metavar="N",
+        type=int,
+        help="connections to open at once, 1-20 (default: the profile's, 4); each carries at "
+        "most 100 messages",
+    )
+    group.add_argument(
         "--api",
         choices=["smtp", "rest"],
         help="send over SMTP or the REST Transmissions API (default: the profile's; with "
@@ -96,6 +103,8 @@ def add_connection_arguments(group: Any) -> None:
 def check_connection_args(args: argparse.Namespace) -> None:
     if args.retries < 0 or args.retries > 20:
         raise UsageError("--retries: give a number from 0 to 20")
+    if args.connections is not None and not 1 <= args.connections <= 20:
+        raise UsageError("--connections: give a number from 1 to 20")
     if args.retry_delay < 0:
         raise UsageError("--retry-delay: must not be negative")
     if args.timeout <= 0 or args.final_timeout <= 0:
@@ -144,13 +153,20 @@ def profile_from_args(context: Context, args: argparse.Namespace) -> Profile:
     )
 
 
-def send_options(args: argparse.Namespace) -> SendOptions:
+def send_options(args: argparse.Namespace, profile: Profile | None = None) -> SendOptions:
     from composer.transport.batch import SendOptions
+    from composer.transport.profiles.store import DEFAULT_CONNECTIONS
 
     # A server's Retry-After is honoured up to the time the person allowed for an answer
     # (and never past a minute): beyond that the message gives up now, with the reason.
     cap = min(SendOptions.max_retry_after, float(args.final_timeout))
-    return SendOptions(retries=args.retries, retry_delay=args.retry_delay, max_retry_after=cap)
+    connections = args.connections or (profile.connections if profile else DEFAULT_CONNECTIONS)
+    return SendOptions(
+        retries=args.retries,
+        retry_delay=args.retry_delay,
+        max_retry_after=cap,
+        connections=connections,
+    )
 
 
 def session_args(args: argparse.Namespace) -> dict[str, Any]:

@@ -38,7 +38,11 @@ def add_message_arguments(p: Any) -> Any:
     """The message, its recipients and the relay options (X-MSYS-API, or REST's JSON); returns
     the relay options' group."""
     g = p.add_argument_group("message")
-    g.add_argument("--draft", metavar="FILE", help="start from a saved draft (flags override)")
+    start = g.add_mutually_exclusive_group()  # both: exit 2 naming --draft and --template
+    start.add_argument("--draft", metavar="FILE", help="start from a saved draft (flags override)")
+    start.add_argument(
+        "--template", metavar="NAME", help="start from a template (flags override; see templates)"
+    )
     g.add_argument("--from", dest="from_", metavar="ADDR", help='sender, "Name <addr>" allowed')
     rcpt = g.add_mutually_exclusive_group()
     rcpt.add_argument(
@@ -218,9 +222,14 @@ def _check_draft_attachments(draft: Draft, draft_file: str, *, inline: bool = Fa
         )
 
 
-def draft_from_args(args: argparse.Namespace) -> tuple[Draft, list[Recipient] | None]:
-    """The draft the flags describe, and the seed list if one was given."""
-    if args.draft:
+def draft_from_args(
+    args: argparse.Namespace, template: Draft | None = None
+) -> tuple[Draft, list[Recipient] | None]:
+    """The draft the flags describe, and the seed list if one was given. ``template``: the
+    draft of ``--template`` (found by the caller, who has the Context), which flags override."""
+    if template is not None:
+        draft = template
+    elif args.draft:
         draft = _load_draft(args.draft)
         if args.attach is None and not args.allow_attachments_anywhere:
             _check_draft_attachments(draft, args.draft)

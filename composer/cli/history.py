@@ -1,4 +1,6 @@
-"""``composer history``: what was sent, when, through which profile, and what the relay said."""
+"""``composer history``: what was sent, when, through which profile, what the relay said, and
+what became of each recipient as far as the history knows (the delivery events ``composer
+events`` and the window stored; nothing is asked here)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import sys
 from typing import Any
 
 from composer.app.context import Context
+from composer.app.events import states_of
 from composer.core.errors import ExitCode, UsageError
 
 
@@ -27,8 +30,13 @@ def run_history(context: Context, args: argparse.Namespace) -> int:
         raise UsageError("--limit: give a number of 1 or more")
     with context.history() as history:
         entries = history.recent(args.limit)
+        stored = history.events([e.id for e in entries])
+    delivery = {e.id: states_of(e, stored[e.id]) if stored[e.id] else [] for e in entries}
     if args.json:
-        print(json.dumps([e.as_json() for e in entries], indent=2))
+        docs = [e.as_json() for e in entries]
+        for doc, e in zip(docs, entries, strict=True):
+            doc["delivery"] = [r.as_json() for r in delivery[e.id]] or None
+        print(json.dumps(docs, indent=2))
         return ExitCode.OK
     if not entries:
         print("No sends yet.", file=sys.stderr)
@@ -38,4 +46,6 @@ def run_history(context: Context, args: argparse.Namespace) -> int:
         reply = f"{e.code} {e.reply}".strip() if e.code else e.error
         tid = f"  transmission {e.transmission_id}" if e.transmission_id else ""
         print(f"{e.time}  {e.status:<7}  {e.profile:<12} {rcpts}  {e.subject!r}  {reply}{tid}")
+        for r in delivery[e.id]:
+            print(f"    {r.rcpt}: {r.describe()}")
     return ExitCode.OK

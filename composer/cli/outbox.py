@@ -21,6 +21,7 @@ from typing import Any
 
 from composer.app.context import Context
 from composer.cli import connection
+from composer.cli.report import print_cancelled
 from composer.core.errors import ExitCode, UsageError
 from composer.core.outcome import Status
 
@@ -207,20 +208,27 @@ def _resume(context: Context, outbox: Any, args: argparse.Namespace) -> int:
 
     profile = connection.profile_from_args(context, args)
     connection.check_api_args(args, profile.api)
-    report = deliver(
-        context,
-        outbox,
-        profile,
-        queued_ids=[i.id for i in queued],
-        options=connection.send_options(args),
-        on_result=show,
-        **connection.session_args(args),
-    )
+    from composer.cli.interrupt import cancel_on_sigint
+
+    with cancel_on_sigint() as cancel:
+        report = deliver(
+            context,
+            outbox,
+            profile,
+            queued_ids=[i.id for i in queued],
+            options=connection.send_options(args, profile),
+            on_result=show,
+            cancel=cancel,
+            **connection.session_args(args),
+        )
     if args.json:
         print(json.dumps({"messages": [r.as_json() for r in report.results]}, indent=2))
     print(
         f"{report.count(Status.SENT)} sent, {report.count(Status.FAILED)} failed, "
-        f"{report.count(Status.UNKNOWN)} unknown from the outbox",
+        f"{report.count(Status.UNKNOWN)} unknown"
+        + (f", {report.count(Status.CANCELLED)} cancelled" if report.cancelled else "")
+        + " from the outbox",
         file=sys.stderr,
     )
+    print_cancelled(report)
     return report.exit_code

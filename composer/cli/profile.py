@@ -1,4 +1,5 @@
-"""``composer profile``: add, list, show, remove and choose sending profiles.
+"""``composer profile``: add, edit (profile_edit.py), list, show, remove and choose sending
+profiles.
 
 API keys are read from a hidden prompt or from standard input (``--key-stdin``), never from a
 command-line argument: arguments end up in shell history and in ``ps`` for every user to see.
@@ -15,6 +16,7 @@ from argparse import SUPPRESS
 from typing import Any
 
 from composer.app.context import Context
+from composer.cli.profile_edit import add_clients_argument, add_edit_parser, clients_arg
 from composer.core.errors import CredentialsError, ExitCode, UsageError
 from composer.transport.profiles import credentials
 from composer.transport.profiles.providers import PRESETS, Provider
@@ -63,7 +65,13 @@ def add_parser(sub: Any) -> None:
         "--key-stdin", action="store_true",
         help="read the API key from the first line of standard input instead of a prompt",
     )  # fmt: skip
+    add.add_argument(
+        "--connections", metavar="N", type=int, default=None,
+        help="connections a send opens at once, 1-20 (default 4)",
+    )  # fmt: skip
     add.add_argument("--replace", action="store_true", help="replace a profile of that name")
+    add_clients_argument(add)
+    add_edit_parser(cmds)
 
     key = cmds.add_parser(
         "set-key", help="store (or replace) a profile's API key", allow_abbrev=False
@@ -71,6 +79,12 @@ def add_parser(sub: Any) -> None:
     key.set_defaults(handler=run_set_key)
     key.add_argument("name")
     key.add_argument("--key-stdin", action="store_true", help="read the key from standard input")
+    key.add_argument(
+        "--events",
+        action="store_true",
+        help="store the profile's events key (one with the 'Events Search: Read Only' "
+        "permission) for `composer events`, beside its sending key",
+    )
     for parser in (add, key):
         # Not an option: a trap. argparse's own "unrecognized arguments" error would echo the
         # key to stderr (and into CI logs); this refuses it without repeating it.
@@ -142,6 +156,7 @@ def _missing_key_hint(name: str) -> str:
 
 
 def run_add(context: Context, args: argparse.Namespace) -> int:
+    clients = clients_arg(args.clients)
     store = context.profiles()
     profile = Profile.new(
         args.name,
@@ -154,6 +169,8 @@ def run_add(context: Context, args: argparse.Namespace) -> int:
         tls=args.tls,
         api=args.api,
         api_url=args.api_url,
+        connections=args.connections,
+        clients=clients,
     )
     if args.name in store and not args.replace:
         raise UsageError(f"a profile named '{args.name}' already exists; add --replace")
@@ -181,6 +198,10 @@ def run_set_key(context: Context, args: argparse.Namespace) -> int:
     key = _read_key(profile.name, args.key_stdin)
     if key is None:
         raise UsageError("standard input is not a terminal: pipe the key in with --key-stdin")
+    if getattr(args, "events", False):
+        context.credentials.set_events_key(profile.name, key)
+        print(f"events key for profile '{profile.name}' stored in the system keyring")
+        return ExitCode.OK
     context.credentials.set_api_key(profile.name, key)
     print(f"API key for profile '{profile.name}' stored in the system keyring")
     return ExitCode.OK
@@ -229,6 +250,7 @@ def run_show(context: Context, args: argparse.Namespace) -> int:
         ("subaccount", p.subaccount or "-"),
         ("workspace", p.workspace or "-"),
         ("from", p.default_from or "-"),
+        ("clients", ",".join(p.clients) if p.clients else "default"),
         ("default", "yes" if store.default_name == p.name else "no"),
         ("api key", _status(context, p)),
     ]

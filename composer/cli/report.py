@@ -48,11 +48,11 @@ def eml_targets(path: str, messages: list[OutgoingMessage]) -> list[Path]:
 
 
 def write_eml(targets: list[Path], messages: list[OutgoingMessage]) -> None:
-    from composer.store.atomic import atomic_write_bytes
+    from composer.app.eml_files import write_eml as write_one  # the window's Export too
 
     for target, message in zip(targets, messages, strict=True):
         try:
-            atomic_write_bytes(target, message.data)
+            write_one(target, message)
         except OSError as exc:
             raise UsageError(f"--eml: cannot write {target}: {exc.strerror}") from None
 
@@ -152,9 +152,26 @@ def print_result(result: Any, total: int) -> None:
             line += f"; {result.error}"
     elif result.status is Status.UNKNOWN:
         line = f"{prefix} UNKNOWN: {result.error}"
+    elif result.status is Status.CANCELLED:
+        line = f"{prefix} CANCELLED: not sent, kept in the outbox"
     else:
         line = f"{prefix} FAILED: {result.error}"
     print(line, file=sys.stderr if result.status is not Status.SENT else sys.stdout)
+
+
+def print_cancelled(report: Any) -> None:
+    """After Ctrl+C: where the cancelled messages are, and the two ways on."""
+    from composer.app.deliver import cancelled_items
+    from composer.store.outbox_items import id_ranges
+
+    ids = cancelled_items(report)
+    if ids:
+        print(
+            f"{len(ids)} cancelled message(s) kept in the outbox (items {id_ranges(ids)}): "
+            f"`composer outbox resume` sends them, `composer outbox discard {id_ranges(ids)}` "
+            "forgets them",
+            file=sys.stderr,
+        )
 
 
 def sent_report(report: Any, profile: Any) -> dict[str, Any]:
@@ -166,6 +183,7 @@ def sent_report(report: Any, profile: Any) -> dict[str, Any]:
         "sent": report.count(Status.SENT),
         "failed": report.count(Status.FAILED),
         "unknown": report.count(Status.UNKNOWN),
+        "cancelled": report.count(Status.CANCELLED),
         "elapsed": round(report.elapsed, 4),
         "connections": report.connections,
     }

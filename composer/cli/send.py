@@ -27,10 +27,12 @@ from composer.cli.draft_args import (
     draft_from_args,
     substitution_data,
 )
+from composer.cli.send_checks import add_strict_argument, send_checks
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft
 from composer.core.errors import ComposerError, ExitCode, InvalidDraft
 from composer.core.outcome import Status
+from composer.core.render import render
 from composer.core.validate import validate
 
 __all__ = ["add_parser", "run_send"]
@@ -57,6 +59,7 @@ def add_parser(sub: Any) -> None:
         help="write the exact DATA bytes: a file, or a folder for several messages",
     )
     out.add_argument("--json", action="store_true", help="print a JSON report")
+    add_strict_argument(out)
     out.add_argument(
         "--new-copies",
         action="store_true",
@@ -69,7 +72,10 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
     they were built, the problems when the draft was refused, the error when one stopped it."""
     messages: list[OutgoingMessage] = []
     try:
-        draft, seeds = draft_from_args(args)
+        # The flags first: the profile's From below already builds the profile from them.
+        connection.check_connection_args(args)
+        draft, seeds = draft_from_args(args, _template(context, args))
+        draft = _profile_sender(context, args, draft)
         probe = replace(draft, to=seeds) if seeds else draft
         problems = validate(probe)
         report.print_problems(problems)
@@ -78,9 +84,13 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
                 refused = InvalidDraft(problems)
                 _print_json(report.failure_report([], refused, args.dry_run, problems))
             return ExitCode.INVALID
-        messages = build_messages(draft, seeds=seeds, problems=problems)
+        rendered = render(draft)  # once: the build and the checks share it
+        messages = build_messages(draft, seeds=seeds, problems=problems, rendered=rendered)
         targets = report.eml_targets(args.eml, messages) if args.eml else None
         subst = substitution_data(args)
+        stopped = send_checks(context, args, draft, rendered, messages, subst)
+        if stopped is not None:  # --strict: an error-level finding, nothing written or sent
+            return stopped
         if not args.dry_run:
             return _send_for_real(context, args, draft, messages, targets, subst)
         connection.check_api_args(args, args.api or "smtp")
@@ -94,6 +104,24 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
             problems = exc.problems if isinstance(exc, InvalidDraft) else []
             _print_json(report.failure_report(messages, exc, args.dry_run, problems))
         raise  # the one error line on stderr, and the exit code, as for every command
+
+
+def _template(context: Context, args: argparse.Namespace) -> Draft | None:
+    if args.template is None:
+        return None
+    from composer.app.templates import find_template, start_from
+
+    return start_from(find_template(context, args.template))
+
+
+def _profile_sender(context: Context, args: argparse.Namespace, draft: Draft) -> Draft:
+    """An empty From takes the profile's saved sender (the profile the send would use; for a
+    dry run, the one named, else the default)."""
+    from composer.app.sender import from_is_empty, with_profile_from
+
+    if not from_is_empty(draft):
+        return draft  # the profiles file is not even read
+    return with_profile_from(draft, connection.profile_from_args(context, args))
 
 
 def _print_json(data: dict[str, Any]) -> None:
@@ -122,7 +150,9 @@ def _send_for_real(
         if not args.json:
             report.print_result(result, len(messages))
 
-    with context.outbox() as outbox:
+    from composer.cli.interrupt import cancel_on_sigint
+
+    with context.outbox() as outbox, cancel_on_sigint() as cancel:
         outbox.recover_on_start()  # a crashed run's items count in their honest states
         held = [] if args.new_copies else outbox.held_copies(messages)
         if held:  # a rerun after a crash: never a second copy unless asked (--new-copies)
@@ -140,8 +170,9 @@ def _send_for_real(
             new=messages,
             new_copies=args.new_copies,
             subject=draft.subject,
-            options=connection.send_options(args),
+            options=connection.send_options(args, profile),
             on_result=show,
+            cancel=cancel,
             substitution_data=subst,
             **connection.session_args(args),
         )
@@ -150,10 +181,12 @@ def _send_for_real(
     else:
         print(
             f"{sent.count(Status.SENT)} sent, {sent.count(Status.FAILED)} failed, "
-            f"{sent.count(Status.UNKNOWN)} unknown via {profile.name} ({profile.api.upper()}) "
-            f"in {sent.elapsed:.2f} s",
+            f"{sent.count(Status.UNKNOWN)} unknown"
+            + (f", {sent.count(Status.CANCELLED)} cancelled" if sent.cancelled else "")
+            + f" via {profile.name} ({profile.api.upper()}) in {sent.elapsed:.2f} s",
             file=sys.stderr,
         )
+        report.print_cancelled(sent)
         if profile.provider.value == "local":
             print(f"delivered into the sandbox: {context.sandbox}", file=sys.stderr)
     return int(sent.exit_code)

@@ -6,8 +6,10 @@
     │   ├── BadHome                COMPOSER_HOME cannot hold Composer's files
     │   ├── InvalidDraft           the draft has errors; carries the Problems
     │   ├── DraftFormatError       a draft file cannot be read (names the field)
+    │   │   └── EmlImportError     an .eml cannot become a draft (names the header/part)
     │   ├── HeaderError            a header value would be unsafe (injection, > 998 octets)
     │   ├── PayloadError           the draft holds what the REST API cannot carry
+    │   ├── NameTaken              a template or snippet of that name exists already
     │   ├── ProfileError           a profile setting that cannot be used (names it)
     │   │   └── ProfileFileError   the profiles file cannot be read
     │   └── CredentialsError       no API key
@@ -24,6 +26,9 @@
         │   └── SetupFailed        the same while opening a connection (EHLO, TLS, AUTH)
         │       └── KeyDeferred    a 4xx answered to the key itself: retried once only
         ├── OutcomeUnknown         the final reply never came: may have been sent
+        ├── Cancelled              the person cancelled before the final "." went out
+        ├── EventsUnavailable      the Events API could not say what became of a send
+        │   └── EventsAccessDenied 401/403 from the Events API: the key lacks "Events Search"
         └── RelayRefused           a 5xx reply; REST: the other 4xx                  3
             └── AuthFailed         535: the key is wrong; REST: 401, 403
 
@@ -59,6 +64,7 @@ class ExitCode(IntEnum):
     INVALID = 2  # invalid input or usage: nothing was written or sent
     REFUSED = 3  # refused by the relay (a 5xx, including authentication)
     INCOMPLETE = 4  # could not complete (network, TLS, timeouts, retries, outcome unknown)
+    CHECK_ERRORS = 5  # composer check (send --strict): a pre-send check found an error
     INTERRUPTED = 130  # Ctrl-C: the shells' 128 + SIGINT
 
 
@@ -107,6 +113,11 @@ class DraftFormatError(InvalidInput):
         super().__init__(f"{field}: {message}" if field else message)
 
 
+class EmlImportError(DraftFormatError):
+    """An .eml file cannot be imported as a draft: too large, malformed, nested too deeply,
+    or a header that would smuggle another header in. Names the header or part."""
+
+
 class HeaderError(InvalidInput):
     """A header could not be emitted safely."""
 
@@ -117,6 +128,14 @@ class PayloadError(InvalidInput):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+class NameTaken(InvalidInput):
+    """A template or snippet of that name exists (exit 2): the caller asks before replacing."""
+
+    def __init__(self, kind: str, name: str, path: Path) -> None:
+        self.path = path
+        super().__init__(f"a {kind} named {name!r} exists already ({path.name})")
 
 
 class ProfileError(InvalidInput):
@@ -243,6 +262,24 @@ class KeyDeferred(SetupFailed):
 
 class OutcomeUnknown(_Reply):
     pass
+
+
+class Cancelled(TransportError):
+    """The person cancelled (Cancel, Ctrl+C) and the session stopped before this message's
+    final "." (or REST request) went out: the relay cannot have it (core.outcome CANCELLED)."""
+
+
+class EventsUnavailable(TransportError):
+    """The relay's Events API did not answer what became of a send (unreachable, a timeout,
+    an answer that is not the API's, rate limited past the wait allowed). Exit 4: each
+    recipient's state is still unknown - never 3, which ``composer events`` keeps for
+    "a recipient bounced or was rejected"."""
+
+
+class EventsAccessDenied(EventsUnavailable):
+    """401/403 from the Events API: the key is wrong or lacks the "Events Search: Read Only"
+    permission (a sending-only key usually does). Exit 4, not AuthFailed's 3: nothing was
+    refused to a recipient, only the question was."""
 
 
 class RelayRefused(_Reply):

@@ -280,14 +280,22 @@ def _body_start(html: str) -> int:
 def _inline_css_inline(html: str) -> str:
     """css-inline with the relay's rules: only ``head > style`` is inlined (``@import`` removed
     first), a ``<style>`` in the body is left exactly as it is, ``<link>`` is neither fetched
-    nor removed, and ``@media`` rules stay in a ``<style>`` (``keep_at_rules``)."""
+    nor removed, and rules that cannot be inlined (``@media``, ``:hover``) stay in the head's
+    ``<style>``. Unlike premailer it also keeps rules that matched nothing, a sheet whose
+    rules were all inlined stays as an empty ``<style></style>``, and the rules it keeps are
+    not made ``!important`` (premailer's are): a ``:hover`` on a property that was also inlined
+    loses to the style attribute unless the rule says ``!important`` itself."""
     global _INLINER
     import css_inline  # ~15 ms import; lazy like premailer
 
     if _INLINER is None:
+        # keep_style_tags + remove_inlined_selectors: what was inlined leaves the sheet, what
+        # cannot be (:hover, :focus, @media) stays in it, as with premailer. keep_at_rules
+        # alone keeps @media but drops :hover.
         _INLINER = css_inline.CSSInliner(
-            load_remote_stylesheets=False, keep_at_rules=True, keep_link_tags=True
-        )
+            load_remote_stylesheets=False, keep_at_rules=True, keep_link_tags=True,
+            keep_style_tags=True, remove_inlined_selectors=True,
+        )  # fmt: skip
     kept: list[str] = []
     nonce = os.urandom(6).hex()
     masked = _COMMENT.sub(lambda m: " " * len(m.group()), html)

@@ -7,7 +7,9 @@ the outbox also holds the three on the way:
     queued -> sending -> awaiting (the final "." is about to go out) -> sent | failed | unknown
 
 "unknown": the final reply never came, so the relay may have the message; it is never sent
-again automatically (RFC 5321 §6.1).
+again automatically (RFC 5321 §6.1). "cancelled": the person stopped the send before this
+message's final "." went out, so the relay cannot have it; the outbox keeps it queued until
+the person says to keep or discard it (not "failed": nothing was wrong with it).
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ class Status(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
 
 
 # Where a message's result can end; the outbox's states on the way are not results.
-FINAL = (Status.SENT, Status.FAILED, Status.UNKNOWN)
+FINAL = (Status.SENT, Status.FAILED, Status.UNKNOWN, Status.CANCELLED)
 
 
 @dataclass
@@ -73,10 +76,17 @@ class BatchReport:
     elapsed: float = 0.0
     connections: int = 0
     cancelled: bool = False
+    # The outbox item of each result, in the same order (deliver fills it): what Cancel's
+    # "keep queued / discard" acts on.
+    outbox_ids: list[int] | None = None
 
     @property
     def exit_code(self) -> ExitCode:
+        """INTERRUPTED (130) when the person cancelled and something was left unsent: the
+        shells' code for Ctrl+C, which scripts already treat as "stopped on purpose"."""
         codes = {r.exit_code for r in self.results}
+        if self.cancelled and self.count(Status.CANCELLED):
+            return ExitCode.INTERRUPTED
         if self.cancelled or ExitCode.INCOMPLETE in codes:
             return ExitCode.INCOMPLETE
         return ExitCode.REFUSED if ExitCode.REFUSED in codes else ExitCode.OK

@@ -91,14 +91,14 @@ def _check_list(
         key = address_key(addr.addr_spec)
         if key in seen:
             other = seen[key]
-            again = (
-                "again" if other.split("[")[0] == field else f"also in {Problem(other, '').label}"
-            )
+            # "already in Cc #3" within one list, "also in To #1" across lists: always the
+            # row it repeats, numbered as the lists number their rows.
+            where_else = "already" if other.split("[")[0] == field else "also"
             problems.append(
                 Problem(
                     where,
-                    f"{addr.addr_spec} is {again}; the relay sends each address one copy, "
-                    "so keep it in one place",
+                    f"{addr.addr_spec} is {where_else} in {Problem(other, '').label}; the relay "
+                    "sends each address one copy, so keep it in one place",
                 )
             )
         else:

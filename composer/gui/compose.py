@@ -6,7 +6,7 @@ signals blocked, so model → widget updates never echo back as edits.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,14 +14,17 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from composer.core.draft import BodyFormat, Recipient, parse_recipient, split_recipients
+from composer.core.problems import Problem
 from composer.gui.editor import CodeEditor
 from composer.gui.model import DraftModel
+from composer.gui.sections import ProblemLine, show_on_line
 
 _FORMATS = [
     ("Markdown", BodyFormat.MARKDOWN),
@@ -30,21 +33,13 @@ _FORMATS = [
 ]
 
 
-def problem_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
-    label.hide()
-    return label
+def problem_label(name: str = "") -> ProblemLine:
+    """A field's problem line: one line of reserved height, so the form never jumps."""
+    return ProblemLine(name, "Problems" if name else "")
 
 
-def show_problems(label: QLabel, problems: list) -> None:
-    text = "\n".join(f"{p.label}: {p.message}" for p in problems)
-    label.setText(text)
-    label.setStyleSheet(
-        "color: #b00020;" if any(p.is_error for p in problems) else "color: #8a5a00;"
-    )
-    label.setVisible(bool(text))
+def show_problems(label: ProblemLine, problems: list[Problem]) -> None:
+    show_on_line(label, problems)  # "To: add at least one recipient"
 
 
 def _field(name: str, accessible: str, placeholder: str) -> QLineEdit:
@@ -75,16 +70,26 @@ class HeaderFields(QWidget):
         self.profile.currentTextChanged.connect(self.profile_chosen)
         self.key_status = QLabel("local sandbox relay on this computer: no account needed")
         self.key_status.setObjectName("keyStatus")
+        # A long status (host, port, key state) must not widen the window past the screen: it
+        # is cut at the label's edge, and its tooltip holds it whole.
+        self.key_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.from_field = _field("fromField", "From", "Ann Lee <ann@example.com>")
         self.to_field = _field("toField", "To", "bob@example.com, Cy <cy@example.com>")
         self.subject = _field("subjectField", "Subject", "Subject")
-        self.problems = {name: problem_label() for name in ("from", "to", "subject")}
+        self.problems = {
+            name: problem_label(f"{name}Problems") for name in ("from", "to", "subject")
+        }
+        # "required" waits until the person has left the field empty, or tried to send: a
+        # new window does not open covered in red (it may still show a typed value's problem).
+        self.touched: set[str] = set()
+        self._keys: dict[QObject, str] = {}
 
         profile_row = QHBoxLayout()
         profile_row.addWidget(self.profile)
         profile_row.addWidget(self.key_status, 1)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(2)  # each field has its problem line under it already
         form.addRow("Relay", profile_row)
         for label, edit, key in (
             ("From", self.from_field, "from"),
@@ -92,10 +97,12 @@ class HeaderFields(QWidget):
             ("Subject", self.subject, "subject"),
         ):
             box = QVBoxLayout()
-            box.setSpacing(2)
+            box.setSpacing(0)
             box.addWidget(edit)
             box.addWidget(self.problems[key])
             form.addRow(label, box)
+            edit.installEventFilter(self)  # leaving it, typed in or not, shows "required"
+            self._keys[edit] = key
 
         self.from_field.textEdited.connect(lambda t: model.update(from_addr=parse_recipient(t)))
         self.to_field.textEdited.connect(lambda t: model.update(to=split_recipients(t)))
@@ -118,9 +125,26 @@ class HeaderFields(QWidget):
                 edit.setText(text)
                 edit.blockSignals(False)
 
-    def _show_problems(self, _problems: list) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusOut and watched in self._keys:
+            self.touch(self._keys[watched])
+        return super().eventFilter(watched, event)
+
+    def touch(self, *keys: str) -> None:
+        self.touched.update(keys)
+        self._show_problems()
+
+    def reveal(self) -> None:
+        self.touch(*self.problems)
+
+    def _empty(self, key: str) -> bool:
+        d = self.model.draft
+        return not {"from": d.from_addr.email, "to": d.to, "subject": d.subject}[key]
+
+    def _show_problems(self, *_: object) -> None:
         for key, label in self.problems.items():
-            show_problems(label, self.model.problems_for(key))
+            waiting = key not in self.touched and self._empty(key)
+            show_problems(label, [] if waiting else self.model.problems_for(key))
 
     def set_profiles(self, names: list[str], current: str) -> None:
         self.profile.blockSignals(True)
@@ -144,7 +168,8 @@ class BodyTabs(QTabWidget):
         self.body = CodeEditor("markdown")
         self.body.setObjectName("bodyEditor")
         self.body.setAccessibleName("Body")
-        self.body_problems = problem_label()
+        self.body_problems = problem_label("bodyProblems")
+        self.revealed = False  # "is empty" waits until the body was left or a send tried
         body_page = QWidget()
         top = QHBoxLayout()
         top.addWidget(QLabel("Format"))
@@ -185,12 +210,23 @@ class BodyTabs(QTabWidget):
         self.own_text.toggled.connect(self._own_text_toggled)
         self.plain.textChanged.connect(self._plain_edited)
         model.changed.connect(self._redraw)
-        model.problems_changed.connect(
-            lambda _p: show_problems(
-                self.body_problems, model.problems_for("body") + model.problems_for("amp_html")
-            )
-        )
+        model.problems_changed.connect(self._show_problems)
+        self.body.installEventFilter(self)
         self._redraw(["body", "body_format", "amp_html", "plain_text"])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.body and event.type() == QEvent.Type.FocusOut:
+            self.reveal()
+        return super().eventFilter(watched, event)
+
+    def reveal(self) -> None:
+        self.revealed = True
+        self._show_problems()
+
+    def _show_problems(self, *_: object) -> None:
+        m = self.model
+        body = [] if not (self.revealed or m.draft.body) else m.problems_for("body")
+        show_problems(self.body_problems, body + m.problems_for("amp_html"))
 
     def _own_text_toggled(self, on: bool) -> None:
         self.plain.setReadOnly(not on)
@@ -219,7 +255,11 @@ class BodyTabs(QTabWidget):
             self.format.blockSignals(True)
             self.format.setCurrentIndex(index)
             self.format.blockSignals(False)
+            # Re-highlighting emits textChanged with the editor's old text, which would write
+            # it over the new draft's body (File → Open / Import of an HTML draft lost it).
+            self.body.blockSignals(True)
             self.body.set_mode(d.body_format.value)
+            self.body.blockSignals(False)
         if "body" in fields:
             self.body.set_text_quietly(d.body)
         if "amp_html" in fields:

@@ -167,9 +167,17 @@ class DraftActions(QObject):
 
             recover, discard = RecoveryDialog.ask(self.window, found, store.problems)
             if recover:
-                r = recover[0]
-                self.load(r.draft, Path(r.source_path) if r.source_path else None, dirty=True)
-                self.draft_id = r.draft_id  # keep autosaving into the recovered file
+                # The first here, each other in a window of its own: none is left unopened.
+                first, *others = recover
+                self.load_recovered(first)
+                for r in others:
+                    self.window.new_window().drafts.load_recovered(r)
+                if others:
+                    self.window.statusBar().showMessage(
+                        f"Recovered {len(recover)} drafts: the others are open in their own "
+                        "windows.",
+                        30_000,
+                    )
             ids = [d.draft_id for d in discard]
 
             def forget() -> None:
@@ -186,6 +194,10 @@ class DraftActions(QObject):
             self._outbox_unreadable,
             owner=self.window,
         )
+
+    def load_recovered(self, r: Any) -> None:
+        self.load(r.draft, Path(r.source_path) if r.source_path else None, dirty=True)
+        self.draft_id = r.draft_id  # keep autosaving into the recovered file
 
     def _outbox_recovered(self, counts: tuple[int, int]) -> None:
         queued, unknown = counts

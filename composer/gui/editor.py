@@ -10,8 +10,12 @@ import ctypes
 import re
 import sys
 
+from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import (
     QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QFont,
     QFontDatabase,
     QSyntaxHighlighter,
@@ -133,6 +137,41 @@ class CodeEditor(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.highlighter = Highlighter(self.document(), mode)
         self._echo: str | None = None  # the text as last handed to or taken from the model
+
+    # A Markdown / HTML / text file dropped here (when ``accepts_files``): the window opens it
+    # as the body instead of pasting its URL as text.
+    file_dropped = Signal(str)
+    accepts_files = False
+
+    def _dropped_file(self, mime: QMimeData) -> str | None:
+        if not self.accepts_files or not mime.hasUrls():
+            return None
+        from composer.app.body_files import body_format_for
+
+        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        if len(paths) == 1 and body_format_for(paths[0]) is not None:
+            return paths[0]
+        return None
+
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:
+        if self._dropped_file(e.mimeData()):
+            e.acceptProposedAction()
+        else:
+            super().dragEnterEvent(e)
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:
+        if self._dropped_file(e.mimeData()):
+            e.acceptProposedAction()
+        else:
+            super().dragMoveEvent(e)
+
+    def dropEvent(self, e: QDropEvent) -> None:
+        path = self._dropped_file(e.mimeData())
+        if path is None:
+            super().dropEvent(e)
+            return
+        e.acceptProposedAction()
+        self.file_dropped.emit(path)
 
     def set_mode(self, mode: str) -> None:
         # Re-highlighting emits textChanged: unblocked, the model (which has just been given a

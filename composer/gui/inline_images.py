@@ -170,4 +170,12 @@ def _local_files(event: QDropEvent) -> list[str]:
     urls = mime.urls()
     if not all(u.isLocalFile() for u in urls):
         return []  # text and links dropped in go to the editor as ever
-    return [u.toLocalFile() for u in urls]
+    paths = [u.toLocalFile() for u in urls]
+    # Only images become inline images: a dropped .html / .md file is opened as the body by
+    # the editor itself. The bytes are checked later; the name only routes the drop.
+    if not all(Path(p).suffix.lower() in _IMAGE_SUFFIXES for p in paths):
+        return []
+    return paths
+
+
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".gif", ".webp"})

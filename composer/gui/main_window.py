@@ -7,21 +7,16 @@ autosave / recovery), ``sending`` (Send and its answers), ``tasks`` (background 
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from composer import __version__
@@ -30,11 +25,19 @@ from composer.core.draft import Draft
 from composer.core.problems import Problem
 from composer.gui.compose import BodyTabs, HeaderFields
 from composer.gui.drafts import DraftActions
+from composer.gui.drawer import FIELDS, Drawer
+from composer.gui.keyboard import free_tab_keys
+from composer.gui.menus import install_edit_menu, install_file_actions
 from composer.gui.model import DraftModel
 from composer.gui.preview.panel import PreviewPanel
 from composer.gui.preview.schedule import PreviewSchedule
+from composer.gui.profile_sender import ProfileSender
+from composer.gui.resend import SendGuard
+from composer.gui.sections import ProblemLine, show_on_line
 from composer.gui.sending import SendActions, SendController, SendPanel
+from composer.gui.settings import WindowSettings
 from composer.gui.tasks import cancel_tasks, run_task
+from composer.gui.window_layout import WindowLayout
 
 if TYPE_CHECKING:
     from composer.gui.preview.pipeline import PreviewResult
@@ -56,35 +59,26 @@ class MainWindow(QMainWindow):
         self.profile_name = "local"
         self._problems_shown: tuple[Any, ...] = ()
 
+        self.settings = WindowSettings(context.settings_folder)
         self.header = HeaderFields(self.model)
         self.body = BodyTabs(self.model)
         self.recipients = RecipientsPane(self.model)
         self.options = OptionsPane(self.model)
         self.attachments = AttachmentsPanel(self.model)
         self.preview = PreviewPanel()
-        extras = QTabWidget()
-        extras.setObjectName("extrasTabs")
-        extras.addTab(self.recipients, "Cc / Bcc / Archive")
-        extras.addTab(self.options, "Relay options")
-        extras.addTab(self.attachments, "Attachments")
+        # The body gets the room; the rest folds to one summary line each (gui/drawer.py).
+        self.drawer = Drawer(
+            self.model,
+            self.body,
+            {
+                "recipients": ("Cc / Bcc / Archive", self.recipients),
+                "options": ("Relay options", self.options),
+                "attachments": ("Attachments", self.attachments),
+            },
+            self.settings,
+        )
 
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(self.header)
-        split_left = QSplitter(Qt.Orientation.Vertical)
-        split_left.addWidget(self.body)
-        split_left.addWidget(extras)
-        split_left.setSizes([420, 300])
-        left_layout.addWidget(split_left, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(self.preview)
-        split.setSizes([620, 620])
-
-        self.problem_list = QListWidget()
-        self.problem_list.setObjectName("problemList")
-        self.problem_list.setAccessibleName("Problems")
-        self.problem_list.setMaximumHeight(72)
+        self.problem_line = ProblemLine("problemLine", "Other problems")
         self.send_button = QPushButton("Send")
         self.send_button.setObjectName("sendButton")
         self.send_button.setAccessibleName("Send")
@@ -92,29 +86,31 @@ class MainWindow(QMainWindow):
         self.send_state = QLabel()
         self.send_state.setObjectName("sendState")
         self.send_panel = SendPanel()
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.problem_list, 1)
-        side = QVBoxLayout()
-        side.addWidget(self.send_button)
-        side.addWidget(self.send_state)
-        side.addStretch(1)
-        bottom.addLayout(side)
-
-        central = QWidget()
-        lay = QVBoxLayout(central)
-        lay.addWidget(split, 1)
-        lay.addLayout(bottom)
-        lay.addWidget(self.send_panel)
-        self.setCentralWidget(central)
-        self._fit_to_screen(1280, 820)
+        self.send_summary = QLabel()
+        self.send_summary.setObjectName("sendSummary")
+        self.layout_ = WindowLayout(self)  # places all of the above (gui/window_layout.py)
+        self.split, self.results_split = self.layout_.split, self.layout_.results_split
 
         self.send_controller = SendController(context, self)
+        self.send_guard = SendGuard(self)  # before SendActions: it asks before each send
         self.sending = SendActions(self)
         self.send_button.clicked.connect(lambda: self.sending.send())
+        self.send_controller.started.connect(self.layout_.show_results)
+        for ended in (
+            self.send_controller.finished,
+            self.send_controller.failed,
+            self.send_controller.copies_held,
+        ):  # the outcome stays in the status bar when the results pane is closed
+            ended.connect(lambda _x: self.send_summary.setText(self.send_panel.label.text()))
         self.drafts = DraftActions(self)
         self.schedule = PreviewSchedule(self.model, self.preview, self)
         self.schedule.current.connect(self._preview_current)
+        from composer.gui.preview import checks_tab  # the Checks tab beside the preview's
+
+        self.checks_tab = checks_tab.install(self)
         self.header.profile_chosen.connect(self._profile_chosen)
+        self.header.key_status.linkActivated.connect(lambda _link: self.show_profiles(key=True))
+        self.profile_sender = ProfileSender(self.model)  # a profile's From fills an empty From
         self.model.changed.connect(self._edited)
         # Metadata rows that do not parse never reach the Draft: the pane reports them itself.
         self.options.metadata.local_problems_changed.connect(lambda _p: self.schedule.render())
@@ -125,28 +121,18 @@ class MainWindow(QMainWindow):
 
         self.inline_images = InlineImages(self.model, self.body.body, self)
         self.inline_images.install(self.menuBar())
+        free_tab_keys(self)  # Tab leaves every table, however many rows it holds
         self.update_title()
         self.show_problems(self.model.problems)
         self._load_profiles()
         # The preview's web view and the first render wait for the window's first paint, so
         # the window is on screen and usable first.
-        self.schedule.start_after_first_paint(central)
+        self.schedule.start_after_first_paint(self.split)
         if recover:
             QTimer.singleShot(0, self.drafts.offer_recovery)
 
     # --- menus ------------------------------------------------------------------------------
 
-
-    def _fit_to_screen(self, width: int, height: int) -> None:
-        """The preferred size, but never larger than the screen's free area (a 1366×768
-        laptop has under 740 pixels for a window once the title bar and a panel are drawn)."""
-        screen = self.screen()
-        if screen is not None:
-            free = screen.availableGeometry()
-            frame = 40  # title bar and borders, which resize() does not count
-            width = min(width, free.width())
-            height = min(height, free.height() - frame)
-        self.resize(width, height)
     def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -164,17 +150,34 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(lambda: d.fill_recent(self.recent_menu))
         self._action(f, "&Save", d.save, QKeySequence.StandardKey.Save)
         self._action(f, "Save &As…", d.save_as, QKeySequence.StandardKey.SaveAs)
+        from composer.gui.snippets import SnippetActions
+        from composer.gui.template_actions import TemplateActions
+
+        self.templates = TemplateActions(self)  # File → New from template…, Save as template…
+        self.templates.add_to_file_menu(f)
+        self.snippets = SnippetActions(self)
+        self.file_actions = install_file_actions(self, f)  # open / import / export (menus.py)
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         s = bar.addMenu("&Send")
         self.send_action = self._action(s, "&Send", lambda: send.send(), "Ctrl+Return")
         self._action(s, "Send (Enter)", lambda: send.send(), "Ctrl+Enter").setVisible(False)
         self._action(s, "&Test send to a seed list…", send.test_send)
+        self._action(s, "&Ask before sending to many…", self.send_guard.choose_limit)
         self._action(s, "&Profiles…", self.show_profiles)
         v = bar.addMenu("&View")
         self._action(v, "Send &history", self.show_history)
         self._action(v, "Sandbox &mailbox", self.show_sandbox)
         self._action(v, "&Outbox", self.show_outbox)
+        self.edit_menu = install_edit_menu(self)  # after File; find bar (menus.py)
+        insert = self.snippets.add_menu(bar).menuAction()  # snippets, the Ctrl+K palette
+        # File, Edit, Insert, then Send and View: the menus for writing come first.
+        bar.removeAction(insert)
+        bar.insertAction(s.menuAction(), insert)
+        v.addSeparator()
+        self.results_action = self._action(v, "Send &results", self.layout_.toggle_results)
+        self.results_action.setCheckable(True)
+        v.aboutToShow.connect(lambda: self.results_action.setChecked(self.send_panel.isVisible()))
 
     # --- what the draft's state shows -------------------------------------------------------
 
@@ -196,30 +199,42 @@ class MainWindow(QMainWindow):
         self.show_problems(self.model.problems)  # "Ready" depends on the preview too
 
     def show_problems(self, problems: list[Problem]) -> None:
+        """Send's state. Each problem is shown once, next to its field (a folded panel counts
+        them on its summary line); the line by Send holds only those with no field on screen."""
         errors = [p for p in problems if p.is_error]
         ready = not errors and self.schedule.generation == self.model.generation
-        shown = (tuple(problems), ready, self.send_controller.busy)
+        again = ready and self.send_guard.unchanged()
+        shown = (tuple(problems), ready, again, self.send_controller.busy)
         if shown == self._problems_shown:  # most previews change nothing here
             return
         self._problems_shown = shown
-        self.problem_list.clear()
-        for p in problems:
-            item = QListWidgetItem(f"{'Error' if p.is_error else 'Warning'} — {p}")
-            item.setForeground(Qt.GlobalColor.darkRed if p.is_error else Qt.GlobalColor.darkYellow)
-            self.problem_list.addItem(item)
-        if not problems:
-            item = QListWidgetItem("No problems found.")
-            item.setForeground(Qt.GlobalColor.darkGreen)
-            self.problem_list.addItem(item)
+        show_on_line(self.problem_line, [p for p in problems if not _has_home(p)])
         self.send_button.setEnabled(not errors and not self.send_controller.busy)
-        self.send_action.setEnabled(not errors)
         reasons = "\n".join(str(p) for p in errors)
         self.send_button.setToolTip(
             f"Fix these first:\n{reasons}" if errors else "Send (Ctrl+Enter)"
         )
-        self.send_state.setText(
-            f"{len(errors)} error(s) to fix" if errors else ("Ready" if ready else "")
-        )
+        n = len(errors)
+        state = f"{n} error{'s' * (n != 1)} to fix" if errors else ("Ready" if ready else "")
+        if again:
+            state = "Sent — sending again asks first"
+        self.send_state.setText(state)
+        self.send_state.setToolTip(reasons)
+
+    def reveal_problems(self) -> None:
+        """A try to send with errors: every field's problems show, and the first takes focus."""
+        self.header.reveal()
+        self.body.reveal()
+        first = next(iter(self.model.errors), None)
+        if first is not None:
+            for key, fields in FIELDS.items():
+                if any(first.field.split("[")[0].split(".")[0] == f for f in fields):
+                    self.drawer.open(key)
+            h = self.header
+            widgets = {"from": h.from_field, "to": h.to_field, "subject": h.subject}
+            widget = widgets.get(first.field.split("[")[0], self.body.body)
+            widget.setFocus()
+        self.statusBar().showMessage("Not sent: fix the marked fields first.", 10_000)
 
     def sending_started(self) -> None:
         self.send_button.setEnabled(False)
@@ -234,20 +249,31 @@ class MainWindow(QMainWindow):
     def _show_key_status(self) -> None:
         name = self.profile_name
 
-        def status() -> str:  # the keyring may block on D-Bus: never on the UI thread
+        def status() -> tuple[str, Any]:  # the keyring may block on D-Bus: not the UI thread
             from composer.transport.profiles.credentials import key_status
 
             profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
-                return "the built-in sandbox relay on this computer: no account needed"
+                return "the built-in sandbox relay on this computer: no account needed", profile
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
-                return f"{where}: no key needed"
-            return f"{where}: API key {key_status(name)}"
+                return f"{where}: no key needed", profile
+            status = key_status(name)
+            if status.startswith("keyring unavailable"):  # the way out that needs no variable
+                status = "missing (no keyring)"
+            if status.startswith("missing"):  # a link: the profile's form, cursor in the key
+                link = '<a href="key">Enter it…</a>'
+                return f"{html.escape(where)}: API key {status} — {link}", profile
+            return html.escape(f"{where}: API key {status}"), profile
 
-        def show(text: str) -> None:
+        def show(value: tuple[str, Any]) -> None:
+            text, profile = value
             if name == self.profile_name:
                 self.header.key_status.setText(text)
+                self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
+                self.profile_sender.set_default(profile.default_from)
+                self.options.set_provider(profile.provider.value, profile.api)  # its defaults
+                self.drawer.set_relay(profile.provider.value, profile.api)
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 
@@ -264,6 +290,15 @@ class MainWindow(QMainWindow):
 
         run_task(load, loaded, lambda exc: self.preview.status.setText(str(exc)), owner=self)
 
+    def new_window(self) -> MainWindow:
+        """Another compose window on the same context, shown; it lives until it is closed."""
+        window = MainWindow(self.context)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _WINDOWS.add(window)  # a top-level window needs an owner on the Python side
+        window.destroyed.connect(lambda _o=None: _WINDOWS.discard(window))
+        window.show()
+        return window
+
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
@@ -279,17 +314,20 @@ class MainWindow(QMainWindow):
 
     def show_sandbox(self) -> None:
         from composer.gui.dialogs.sandbox import SandboxDialog
-        from composer.gui.preview.copy_viewer import CopyViewer
+        from composer.gui.preview.copy_viewer import follow_copies
 
         dialog = SandboxDialog(self.context, self)
-        dialog.open_copy.connect(lambda path: CopyViewer(path, self).show())
+        dialog.open_copy.connect(follow_copies(self))  # one viewer, following the selection
         dialog.show()
 
-    def show_profiles(self) -> None:
+    def show_profiles(self, key: bool = False) -> None:
         from composer.gui.dialogs.profiles import ProfilesDialog
 
         dialog = ProfilesDialog(self.context, self)
+        if key:  # "Enter it…" beside a missing key: straight to that profile's key
+            dialog.edit_key_of(self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
+        dialog.profiles_changed.connect(self.schedule.render)  # checks follow its clients
         dialog.show()
 
     def showEvent(self, event: Any) -> None:
@@ -297,6 +335,9 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.sending.confirm_quit():  # a send is running: say so first (issue 15 #9)
+            event.ignore()
+            return
         if not self.drafts.confirm_discard():
             event.ignore()
             return
@@ -304,7 +345,19 @@ class MainWindow(QMainWindow):
         # Renders, autosaves and key-status probes still running finish on the pool; their
         # results must not reach a closed window (its web views are gone below).
         self.schedule.stop()
+        self.layout_.save()
         cancel_tasks(self)
         self.drafts.close()
         self.preview.dispose()
         event.accept()
+
+
+_WINDOWS: set[MainWindow] = set()  # the windows new_window() opened, until each closes
+_HOMES = (  # fields shown next to their own widget (DraftModel.problems_for prefixes)
+    "from", "to", "subject", "body", "amp_html", "cc", "bcc", "archive",
+    "campaign_id", "tags", "metadata", "options.ip_pool", "attachments",
+)  # fmt: skip
+
+
+def _has_home(p: Problem) -> bool:
+    return any(p.field == h or p.field.startswith((h + "[", h + ".")) for h in _HOMES)

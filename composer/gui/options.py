@@ -106,6 +106,9 @@ class MetadataEditor(QWidget):
         self.table.setHorizontalHeaderLabels(["Key", "Value", "Type"])
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        # Room for four rows and the header: one row at a time hid what was typed.
+        row = self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(row * 4 + self.table.horizontalHeader().sizeHint().height() + 4)
         self.add_button = kit.named(QPushButton("Add row"), "metadataAdd", "Add metadata row")
         self.remove_button = kit.named(QPushButton("Remove row"), "metadataRemove", "Remove row")
         self.counter = kit.named(QLabel(), "metadataCounter", "Metadata size in bytes")
@@ -219,7 +222,9 @@ class MetadataEditor(QWidget):
         kit.tint(self.counter, kit.WARNING_COLOUR if size > METADATA_EVENT_BYTES else None)
 
     def _show_problems(self, *_: object) -> None:
-        problems = self.local_problems + self._model.problems_for("metadata")
+        # The window puts local problems into the model's too (they hold Send): once each.
+        local = self.local_problems
+        problems = local + [p for p in self._model.problems_for("metadata") if p not in local]
         kit.show_problems(self.problems, "metadata", problems)
 
 
@@ -278,6 +283,14 @@ class OptionsPane(QWidget):
         model.problems_changed.connect(self._show_problems)
         self._on_changed(["campaign_id", "tags", "options.ip_pool"])
         self._show_problems()
+        self.set_provider("local")  # until the window knows the chosen profile
+
+    def set_provider(self, provider: str, transport: str = "smtp") -> None:
+        """Tooltips: what each option does at the relay, and its default for this provider
+        and road (the REST API tracks by default where SMTP does not)."""
+        from composer.gui.option_help import apply_tooltips
+
+        apply_tooltips(self, provider, transport)
 
     def _on_changed(self, names: list[str]) -> None:
         # Told about every keystroke in the body: touch no widget unless one of ours changed.

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.addresses import AddressError, address_key, check_address
 from composer.core.draft import Recipient, parse_recipient, read_address_lines, split_recipients
 from composer.core.jsonin import FileTooLarge, InputError, read_regular_file
 from composer.core.problems import MAX_LIST_RECIPIENTS, Problem
@@ -110,9 +111,11 @@ class _RecipientTable(QAbstractTableModel):
         return 0 if parent.isValid() else 2
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
             return ("Address", "Name")[section]
-        return None
+        return str(section + 1)  # problems say "Cc #46": the rows carry those numbers
 
     def data(self, index: QModelIndex, role: int = 0) -> Any:
         recipient, marks = self.rows[index.row()], self.marks[index.row()]
@@ -126,6 +129,22 @@ class _RecipientTable(QAbstractTableModel):
             return kit.ERROR_COLOUR
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
             return kit.problem_icon(marks)
+        return None
+
+
+def _valid(r: Recipient) -> bool:
+    try:
+        check_address(r)
+    except AddressError:
+        return False
+    return True
+
+
+def _key(r: Recipient) -> str | None:
+    """The mailbox as validation compares it; None for an invalid address."""
+    try:
+        return address_key(check_address(r).addr_spec)
+    except AddressError:
         return None
 
 
@@ -149,7 +168,9 @@ class RecipientPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.view.verticalHeader().hide()
+        numbers = self.view.verticalHeader()
+        numbers.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        numbers.setDefaultSectionSize(numbers.fontMetrics().height() + 6)
         self.list_problems = kit.problem_label(f"{field}Problems", f"{title} list problems")
         self.add_field = named(QLineEdit(), "AddField", f"Add {title} recipients")
         self.add_field.setPlaceholderText("Name <address> — or paste several, separated by commas")
@@ -157,18 +178,33 @@ class RecipientPanel(QWidget):
         self.paste_button = named(QPushButton("Paste"), "Paste", f"Paste into {title}")
         self.import_button = named(QPushButton("Import…"), "Import", f"Import {title} file")
         self.remove_button = named(QPushButton("Remove"), "Remove", f"Remove from {title}")
+        self.remove_invalid = named(
+            QPushButton("Remove invalid"), "RemoveInvalid", f"Remove invalid {title} addresses"
+        )
+        self.remove_duplicates = named(
+            QPushButton("Remove duplicates"),
+            "RemoveDuplicates",
+            f"Remove {title} addresses already listed",
+        )
+        self.remove_duplicates.setToolTip(
+            "Removes each address that is already in To, or earlier in Cc, Bcc or Archive "
+            "(the copy the relay would refuse to send twice)"
+        )
         self.count_label = named(QLabel(), "Count", "Cc, Bcc and Archive addresses, of the limit")
         self.status_label = named(QLabel(), "Status", f"{title} import and paste result")
         self.status_label.setWordWrap(True)
-        buttons = (self.paste_button, self.import_button, self.remove_button, None)
+        buttons = (self.paste_button, self.import_button, None, self.count_label)
+        removal = (self.remove_button, self.remove_invalid, self.remove_duplicates, None)
         kit.box(
             self.view,
             self.list_problems,
             kit.box(self.add_field, self.add_button, row=True),
-            kit.box(*buttons, self.count_label, row=True),
+            kit.box(*buttons, row=True),
+            kit.box(*removal, row=True),
             self.status_label,
             holder=self,
         )
+        self.view.setMinimumHeight(numbers.defaultSectionSize() * 4)
         delete, paste = self.remove_selected, self.paste
         kit.KeyActions(
             self.view,
@@ -183,6 +219,8 @@ class RecipientPanel(QWidget):
         self.paste_button.clicked.connect(self.paste)
         self.import_button.clicked.connect(self._choose_file)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_invalid.clicked.connect(self.drop_invalid)
+        self.remove_duplicates.clicked.connect(self.drop_duplicates)
         model.changed.connect(self._on_changed)
         model.problems_changed.connect(self._on_problems)
         self._on_problems(model.problems)
@@ -214,6 +252,37 @@ class RecipientPanel(QWidget):
         if rows:
             current = getattr(self._model.draft, self.field)
             self._model.update(**{self.field: [r for i, r in enumerate(current) if i not in rows]})
+
+    def drop_invalid(self) -> int:
+        """Remove every address of this list that is not a valid address; say how many."""
+        current = getattr(self._model.draft, self.field)
+        keep = [r for r in current if _valid(r)]
+        return self._dropped(current, keep, "invalid")
+
+    def drop_duplicates(self) -> int:
+        """Remove each address already in To, in a list before this one, or earlier in this
+        one (validation's order: the later copy is the one it marks)."""
+        d = self._model.draft
+        seen: set[str] = set()
+        for field in ("to", *LIST_FIELDS[: LIST_FIELDS.index(self.field)]):
+            seen.update(k for k in map(_key, getattr(d, field)) if k)
+        current = getattr(d, self.field)
+        keep = []
+        for r in current:
+            key = _key(r)
+            if key is None or key not in seen:
+                keep.append(r)
+            if key is not None:
+                seen.add(key)
+        return self._dropped(current, keep, "duplicate")
+
+    def _dropped(self, current: list[Recipient], keep: list[Recipient], what: str) -> int:
+        gone = len(current) - len(keep)
+        if gone:
+            self._model.update(**{self.field: keep})
+        plural = "es" * (gone != 1)
+        self._say(f"Removed {gone} {what} address{plural}." if gone else f"No {what} addresses.")
+        return gone
 
     def _append(self, recipients: list[Recipient], where: str) -> int:
         if not recipients:

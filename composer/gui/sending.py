@@ -21,27 +21,23 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
 )
 
 from composer.app.context import Context
 from composer.core.draft import Draft, Recipient, read_address_lines
 from composer.core.outcome import FINAL, Status
 from composer.core.problems import Problem
+from composer.gui.send_panel import SendPanel
+from composer.gui.send_prompts import ask_discard_cancelled, ask_stop_and_quit
 from composer.gui.tasks import run_task
 
 if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+__all__ = ["SendActions", "SendController", "SendPanel", "SendWorker", "resend_job", "send_job"]
 
 SendJob = Callable[["SendWorker"], Any]
 
@@ -136,68 +132,6 @@ def resend_job(context: Context, outbox_path: Path, item_id: int) -> SendJob:
     return job
 
 
-class SendPanel(QWidget):
-    """Progress of the current send and each message's result."""
-
-    cancel_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("sendPanel")
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName("Send progress")
-        self.label = QLabel()
-        self.label.setObjectName("sendStatus")
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setObjectName("cancelSend")
-        self.cancel.clicked.connect(self.cancel_requested)
-        self.results = QListWidget()
-        self.results.setObjectName("sendResults")
-        self.results.setAccessibleName("Send results")
-        self.results.setMaximumHeight(120)
-        row = QHBoxLayout()
-        row.addWidget(self.bar, 1)
-        row.addWidget(self.cancel)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.label)
-        lay.addLayout(row)
-        lay.addWidget(self.results)
-        self.hide()
-
-    def start(self, total: int | None) -> None:
-        self.results.clear()
-        self.bar.setRange(0, total or 0)
-        self.bar.setValue(0)
-        self.label.setText("Sending…")
-        self.cancel.setEnabled(True)
-        self.show()
-
-    def add_result(self, result: Any) -> None:
-        who = ", ".join(result.rcpt_to)
-        if result.status is Status.SENT:
-            text = f"✔ {who}: sent ({result.code} {result.reply})"
-            if getattr(result, "transmission_id", None):
-                text += f" — transmission {result.transmission_id}"
-            if result.refused:
-                text += f" — {result.error}"
-        elif result.status is Status.UNKNOWN:
-            text = f"? {who}: may have been sent — {result.error}"
-        else:
-            text = f"✘ {who}: {result.error}"
-        item = QListWidgetItem(text)
-        item.setToolTip(f"Server reply: {result.code or ''} {result.reply}".strip())
-        self.results.addItem(item)
-        if self.bar.maximum():
-            self.bar.setValue(self.bar.value() + 1)
-
-    def finish(self, summary: str) -> None:
-        self.bar.setRange(0, max(1, self.bar.maximum()))
-        self.bar.setValue(self.bar.maximum())
-        self.label.setText(summary)
-        self.cancel.setEnabled(False)
-
-
 class SendController(QObject):
     """Starts one send at a time and reports back to its owner (the window, the outbox)."""
 
@@ -284,7 +218,10 @@ class SendController(QObject):
 
 class SendActions(QObject):
     """The window's Send: start it from the draft as it is, show its progress and outcome, and
-    ask before a second copy of a send still in the outbox goes out."""
+    ask before a second copy of a send still in the outbox goes out. Cancel asks at once what
+    becomes of the cancelled messages; closing the window during a send says one is running."""
+
+    discarded = Signal(int)  # cancelled messages discarded from the outbox (their count)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -297,11 +234,43 @@ class SendActions(QObject):
         self.controller.finished.connect(self._finished)
         self.controller.failed.connect(self._failed)
         self.controller.copies_held.connect(self._ask_new_copies)
-        self.panel.cancel_requested.connect(self.controller.cancel)
+        self.panel.cancel_requested.connect(self.cancel)
+        self._quitting = False  # the window asked to close while a send ran: close at its end
+
+    def cancel(self) -> None:
+        """Cancel, at once: the thread stops within about a second (between messages, or by
+        waking a connect, a read or a retry wait); a message whose final "." went out still
+        gets its reply first (never abandoned: see transport/base.Interruptible)."""
+        if not self.controller.busy:
+            return
+        self.controller.cancel()
+        self.panel.label.setText("Cancelling…")
+        self.panel.cancel.setEnabled(False)
+
+    def confirm_quit(self) -> bool:
+        """Closing the window: True when it may close now. While a send runs the person is
+        told so and chooses: stop it (the window closes once it has stopped; its unsent
+        messages stay queued) or keep sending (the window stays)."""
+        if not self.controller.busy:
+            return True
+        stop = ask_stop_and_quit(self.window, self.panel.results.count(), self.panel.bar.maximum())
+        if stop and self.controller.busy:
+            self._quitting = True
+            self.cancel()
+            return False  # closed by _finished / _failed once the thread has stopped
+        return not self.controller.busy
 
     def send(self, seeds: list[Recipient] | None = None) -> None:
         w = self.window
         if w.model.errors or self.controller.busy:
+            if not self.controller.busy:
+                w.reveal_problems()  # a try to send shows every field's problems
+            return
+        if not w.send_guard.confirm(seeds or None):  # the same message again, or many
+            return
+        from composer.gui.preview.checks_tab import confirm_send
+
+        if not confirm_send(w):  # an error-level check finding: "Send anyway" or "Cancel"
             return
         self.panel.start(len(seeds) if seeds else 1)
         w.sending_started()
@@ -327,10 +296,10 @@ class SendActions(QObject):
         QMessageBox.warning(self.window, "Seed list", f"Cannot read it: {exc}")
 
     def _finished(self, report: Any) -> None:
-        sent, failed, unknown = (report.count(s) for s in FINAL)
+        sent, failed, unknown, cancelled = (report.count(s) for s in FINAL)
         self.panel.finish(
             f"{sent} sent, {failed} failed, {unknown} may have been sent"
-            + (" (cancelled)" if report.cancelled else "")
+            + (f", {cancelled} cancelled" if cancelled else "")
         )
         self.relay_problems = [
             Problem(r.field, f"the relay refused it: {r.error}")
@@ -341,11 +310,43 @@ class SendActions(QObject):
         if self.relay_problems:
             model.set_problems(model.problems + self.relay_problems)
         self.window.show_problems(model.problems)
+        if self._quitting:
+            self.window.close()  # the person chose "stop and quit": cancelled ones stay queued
+            return
         self._show_history_notices()
+        from composer.app.deliver import cancelled_items
+
+        held = cancelled_items(report)
+        if held:
+            self._ask_keep_or_discard(held)
+
+    def _ask_keep_or_discard(self, ids: list[int]) -> None:
+        """Asked at once, so nothing waits unexplained in the outbox: the cancelled messages
+        (never handed to the relay) stay queued for a later Resume, or are discarded."""
+        if not ask_discard_cancelled(self.window, len(ids)):
+            self.panel.label.setText(self.panel.label.text() + f" — {len(ids)} kept in the outbox")
+            return
+        context = self.controller.context
+
+        def discard() -> int:
+            with context.outbox() as outbox:
+                return sum(outbox.discard(i) for i in ids)
+
+        run_task(discard, self._discarded, self._discard_failed, owner=self.window)
+
+    def _discarded(self, count: int) -> None:
+        self.panel.label.setText(self.panel.label.text() + f" — {count} discarded")
+        self.discarded.emit(count)
+
+    def _discard_failed(self, exc: BaseException) -> None:
+        QMessageBox.warning(self.window, "Outbox", f"Could not discard them: {exc}")
 
     def _failed(self, exc: BaseException) -> None:
         self.panel.finish("Not sent.")
         self.window.show_problems(self.window.model.problems)
+        if self._quitting:
+            self.window.close()
+            return
         QMessageBox.warning(self.window, "Not sent", str(exc))
         self._show_history_notices()
 

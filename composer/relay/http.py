@@ -7,7 +7,8 @@ What it answers, in the API's own shapes (seeds/002): 200 ``{"results": {"id",
 header (any non-empty value is accepted: nothing here is secret, and the value is never logged);
 400 for a body that is not JSON; 415 for one that is not ``application/json``; 422 for content
 it cannot use; 404 and 405 for other paths and methods. ``GET /api/v1/account`` answers too, so
-``composer profile test`` works against it.
+``composer profile test`` works against it, and ``GET /api/v1/events/message`` searches the
+delivery events of what it delivered (events.py), so ``composer events`` works against it.
 
 Plain HTTP, loopback only: it accepts mail from anyone who can reach it, as the SMTP relay does.
 
@@ -32,9 +33,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from composer.core.relay_facts import SANDBOX_ALLOWANCE
 from composer.relay import limits
+from composer.relay.events import EVENTS_PATH, SearchError
 from composer.relay.fanout import MsysRejection
 from composer.relay.sink import Sink
 from composer.relay.transmissions import ApiRejection, error_body, parse_transmission
@@ -222,11 +225,25 @@ class _Handler(BaseHTTPRequestHandler):
     # --- methods --------------------------------------------------------------------------
 
     def do_GET(self) -> None:
-        if self._route() != f"{API_PATH}/account":
+        if self._route() == EVENTS_PATH:
+            if self._authorized():
+                self._events()
+        elif self._route() != f"{API_PATH}/account":
             self._answer(404, error_body("resource not found", self._route(), "1600"))
         elif self._authorized():
             results = {"customer_id": 0, "company_name": "Composer local sandbox"}
             self._answer(200, json.dumps({"results": results}).encode())
+
+    def _events(self) -> None:
+        """The Events API search over what this relay delivered (relay/events.py)."""
+        try:
+            pairs = parse_qsl(urlsplit(self.path).query, keep_blank_values=True,
+                              strict_parsing=False, max_num_fields=50)  # fmt: skip
+            doc = self.server.relay.sink.events.search(dict(pairs))
+        except (SearchError, ValueError) as exc:
+            self._answer(400, error_body("invalid query", str(exc), "1300"))
+            return
+        self._answer(200, json.dumps(doc, separators=(",", ":")).encode("utf-8"))
 
     def do_POST(self) -> None:
         if self._route() != f"{API_PATH}/transmissions":
@@ -263,7 +280,7 @@ class LocalHttpRelay:
         port: int = 0,
         *,
         sink: Sink | None = None,
-        sandbox_limit: int = 5,
+        sandbox_limit: int = SANDBOX_ALLOWANCE,
         idle_timeout: float = limits.IDLE_TIMEOUT,
         request_timeout: float = limits.REQUEST_TIMEOUT,
         max_connections: int = limits.MAX_CONNECTIONS,

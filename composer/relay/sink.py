@@ -16,6 +16,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from composer.core.relay_facts import SANDBOX_ALLOWANCE
+from composer.relay.events import EventLog
 from composer.relay.fanout import Copy, Request, build_copies, describe
 from composer.relay.maildir import deliver
 from composer.store.atomic import atomic_write_text
@@ -33,11 +35,12 @@ def new_transmission_id() -> str:
 
 
 class Sink:
-    def __init__(self, maildir: Path, sandbox_limit: int = 5) -> None:
+    def __init__(self, maildir: Path, sandbox_limit: int = SANDBOX_ALLOWANCE) -> None:
         self.maildir = Path(maildir)
         self.sandbox_limit = sandbox_limit
         self._lock = threading.Lock()
         self._count = self._load_count()
+        self.events = EventLog(self.maildir)  # what became of each copy (issue 18)
 
     @property
     def sandbox_count(self) -> int:
@@ -84,6 +87,7 @@ class Sink:
             deliver(self.maildir, copies)
             if request.sandbox:
                 self._save_count(count)  # counted once delivered, so a retry counts once
+            self.events.record(request, mail_from, copies, transmission_id)
         log.info(
             "transmission %s delivered as %d copies (%s)",
             transmission_id,

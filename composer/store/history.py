@@ -5,7 +5,9 @@ send the transmission id — never a key, and never the message body (the .eml i
 to keep, not ours to copy).
 
 Databases written before a column existed gain it when opened (``_MIGRATIONS``): old rows read
-as NULL there, and an older Composer still reads the file, since it names its columns.
+as NULL there, and an older Composer still reads the file, since it names its columns. Tables
+added later (the delivery events, history_events.py) are made the same way when a file without
+them is opened.
 
 A damaged history file never stops a send: the history only tells what happened, the outbox
 decides what may be sent. The file is moved aside (``history.sqlite3.corrupt-<time>``, kept for
@@ -25,7 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from composer.core.delivery import DeliveryEvent
 from composer.core.outcome import MessageResult
+from composer.store import history_events
 from composer.store.damaged import is_damage, move_aside
 from composer.store.paths import prepare_sqlite
 
@@ -117,6 +121,7 @@ class History:
             # again, and a synchronous commit per message here cost a third of the send rate.
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
+            db.executescript(history_events.SCHEMA)  # delivery events (issue 18)
             self._db = db
             self._migrate()
         except BaseException:
@@ -193,12 +198,37 @@ class History:
             )
 
     def recent(self, limit: int = 20) -> list[HistoryEntry]:
+        return self._select("ORDER BY id DESC LIMIT ?", (limit,))
+
+    def find(
+        self, *, send_id: int | None = None, message_id: str | None = None
+    ) -> list[HistoryEntry]:
+        """Sends by their history id, or by the Message-ID they carried (newest first)."""
+        if send_id is not None:
+            return self._select("WHERE id = ?", (send_id,))
+        mid = (message_id or "").strip().strip("<>")
+        return self._select("WHERE message_id IN (?, ?) ORDER BY id DESC", (mid, f"<{mid}>"))
+
+    # --- delivery events (store/history_events.py) ---------------------------------------
+
+    def add_events(
+        self, send_id: int, events: list[DeliveryEvent], checked: str, note: str = ""
+    ) -> int:
+        return history_events.add_events(self._db, send_id, events, checked, note)
+
+    def events(self, send_ids: list[int]) -> dict[int, list[DeliveryEvent]]:
+        return history_events.load_events(self._db, send_ids)
+
+    def last_check(self, send_id: int) -> history_events.Check | None:
+        return history_events.load_check(self._db, send_id)
+
+    def _select(self, where: str, params: tuple[Any, ...]) -> list[HistoryEntry]:
         try:
             rows = self._db.execute(
                 "SELECT id, time, profile, host, message_id, mail_from, rcpt_to, subject,"
                 " status, code, reply, error, refused, attempts, size, transmission_id"
-                " FROM sends ORDER BY id DESC LIMIT ?",
-                (limit,),
+                f" FROM sends {where}",
+                params,
             ).fetchall()
         except sqlite3.DatabaseError as exc:
             if not is_damage(exc):
@@ -228,6 +258,31 @@ class History:
             )
             for row in rows
         ]
+
+    def sandbox_sends(self, profile: str, domains: tuple[str, ...]) -> int:
+        """Messages sent (or maybe sent) with ``profile`` From an address on one of the sandbox
+        ``domains``, one per envelope recipient: what the relay's lifetime allowance counts.
+        A read only; a damaged file counts as none here (the next write moves it aside)."""
+        if not domains:
+            return 0
+        like = " OR ".join("lower(mail_from) LIKE ?" for _ in domains)
+        try:
+            rows = self._db.execute(
+                f"SELECT rcpt_to FROM sends WHERE profile = ? AND status IN ('sent', 'unknown')"
+                f" AND ({like})",
+                (profile, *(f"%@{d}" for d in domains)),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            return 0
+        total = 0
+        for (rcpt_to,) in rows:
+            try:
+                total += max(1, len(json.loads(rcpt_to)))
+            except (ValueError, TypeError):
+                total += 1
+        return total
 
     def close(self) -> None:
         self._db.close()

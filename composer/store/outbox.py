@@ -251,17 +251,19 @@ class Outbox:
     def mark_awaiting(self, item_id: int) -> None:
         self.advance(item_id, [])
 
-    def advance(self, awaiting: int | None, sent: list[tuple[int, str]]) -> None:
-        """In one transaction: the ``sent`` items (id, reply) are sent and ``awaiting`` (if
-        any) is awaiting its final reply. See OutboxMover for why these go together."""
+    def advance(self, awaiting: int | Iterable[int] | None, sent: list[tuple[int, str]]) -> None:
+        """In one transaction (one sync to disk): the ``sent`` items (id, reply) are sent and
+        the ``awaiting`` ones (an id or several: a group commit across connections) are
+        awaiting their final reply. See OutboxMover for why these go together."""
         now = now_stamp()
+        ids = [] if awaiting is None else [awaiting] if isinstance(awaiting, int) else awaiting
         with self._guard(), self._lock, self._db:
             for item_id, reason in sent:
                 self._db.execute(_SENT_SQL, (SENT, now, reason, item_id))
-            if awaiting is not None:
+            for item_id in ids:
                 self._db.execute(
                     "UPDATE outbox SET state=?, updated=?, attempts=attempts+1 WHERE id=?",
-                    (AWAITING, now, awaiting),
+                    (AWAITING, now, item_id),
                 )
 
     def mark_retrying(self, item_id: int, reason: str) -> None:
@@ -305,7 +307,7 @@ class Outbox:
 
         The state is the result's own status, what the person was told: a message reported
         "failed" (a refusal, retries given up, not tried after a failure that stopped the
-        batch, cancelled) is failed here too, and never goes out again on a resume unless
+        batch) is failed here too, and never goes out again on a resume unless
         the person resends it."""
         status = Status(result.status)  # a plain "unknown" must never be taken for failed
         if status is Status.SENT:
@@ -314,6 +316,11 @@ class Outbox:
         if status is Status.UNKNOWN:
             self.mark_unknown(item_id, result.error)
             return UNKNOWN
+        if status is Status.CANCELLED:
+            # Its final "." never went out: queued again, untouched, until the person says
+            # keep (resume sends it) or discard.
+            self.mark_transient(item_id, "cancelled before it was sent")
+            return QUEUED
         self.mark_failed(item_id, result.error or f"{result.code or ''} {result.reply}".strip())
         return FAILED
 

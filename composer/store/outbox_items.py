@@ -19,7 +19,8 @@ from composer.core.outcome import Status
 
 QUEUED, SENDING, AWAITING = Status.QUEUED, Status.SENDING, Status.AWAITING
 SENT, FAILED, UNKNOWN = Status.SENT, Status.FAILED, Status.UNKNOWN
-STATES = tuple(Status)
+# A cancelled message is kept queued (or discarded): "cancelled" is a result, not a state.
+STATES = tuple(s for s in Status if s is not Status.CANCELLED)
 # The states in which an item of a send is "still in the outbox" for a rerun of that send: it
 # will go out on resume, is going out now, or may have gone out.
 HELD = (QUEUED, SENDING, AWAITING, UNKNOWN)

@@ -51,6 +51,14 @@ class Paths:
         return self.data / "sandbox"
 
     @property
+    def templates(self) -> Path:
+        return self.data / "templates"
+
+    @property
+    def snippets(self) -> Path:
+        return self.data / "snippets"
+
+    @property
     def history_db(self) -> Path:
         return self.data / "history.sqlite3"
 
@@ -166,7 +174,7 @@ _OWN_FILES = {
     "drafts": re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,63}}\.json(\.prev)?|{_TMP}"),
     "config": re.compile(rf"profiles\.json|{_TMP}"),
     "logs": re.compile(r"composer\.log"),
-    "sandbox": re.compile(rf"\.sandbox-count\.json|{_TMP}"),
+    "sandbox": re.compile(rf"\.sandbox-count\.json|\.events\.jsonl|{_TMP}"),
     # mailbox.Maildir's unique names, with the ":2,<flags>" of cur/
     "maildir": re.compile(r"\d+\.M\d+P\d+Q\d+\.[^/]+"),
 }

@@ -12,15 +12,17 @@ of socket and ssl failures to ConnectError / TLSError are here, once.
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from composer.core.build import OutgoingMessage
-from composer.core.errors import ConnectError, TLSError, TransportError
+from composer.core.errors import Cancelled, ConnectError, TLSError, TransportError
 
 KEY_MASK = "[key hidden]"
 # C0 and C1 controls (ESC, BEL, CR...) and the Unicode line separators: a server's text is
@@ -53,6 +55,82 @@ class SendSession(Protocol):
     ) -> Delivery: ...
 
     def close(self) -> None: ...
+
+    def interrupt(self) -> None: ...
+
+
+class Interruptible:
+    """Cancel from another thread, at once, without ever cutting off a message that may have
+    reached the relay.
+
+    ``interrupt`` shuts down the session's socket (the one connecting, too), which wakes a
+    connect(), a TLS handshake or a read blocked on a silent or black-holed peer — unless
+    the session is past its point of no return (``_past_commit``: the final "." or the REST
+    request is on its way), where the reply is awaited within its deadline as usual and the
+    session stops after it. A session once interrupted opens nothing more (``Cancelled``)."""
+
+    def _init_interrupt(self) -> None:
+        self._interrupt_lock = threading.Lock()
+        self._interrupted = False
+        self._past_commit = False
+        self._live: socket.socket | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted
+
+    def interrupt(self) -> None:
+        with self._interrupt_lock:
+            self._interrupted = True
+            if not self._past_commit and self._live is not None:
+                # socket.socket's own shutdown, on an SSLSocket too: it only wakes the fd and
+                # leaves the TLS object (used by the sending thread) alone.
+                with contextlib.suppress(OSError, ValueError):
+                    socket.socket.shutdown(self._live, socket.SHUT_RDWR)
+
+    def _watch(self, sock: socket.socket | None) -> None:
+        """``sock`` is the one to wake from now on (before it connects, after TLS wraps it)."""
+        with self._interrupt_lock:
+            self._live = sock
+            if sock is not None and self._interrupted:
+                with contextlib.suppress(OSError, ValueError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def _check_interrupted(self) -> None:
+        if self._interrupted:
+            raise Cancelled("cancelled before it was sent")
+
+    def _commit(self) -> None:
+        """The point of no return: from here the message may reach the relay."""
+        with self._interrupt_lock:
+            self._check_interrupted()
+            self._past_commit = True
+
+    def _settled(self) -> None:
+        with self._interrupt_lock:
+            self._past_commit = False
+
+
+def connect_tcp(
+    host: str, port: int, timeout: float, watch: Callable[[socket.socket], None] | None = None
+) -> socket.socket:
+    """socket.create_connection, each socket shown to ``watch`` before it connects (so that
+    Interruptible.interrupt can wake the connect)."""
+    error: OSError | None = None
+    for family, kind, proto, _name, address in socket.getaddrinfo(
+        host, port, 0, socket.SOCK_STREAM
+    ):
+        sock = socket.socket(family, kind, proto)
+        if watch is not None:
+            watch(sock)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    raise error or OSError(f"no address found for {host}")
 
 
 @dataclass(frozen=True)

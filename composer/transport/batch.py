@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from composer.core.build import OutgoingMessage
 from composer.core.errors import (
     AuthFailed,
+    Cancelled,
     ConnectError,
     ExitCode,
     KeyDeferred,
@@ -46,6 +48,8 @@ from composer.core.errors import (
 )
 from composer.core.outcome import BatchReport, MessageResult, Status
 from composer.transport.base import SendSession
+from composer.transport.pool import Abort as _Abort
+from composer.transport.pool import Pool
 from composer.transport.smtp.session import Endpoint, SmtpSession
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,9 @@ class SendOptions:
     # server's words, rather than a command or window that seems to hang for minutes.
     # `composer send` lowers it to its --final-timeout.
     max_retry_after: float = 60.0
+    # Connections open at once (each one a worker thread with its own session). The callers
+    # (composer send, outbox resume, the window) pass the profile's or --connections' value.
+    connections: int = 1
 
 
 @dataclass
@@ -76,12 +83,12 @@ class Hooks:
     # nothing delivered to anyone yet), with the reason: the outbox stops calling it
     # "awaiting" its final reply.
     before_retry: Callable[[OutgoingMessage, str], None] | None = None
-
-
-def _sleep(seconds: float) -> bool:
-    """The default wait between retries: never cancelled."""
-    time.sleep(seconds)
-    return False
+    # Each result as soon as its message is done, from whichever connection's thread, out of
+    # order (the outbox records it at once); ``on_result`` gets them in input order.
+    on_settled: Callable[[MessageResult], None] | None = None
+    # Set by Cancel / Ctrl+C: stops between messages, ends retry waits, and interrupts a
+    # connect or a read still before a final "." (never one after it: see base.Interruptible).
+    cancel: threading.Event | None = None
 
 
 def _backoff(options: SendOptions, attempt: int) -> float:
@@ -101,14 +108,6 @@ def _result_for(index: int, m: OutgoingMessage, status: Status, **kw: object) ->
     )
 
 
-class _Abort(Exception):
-    """A failure every remaining message would hit too."""
-
-    def __init__(self, reason: str, exit_code: ExitCode) -> None:
-        super().__init__(reason)
-        self.exit_code = exit_code
-
-
 def send_batch(
     messages: list[OutgoingMessage],
     endpoint: Endpoint | None,
@@ -116,49 +115,70 @@ def send_batch(
     options: SendOptions | None = None,
     hooks: Hooks | None = None,
     session: SendSession | None = None,
+    sessions: Callable[[], SendSession] | None = None,
 ) -> BatchReport:
-    """Send every message. Without ``session`` an SmtpSession to ``endpoint`` is opened and
-    closed here; a given session (SMTP or REST) is used and left open for its owner."""
+    """Send every message, over ``options.connections`` connections at once.
+
+    ``session``: one given session (SMTP or REST), used alone and left open for its owner.
+    ``sessions``: makes a new session per connection (closed here). Neither: SmtpSessions to
+    ``endpoint``. Results come back in input order (``Hooks.on_result``) whatever order the
+    connections finish in."""
     options = options or SendOptions()
     hooks = hooks or Hooks()
-    wait = hooks.wait or _sleep
-    own_session = session is None
-    if session is None:
+    if session is None and sessions is None:
         if endpoint is None:
             raise ValueError("send_batch needs an endpoint or a session")
-        session = SmtpSession(endpoint)
+        ep = endpoint
+        sessions = lambda: SmtpSession(ep)  # noqa: E731
     started = time.monotonic()
-    results: list[MessageResult] = []
-    cancelled = False
-    abort: _Abort | None = None
+    pool = Pool(messages, options.connections if session is None else 1, hooks)
+    pool.run(
+        session,
+        sessions,
+        lambda i, m, s, wait: _attempt(i, m, s, options, hooks, wait, pool),
+    )
+    return BatchReport(
+        pool.ordered(), time.monotonic() - started, pool.connections_opened(), pool.cancelled
+    )
+
+
+def _attempt(
+    index: int,
+    m: OutgoingMessage,
+    session: SendSession,
+    options: SendOptions,
+    hooks: Hooks,
+    wait: Callable[[float], bool],
+    pool: Pool,
+) -> MessageResult:
+    """One message on one connection: its result, or the batch stopped (``pool.abort``)."""
+    if pool.abort is not None:
+        return _result_for(
+            index, m, Status.FAILED, error=f"not sent: {pool.abort}", exit_code=pool.abort.exit_code
+        )
+    if pool.is_cancelled():
+        return _cancelled(index, m)
     try:
-        for i, m in enumerate(messages):
-            if abort is not None:
-                result = _result_for(
-                    i, m, Status.FAILED, error=f"not sent: {abort}", exit_code=abort.exit_code
-                )
-            elif hooks.cancelled is not None and hooks.cancelled():
-                cancelled = True
-                result = _result_for(
-                    i, m, Status.FAILED, error="not sent: cancelled", exit_code=ExitCode.INCOMPLETE
-                )
-            else:
-                try:
-                    result = _send_one(i, m, session, options, hooks, wait)
-                except _Abort as exc:
-                    abort = exc
-                    result = _result_for(
-                        i, m, Status.FAILED, error=str(exc), exit_code=exc.exit_code, attempts=1
-                    )
-                    if exc.__cause__ is not None and isinstance(exc.__cause__, TransportError):
-                        _fill_reply(result, exc.__cause__)
-            results.append(result)
-            if hooks.on_result is not None:
-                hooks.on_result(result)
-    finally:
-        if own_session:
-            session.close()
-    return BatchReport(results, time.monotonic() - started, session.connections_opened, cancelled)
+        return _send_one(index, m, session, options, hooks, wait, pool)
+    except _Abort as exc:
+        pool.stop(exc)
+        result = _result_for(
+            index, m, Status.FAILED, error=str(exc), exit_code=exc.exit_code, attempts=1
+        )
+        if exc.__cause__ is not None and isinstance(exc.__cause__, TransportError):
+            _fill_reply(result, exc.__cause__)
+        return result
+
+
+def _cancelled(index: int, m: OutgoingMessage, attempts: int = 0) -> MessageResult:
+    return _result_for(
+        index,
+        m,
+        Status.CANCELLED,
+        error="not sent: cancelled",
+        exit_code=ExitCode.INCOMPLETE,
+        attempts=attempts,
+    )
 
 
 def _fill_reply(result: MessageResult, exc: TransportError) -> None:
@@ -175,6 +195,7 @@ def _send_one(
     options: SendOptions,
     hooks: Hooks,
     wait: Callable[[float], bool],
+    pool: Pool,
 ) -> MessageResult:
     pending = m.envelope.rcpt_to
     result = _result_for(index, m, Status.FAILED, exit_code=ExitCode.INCOMPLETE)
@@ -183,8 +204,14 @@ def _send_one(
     def mark_awaiting() -> None:
         if hooks.before_final_reply is not None:
             hooks.before_final_reply(m)
+        if pool.is_cancelled():
+            # Cancelled up to this instant: the final "." must not go out (the session's
+            # commit point refuses it); not left to the watcher thread's next look.
+            pool.interrupt(session)
 
     while True:
+        if pool.hold_back(wait):  # a Retry-After another connection was given, shared
+            return _cancelled(index, m, result.attempts)
         result.attempts += 1
         retry_left = result.attempts <= options.retries
         try:
@@ -199,6 +226,8 @@ def _send_one(
             if delivered_to:
                 result.error += f" (already delivered to {', '.join(delivered_to)})"
             return result
+        except Cancelled:
+            return _cancelled(index, m, result.attempts)
         except AuthFailed as exc:
             raise _Abort(str(exc), ExitCode.REFUSED) from exc
         except TLSError as exc:
@@ -209,7 +238,10 @@ def _send_one(
             _fill_reply(result, exc)
             return result
         except (TransientError, ConnectError) as exc:
+            if pool.is_cancelled() and not delivered_to:
+                return _cancelled(index, m, result.attempts)  # woken by Cancel: nothing sent
             asked = getattr(exc, "retry_after", None) or 0.0
+            pool.back_off(min(asked, options.max_retry_after))
             too_long = asked > options.max_retry_after
             if isinstance(exc, KeyDeferred) and result.attempts >= 2:
                 retry_left = False  # each try sends the key again: once more at most
@@ -231,10 +263,11 @@ def _send_one(
             if hooks.before_retry is not None and not delivered_to:
                 hooks.before_retry(m, f"{exc} (retrying)")
             if wait(max(_backoff(options, result.attempts), asked)):
-                result.error, result.exit_code = "not sent: cancelled", ExitCode.INCOMPLETE
-                return result
+                return _cancelled(index, m, result.attempts)
             continue
         except TransportError as exc:
+            if pool.is_cancelled() and not delivered_to:
+                return _cancelled(index, m, result.attempts)
             # Anything else (a server that breaks the protocol, offers no AUTH LOGIN...) would
             # meet every later message the same way. Never escapes: every message gets a result
             # and the caller its report (issue 12: no --json report was printed).

@@ -67,6 +67,7 @@ def test_every_class_carries_a_documented_exit_code() -> None:
         (errors.PeerProtocolError("garbage"), 4),
         (errors.SetupFailed("no greeting"), 4),
         (errors.OutcomeUnknown("no final reply"), 4),
+        (errors.Cancelled("cancelled"), 4),
         (errors.RelayRefused("550"), 3),
         (errors.AuthFailed("535"), 3),
     ],
@@ -85,6 +86,6 @@ def test_anything_else_is_a_bug_with_one_line() -> None:
 
 def test_status_values_are_the_stored_strings() -> None:
     # SQLite rows and --json reports written before the enum must still read the same.
-    stored = ["queued", "sending", "awaiting", "sent", "failed", "unknown"]
+    stored = ["queued", "sending", "awaiting", "sent", "failed", "unknown", "cancelled"]
     assert [s.value for s in Status] == stored
     assert Status("unknown") is Status.UNKNOWN and Status.SENT == "sent"

@@ -46,6 +46,28 @@ def test_css_inline_keeps_media_rules_and_links_and_drops_import() -> None:
     assert 'href="http://tracker.invalid/b.css"' in out
 
 
+HOVER = (
+    '<html><head><style>a { color: red } a:hover { color: blue } a:focus { outline: 0 }</style>'
+    '</head><body><a href="https://x.example/">x</a></body></html>'
+)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_both_engines_keep_hover_rules_in_a_head_style(engine: str) -> None:
+    """:hover (and :focus) cannot live in a style attribute: both engines inline what they can
+    and leave those rules in a <style> in the head, as core/inline.py says (css-inline dropped
+    them until it was told remove_inlined_selectors with keep_style_tags)."""
+    from lxml import html as lxml_html
+
+    doc = lxml_html.fromstring(inline_css(HOVER, engine))
+    head_css = " ".join(s.text_content() for s in doc.xpath("//head/style"))
+    assert "a:hover" in head_css and "blue" in head_css
+    assert "a:focus" in head_css
+    link = doc.xpath("//a")[0]
+    assert "red" in link.get("style", "") and "blue" not in link.get("style", "")
+    assert "red" not in head_css  # inlined, so not kept twice
+
+
 def test_css_inline_ignores_a_body_tag_inside_a_head_comment() -> None:
     html = (
         "<html><head><!-- <body> --><style>p{color:red}</style></head><body><p>x</p></body></html>"

@@ -43,8 +43,9 @@ def test_same_address_in_two_lists_is_reported() -> None:
         bcc=[Recipient("x@example.com"), Recipient("x@example.com")],
     )
     errs = problems(draft)
-    assert "also in To" in errs["cc[0]"]
-    assert "again" in errs["bcc[1]"]
+    assert "also in To #1" in errs["cc[0]"]
+    # Within one list it names the row it repeats (it once read "x@example.com is again").
+    assert errs["bcc[1]"].startswith("x@example.com is already in Bcc #1;")
 
 
 def test_campaign_id_counts_bytes_not_characters() -> None:

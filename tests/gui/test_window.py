@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QPushButton, QTabWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QPushButton, QToolButton
 from support.gui import WAIT
 
 from composer.core.draft import BodyFormat, Draft, Recipient, loads_draft
@@ -116,7 +116,7 @@ def test_stale_previews_are_dropped(qtbot, window) -> None:
 
 def test_options_reach_the_header(qtbot, window) -> None:
     fill_basic(qtbot, window)
-    window.findChild(QTabWidget, "extrasTabs").setCurrentWidget(window.options)
+    qtbot.mouseClick(window.findChild(QToolButton, "optionsToggle"), Qt.MouseButton.LeftButton)
     open_tracking = window.findChild(QCheckBox, "openTracking")
     qtbot.mouseClick(open_tracking, Qt.MouseButton.LeftButton)
     type_into(qtbot, window, "campaignField", "spring-2026")
@@ -133,7 +133,7 @@ def test_options_reach_the_header(qtbot, window) -> None:
 
 def test_send_to_the_local_relay_lands_in_the_sandbox(qtbot, window, composer_home: Path) -> None:
     fill_basic(qtbot, window)
-    window.findChild(QTabWidget, "extrasTabs").setCurrentWidget(window.recipients)
+    qtbot.mouseClick(window.findChild(QToolButton, "recipientsToggle"), Qt.MouseButton.LeftButton)
     QApplication.clipboard().setText("cy@example.com, Dee <dee@example.com>")
     window.recipients.findChild(QPushButton, "ccPaste").click()
     send = window.findChild(QPushButton, "sendButton")

@@ -41,8 +41,8 @@ def to_peer(peer: HostilePeer, ca_file: Path, body: Path, *extra: str) -> list[s
     return send_args(
         body, "--api", "rest", "--provider", "custom", "--api-url", peer.url(),
         "--ca-file", str(ca_file), "--retry-delay", "0.01", "--timeout", "3",
-        "--final-timeout", "3", "--json", *extra,
-    )  # fmt: skip
+        "--final-timeout", "3", "--json", "--connections", "1", *extra,
+    )  # fmt: skip  (one connection: the peer's answers are scripted in the messages' order)
 
 
 def key_forms() -> list[bytes]:

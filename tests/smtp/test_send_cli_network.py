@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import mailbox
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_seed_list_batch_reports_every_message(
     seeds.write_text("".join(f"seed{i}@example.com\n" for i in range(5)))
     server.script("DATA", "250 2.0.0 OK")
     server.script("DATA", "554 5.7.1 rejected")
-    args = args_for(server, body, "--json")
+    args = args_for(server, body, "--json", "--connections", "1")  # the script's order
     i = args.index("--to")
     args[i : i + 2] = ["--seed-list", str(seeds)]
     r = run_composer(*args, env=KEY_ENV)
@@ -95,6 +96,33 @@ def test_seed_list_batch_reports_every_message(
     statuses = [m["status"] for m in json.loads(r.out)["messages"]]
     assert statuses == ["sent", "failed", "sent", "sent", "sent"]
     assert server.duplicates() == 0
+
+
+def test_a_seed_list_over_four_connections_reports_in_input_order(
+    run_composer, server: FaultServer, body: Path, tmp_path: Path
+) -> None:
+    n = 12
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("".join(f"seed{i:02d}@example.com\n" for i in range(n)))
+    server.script("DATA", "554 5.7.1 rejected")  # whichever connection ends a message first
+    for flags in (["--json"], []):
+        args = args_for(server, body, *flags)
+        i = args.index("--to")
+        args[i : i + 2] = ["--seed-list", str(seeds)]
+        r = run_composer(*args, env=KEY_ENV)
+        assert r.code == (3 if flags else 0), r.err
+        if flags:
+            report = json.loads(r.out)
+            messages = report["messages"]
+            assert [m["index"] for m in messages] == list(range(n))
+            wanted = [[f"seed{k:02d}@example.com"] for k in range(n)]
+            assert [m["rcpt_to"] for m in messages] == wanted
+            assert sorted(m["status"] for m in messages) == ["failed"] + ["sent"] * (n - 1)
+            assert report["connections"] == 4  # the default
+        else:  # the text report: one line per message, in the seed list's order
+            shown = [int(x) for x in re.findall(r"^\[(\d+)/12\]", r.out, re.MULTILINE)]
+            assert shown == list(range(1, n + 1))
+    assert server.duplicates() == 0 and server.connections >= 4
 
 
 def test_no_tls_is_refused_for_remote_hosts(run_composer, body: Path) -> None:

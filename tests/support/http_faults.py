@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,7 @@ class Received:
     content_type: str
     body: bytes
     status: int | None = None  # None: no answer was sent (drop, stall)
+    at: float = field(default_factory=time.monotonic)  # when its body had arrived in full
 
     @property
     def doc(self) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import email
 import threading
+import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from email import policy
@@ -48,6 +49,15 @@ class FaultHandler:
     scripts: dict[str, deque[str]] = field(default_factory=lambda: defaultdict(deque))
     rcpt_faults: dict[str, str] = field(default_factory=dict)  # address -> reply
     logins: list[str] = field(default_factory=list)
+    # Advertise PIPELINING (RFC 2920) after EHLO, as production MTAs do. aiosmtpd reads the
+    # commands from its stream one after another, so it takes pipelined groups as they are.
+    pipelining: bool = False
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     def _next(self, phase: str) -> str | None:
         queue = self.scripts[phase]
@@ -123,6 +133,19 @@ class _SMTP(SMTP):
             self._owner.connections += 1
         await super().smtp_EHLO(hostname)
 
+    # Each client's session, counted while it runs (its handler task: it may still work
+    # through what a killed client had already sent), so a test can wait for the server to
+    # settle before it counts deliveries.
+    async def _handle_client(self):
+        with self._owner.lock:
+            self._owner.live += 1
+        try:
+            await super()._handle_client()
+        finally:
+            with self._owner.lock:
+                self._owner.live -= 1
+            self._owner.settled.set()
+
     # After STARTTLS, connection_lost goes to the TLS wrapper, not here: hook the idle
     # timeout itself, which is what closes an idle connection.
     def _timeout_cb(self):
@@ -155,9 +178,13 @@ class FaultServer:
         cert_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
         idle_timeout: float = 300,
         offer_plain: bool = False,
+        pipelining: bool = False,
     ) -> None:
-        self.handler = FaultHandler()
+        self.handler = FaultHandler(pipelining=pipelining)
         self.connections = 0
+        self.live = 0  # client sessions still being handled (see _SMTP._handle_client)
+        self.lock = threading.Lock()
+        self.settled = threading.Event()  # set each time a session's handling ends
         self.closed = threading.Event()
         self.refuse_starttls = False
         self.host = "127.0.0.1"
@@ -192,6 +219,18 @@ class FaultServer:
             (r.message_id, rcpt) for r in self.received if r.kept for rcpt in r.rcpt_tos
         )
         return sum(n - 1 for n in counts.values())
+
+    def wait_settled(self, within: float = 10.0) -> bool:
+        """Wait (bounded) until no client session is being handled any more."""
+        end = time.monotonic() + within
+        while True:
+            with self.lock:
+                if self.live == 0:
+                    return True
+                self.settled.clear()
+            left = end - time.monotonic()
+            if left <= 0 or not self.settled.wait(left):
+                return False
 
     def kept(self) -> list[Received]:
         return [r for r in self.received if r.kept]

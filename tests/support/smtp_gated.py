@@ -59,8 +59,9 @@ class GatedServer:
         tmp: Path,
         gate: tuple[str, int] | None = None,
         kill_at: tuple[str, int] | None = None,
+        pipelining: bool = False,
     ) -> None:
-        self.fault = FaultServer(trustme.CA(), tmp, tls=False)
+        self.fault = FaultServer(trustme.CA(), tmp, tls=False, pipelining=pipelining)
         handler = self.fault.handler
         handler.__class__ = _GatedHandler
         handler.gate = gate

@@ -13,7 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from composer.core.checks import accessibility, amp, clients, contrast, cssuse, doc, links, size
+from composer.core.checks import (
+    accessibility,
+    amp,
+    clients,
+    contrast,
+    cssuse,
+    doc,
+    links,
+    relay,
+    size,
+)
 from composer.core.checks.model import (
     CATEGORIES,
     DEFAULT_CLIENTS,
@@ -49,6 +59,7 @@ Family = Callable[[CheckInput], Iterable[Finding]]
 
 # One entry per family, in the order a reader meets them. The relay-aware family goes first.
 FAMILIES: list[Family] = [
+    relay.check,
     clients.check,
     accessibility.check,
     links.check,

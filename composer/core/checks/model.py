@@ -125,6 +125,8 @@ class CheckInput:
     clients: tuple[str, ...] = DEFAULT_CLIENTS  # target client ids (clients.KNOWN_CLIENTS)
     sandbox_sends_used: int | None = None  # from the history; None = unknown
     online: bool = False
+    # REST's substitution_data when given (relay.py: {{ }} over REST); None: none given
+    substitution_data: dict[str, Any] | None = None
 
     @property
     def data(self) -> bytes | None:

@@ -1,6 +1,9 @@
-"""View → Send history: the latest sends, newest first, and what the relay answered.
+"""View → Send history: the latest sends, newest first, what the relay answered, and what
+became of each recipient (the Delivery column, delivery.py: stored with the history, and asked
+of the relay's Events API while the dialog is open).
 
-Opens at once and loads in the background (``TaskRunner``): never the disk on the UI thread.
+Opens at once and loads in the background (``TaskRunner``): never the disk or the network on
+the UI thread.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.app.context import Context
+from composer.app.events import SendStates, states_of
 from composer.core.outcome import Status
 from composer.gui.dialogs.common import (
     ERROR_COLOUR,
@@ -29,6 +33,7 @@ from composer.gui.dialogs.common import (
     make_table,
     show_message,
 )
+from composer.gui.dialogs.delivery import DeliveryPoller, delivery_cell, delivery_html
 from composer.gui.tasks import TaskRunner
 from composer.store.history import History, HistoryEntry
 
@@ -46,18 +51,28 @@ def _local_time(iso: str) -> str:
         return iso
 
 
-def _read_history(path: Path) -> list[HistoryEntry]:
+def _read_history(path: Path) -> list[SendStates]:
     if not path.exists():
         return []  # nothing sent yet: do not create a database just to look at it
     with History(path) as history:
-        return history.recent(HISTORY_LIMIT)
+        entries = history.recent(HISTORY_LIMIT)
+        stored = history.events([e.id for e in entries])
+        checks = {e.id: history.last_check(e.id) for e in entries}
+    out = []
+    for e in entries:
+        check = checks[e.id]
+        when, note = (check.checked, check.note) if check else ("", "")
+        out.append(SendStates(e, states_of(e, stored[e.id]), when, note))
+    return out
 
 
 class HistoryDialog(QDialog):
     """The latest sends, newest first: what went, to whom, and what the relay answered."""
 
-    COLUMNS = ("Time", "Status", "Profile", "Recipients", "Subject", "Reply")
+    COLUMNS = ("Time", "Status", "Profile", "Recipients", "Subject", "Reply", "Delivery")
+    DELIVERY = 6
     loaded = Signal(int)  # rows shown
+    delivery_updated = Signal(int)  # sends whose Delivery cell was just updated
 
     def __init__(
         self,
@@ -72,8 +87,18 @@ class HistoryDialog(QDialog):
         self.history_path = Path(history_path) if history_path else context.paths.history_db
         self.tasks = TaskRunner(self)
         self.entries: list[HistoryEntry] = []
+        self.poller = DeliveryPoller(context, self.tasks, self)
+        self.poller.updated.connect(self._delivery)
+        self.poller.problem.connect(self._delivery_problem)
+        self.poller.stopped.connect(self._delivery_stopped)
+        self.finished.connect(self.poller.stop)
+        self._problems: list[str] = []
+        self._base_text = ""
+        self.context = context
 
         self.table = make_table(self.COLUMNS, "historyTable")
+        # Delivery shown after Status: what became of the mail matters more than the reply
+        self.table.horizontalHeader().moveSection(self.DELIVERY, 2)
         self.status = QLabel()
         self.status.setObjectName("historyStatus")
         self.status.setWordWrap(True)
@@ -96,7 +121,8 @@ class HistoryDialog(QDialog):
         path = self.history_path
         self.tasks.run(lambda: _read_history(path), self._show, self._failed)
 
-    def _show(self, entries: list[HistoryEntry]) -> None:
+    def _show(self, states: list[SendStates]) -> None:
+        entries = [s.entry for s in states]
         self.entries = entries
         self.table.setRowCount(len(entries))
         for row, e in enumerate(entries):
@@ -116,7 +142,9 @@ class HistoryDialog(QDialog):
             ]
             for col, item in enumerate(values):
                 self.table.setItem(row, col, item)
+            self._set_delivery(row, states[row])
         self.table.resizeColumnsToContents()
+        self._fit_delivery()
         if not entries:
             text = "Nothing sent yet."
         elif len(entries) >= HISTORY_LIMIT:
@@ -125,7 +153,53 @@ class HistoryDialog(QDialog):
             text = f"{len(entries)} send{'s' if len(entries) != 1 else ''}, newest first."
         show_message(self.status, text)
         self.refresh_button.setEnabled(True)
+        self._base_text = text
         self.loaded.emit(len(entries))
+        if self.history_path == self.context.paths.history_db:
+            # (a history file from elsewhere is shown as stored: its sends are not ours to ask)
+            self.poller.follow(states)
+            if self.poller.active:
+                show_message(self.status, f"{text} Asking the relay what became of them…")
+
+    def _set_delivery(self, row: int, states: SendStates) -> None:
+        text, tip, colour = delivery_cell(states)
+        self.table.setItem(row, self.DELIVERY, cell(text, tip, colour))
+        # drawn over the item: one colour per recipient's line (the item keeps the plain text)
+        label = QLabel(delivery_html(states))
+        label.setObjectName("deliveryCell")
+        label.setToolTip(tip)
+        label.setAutoFillBackground(True)
+        label.setContentsMargins(4, 2, 4, 2)
+        self.table.setCellWidget(row, self.DELIVERY, label)
+
+    def _delivery(self, states: list[SendStates]) -> None:
+        rows = {e.id: row for row, e in enumerate(self.entries)}
+        shown = 0
+        for s in states:
+            row = rows.get(s.entry.id)
+            if row is not None:
+                self._set_delivery(row, s)
+                shown += 1
+        if shown:
+            self._fit_delivery()
+        self.delivery_updated.emit(shown)
+
+    def _fit_delivery(self) -> None:
+        """The Delivery column as wide as its lines as shown (not the items' full text)."""
+        labels = [self.table.cellWidget(r, self.DELIVERY) for r in range(self.table.rowCount())]
+        widths = [w.sizeHint().width() for w in labels if w is not None]
+        if widths:
+            self.table.setColumnWidth(self.DELIVERY, min(900, max(120, *widths) + 8))
+        self.table.resizeRowsToContents()
+
+    def _delivery_stopped(self) -> None:
+        if not self._problems:
+            show_message(self.status, self._base_text)
+
+    def _delivery_problem(self, text: str) -> None:
+        if text not in self._problems:
+            self._problems.append(text)
+            show_message(self.status, "\n".join([self._base_text, *self._problems]), error=True)
 
     def _failed(self, exc: BaseException) -> None:
         show_message(self.status, f"The history cannot be read: {error_text(exc)}", error=True)

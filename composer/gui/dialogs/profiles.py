@@ -40,6 +40,7 @@ from composer.transport.base import Step
 from composer.transport.profiles.credentials import (
     ENV_VAR,
     delete_api_key,
+    keep_for_session,
     key_status,
     keyring_problem,
     set_api_key,
@@ -63,8 +64,9 @@ class _Listing:
 def _load(store: ProfileStore) -> _Listing:
     profiles = store.list()
     statuses = {p.name: key_status(p.name) if p.needs_key else "not needed" for p in profiles}
-    wanted = any(p.needs_key for p in profiles) and not os.environ.get(ENV_VAR, "").strip()
-    problem = keyring_problem() if wanted else None
+    # Only a profile still without a key needs the keyring now (one kept in memory does not).
+    wanted = any(s.startswith("keyring unavailable") for s in statuses.values())
+    problem = keyring_problem() if wanted and not os.environ.get(ENV_VAR, "").strip() else None
     return _Listing(profiles, store.default_name, statuses, problem)
 
 
@@ -112,6 +114,10 @@ class ProfilesDialog(QDialog):
         self.form = ProfileForm()
         self.form.save_requested.connect(self.save_form)
         self.form.cancel_requested.connect(self.form.close_form)
+        self.form.session_requested.connect(self.keep_key_for_session)
+        # The Test results make room for the form (on a laptop the dialog has no height to
+        # spare for both): hidden while a profile is edited.
+        self.form.closed.connect(self.probe_table.show)
         self.form.hide()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -147,7 +153,10 @@ class ProfilesDialog(QDialog):
             status = listing.key_status.get(p.name, "")
             key_tip = status
             if status.startswith("keyring unavailable"):
-                key_tip = f"{status}. Set {ENV_VAR} for this session instead."
+                key_tip = (
+                    f"{status}. Edit the profile and type the key to use it until Composer "
+                    f"quits, or set {ENV_VAR}."
+                )
             server_tip = f"{p.host}:{p.port} as {p.username}"
             if not p.tls:
                 server_tip += " (no TLS: a relay on this computer)"
@@ -164,7 +173,12 @@ class ProfilesDialog(QDialog):
                 self.table.selectRow(row)
         self.table.resizeColumnsToContents()
         if listing.keyring_problem:
-            show_message(self.status, str(KeyringUnavailable(listing.keyring_problem)), error=True)
+            show_message(
+                self.status,
+                f"{KeyringUnavailable(listing.keyring_problem)}. Or edit a profile and type its "
+                "key: Composer then keeps it in memory until it quits.",
+                error=True,
+            )
         self._update_buttons()
         self.loaded.emit(len(self.profiles))
 
@@ -195,11 +209,27 @@ class ProfilesDialog(QDialog):
     # --- add / edit ---------------------------------------------------------------------------
 
     def add_new(self) -> None:
+        self.probe_table.hide()
         self.form.start_new()
+
+    def edit_key_of(self, name: str) -> None:
+        """Open ``name``'s form with the cursor in its API key (the window's "Enter the key…"),
+        once the list has loaded."""
+
+        def open_form(_rows: int) -> None:
+            self.loaded.disconnect(open_form)
+            self.select(name)
+            profile = self.selected()
+            if profile is not None:
+                self.edit_selected()
+                self.form.key_edit.setFocus()
+
+        self.loaded.connect(open_form)
 
     def edit_selected(self) -> None:
         profile = self.selected()
         if profile is not None:
+            self.probe_table.hide()
             self.form.start_edit(profile)
 
     def save_form(self) -> None:
@@ -238,9 +268,37 @@ class ProfilesDialog(QDialog):
             self.select(profile.name)
             return
         self.form.mark_saved(profile.name)
+        if isinstance(key_error, KeyringUnavailable):  # the way out that needs no variable
+            self.form.show_error(
+                "The profile was saved, but the API key was not stored: no unlocked system "
+                f"keyring is available ({key_error.reason})."
+            )
+            self.form.offer_session()
+            return
         self.form.show_error(
             f"The profile was saved, but the API key was not stored: {key_error}", "api key"
         )
+
+    def keep_key_for_session(self) -> None:
+        """No keyring: the typed key stays in this process's memory until Composer quits."""
+        form, name, secret = self.form, self.form.editing, self.form.key()
+        if name is None or secret is None:
+            form.show_error("Type the API key first.", "api key")
+            return
+        try:
+            keep_for_session(name, secret)  # a dict in memory: nothing to wait for
+        except CredentialsError as exc:
+            form.show_error(str(exc), "api key")
+            return
+        form.close_form()
+        show_message(
+            self.status,
+            f"The API key of {name!r} is kept in memory until Composer quits; it is not "
+            "written anywhere.",
+        )
+        self.profiles_changed.emit()
+        self.refresh()
+        self.select(name)
 
     # --- actions on the selected profile ------------------------------------------------------
 
@@ -295,6 +353,7 @@ class ProfilesDialog(QDialog):
         if profile is None:
             return
         self.test_button.setEnabled(False)
+        self.probe_table.show()
         self.probe_table.setRowCount(0)
         show_message(self.status, f"Testing {profile.name} ({profile.host}:{profile.port})…")
         self.tasks.run(

@@ -23,6 +23,8 @@ from composer.core.render import Rendered, render
 from composer.core.validate import Problem, errors_of, validate
 from composer.relay.fanout import Copy, MsysRejection, fan_out
 
+# A new window shows no errors until a field is left or a send tried: name what is missing.
+NO_MESSAGE_YET = "Fill in From and To, and fix anything marked, to see the exact message."
 _STYLE_CLOSE = re.compile(r"</style\s*>", re.I)
 
 
@@ -33,6 +35,7 @@ class PreviewResult:
     rendered: Rendered | None = None
     recipient_html: str | None = None  # after the relay's inlining, when that is asked for
     no_style_html: str | None = None  # what clients that drop <style> show
+    findings: tuple[object, ...] = ()  # the pre-send checks' (core.checks.Finding), this render
     message: OutgoingMessage | None = None  # the exact bytes (first message of a send)
     copies: list[Copy] = field(default_factory=list)  # one per recipient, as delivered
     note: str = ""  # why something is missing ("fix the errors to see the raw message")
@@ -127,7 +130,7 @@ def compute(draft: Draft, generation: int) -> PreviewResult:
     )
     if errors_of(problems):
         return PreviewResult(
-            generation, problems, **base, note="Fix the errors listed to see the exact message."
+            generation, problems, **base, note=NO_MESSAGE_YET
         )
     try:
         (message,) = build_messages(draft, rendered=rendered, problems=problems)

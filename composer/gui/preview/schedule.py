@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -54,6 +55,15 @@ def _compute(draft: Draft, generation: int) -> PreviewResult:
     return compute(draft, generation)
 
 
+Checker = Callable[[Draft, "PreviewResult"], "PreviewResult"]
+
+
+def _compute_and_check(draft: Draft, generation: int, checker: Checker | None) -> PreviewResult:
+    """The render, then the pre-send checks on that very render (checks_tab.py), one task."""
+    result = _compute(draft, generation)
+    return checker(draft, result) if checker is not None else result
+
+
 class PreviewSchedule(QObject):
     current = Signal(object)  # a PreviewResult of the model's latest generation, just shown
 
@@ -70,6 +80,8 @@ class PreviewSchedule(QObject):
         self._modules_at_freeze = 0
         self._started = False
         self._closed = False  # between stop() and reopen(): start no render
+        # Made on the UI thread per render (plain data for the worker): checks_tab.install
+        self.checker: Callable[[], Checker] | None = None
         self._timer = QTimer(self, singleShot=True, interval=PREVIEW_DEBOUNCE_MS)
         self._timer.timeout.connect(self.render)
 
@@ -123,7 +135,13 @@ class PreviewSchedule(QObject):
             return
         self._busy = True
         draft, generation = self.model.snapshot(), self.model.generation
-        run_task(lambda: _compute(draft, generation), self._rendered, self._failed, owner=self)
+        checker = self.checker() if self.checker is not None else None
+        run_task(
+            lambda: _compute_and_check(draft, generation, checker),
+            self._rendered,
+            self._failed,
+            owner=self,
+        )
 
     def _rendered(self, result: PreviewResult) -> None:
         self._busy = False

@@ -27,6 +27,7 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWidgets import QWidget
 
+from composer.gui.keyboard import let_tab_out
 from composer.gui.preview.cid import Images, image_for, to_preview_urls
 from composer.gui.preview.scheme import SCHEME
 from composer.gui.preview.strip import strip_for_preview
@@ -248,6 +249,8 @@ class PreviewView(QWebEngineView):
         self._write_pending = False  # an in-place replacement has not answered yet
         self._restore_scroll: tuple[float, float] | None = None
         self._images_version = 0
+        # Chromium keeps Tab inside the page (its focus proxy takes every key): give it back.
+        self.tab_out = let_tab_out(self)
 
     @property
     def document_url(self) -> QUrl:

@@ -1,8 +1,18 @@
 """API keys: only in the OS keyring, or in ``COMPOSER_API_KEY`` for automation. Never in a file.
 
+Without a keyring the window can also keep a key **in this process's memory only**
+(``keep_for_session``): until the app quits, never on disk, never in another process (a
+``Secret`` refuses pickling). The CLI never does: each command is its own process.
+
 Keyring entries use service ``composer-mail`` and the profile name as the user name.
 ``COMPOSER_API_KEY``, when set and not empty, wins over the keyring for every profile (CI has
 no keyring, and a variable set for one run should not be shadowed by a stale stored key).
+
+A profile may also hold an *events key* (issue 18): a second key with the "Events Search: Read
+Only" permission, for ``composer events`` and the history's delivery states, when the sending key
+lacks it (a key made for SMTP injection alone usually does). It is stored the same way, under the
+user name ``<profile>:events`` (profile names cannot hold a colon), or comes from
+``COMPOSER_EVENTS_KEY``; without one the events are asked for with the profile's API key.
 
 A missing or locked keyring is loud: every keyring failure becomes a ``CredentialsError`` that
 says so and offers ``COMPOSER_API_KEY``. The null and fail backends count as "no keyring": the
@@ -17,6 +27,7 @@ from __future__ import annotations
 import hmac
 import os
 import re
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,19 +40,31 @@ from composer.core.errors import CredentialsError, KeyringUnavailable
 
 __all__ = [
     "ENV_VAR",
+    "EVENTS_ENV_VAR",
     "SERVICE",
+    "SESSION_STATUS",
     "Secret",
     "delete_api_key",
+    "forget_session_key",
     "get_api_key",
+    "get_events_key",
+    "keep_for_session",
     "key_status",
     "keyring_problem",
     "set_api_key",
+    "set_events_key",
 ]
 
 SERVICE = "composer-mail"
 ENV_VAR = KeyringUnavailable.ENV_VAR
+EVENTS_ENV_VAR = "COMPOSER_EVENTS_KEY"
+_EVENTS_SUFFIX = ":events"
 _KEY_RE = re.compile(r"[!-~]+")  # what smtplib can send in AUTH LOGIN: printable ASCII
 _T = TypeVar("_T")
+SESSION_STATUS = "kept in memory until Composer quits"
+# Profile name -> the key typed this run, for people without a keyring. Memory only.
+_session: dict[str, Secret] = {}
+_session_lock = threading.Lock()
 
 
 class Secret:
@@ -129,10 +152,31 @@ def _env_key() -> Secret | None:
     return _check_key(value, ENV_VAR)
 
 
+def keep_for_session(profile_name: str, key: str | Secret) -> None:
+    """Hold ``key`` for ``profile_name`` in memory until the process ends (no keyring here)."""
+    secret = _check_key(key if isinstance(key, str) else key.reveal(), "API key")
+    with _session_lock:
+        _session[profile_name] = secret
+
+
+def forget_session_key(profile_name: str) -> bool:
+    """Drop the in-memory key; False when there was none."""
+    with _session_lock:
+        return _session.pop(profile_name, None) is not None
+
+
+def _session_key(profile_name: str) -> Secret | None:
+    with _session_lock:
+        return _session.get(profile_name)
+
+
 def get_api_key(profile_name: str) -> Secret:
     env = _env_key()
     if env is not None:
         return env
+    kept = _session_key(profile_name)
+    if kept is not None:  # typed this run, by someone without a keyring
+        return kept
     value = _call(lambda: keyring.get_password(SERVICE, profile_name))
     if value is None:
         raise CredentialsError(
@@ -152,7 +196,9 @@ def set_api_key(profile_name: str, key: str | Secret) -> None:
 
 
 def delete_api_key(profile_name: str) -> bool:
-    """Remove the stored key; False when there was none."""
+    """Remove the stored key (and one kept in memory); False when there was none."""
+    if forget_session_key(profile_name) and keyring_problem():
+        return True  # no keyring: the memory was the only place it was
     if _call(lambda: keyring.get_password(SERVICE, profile_name)) is None:
         return False
     _call(lambda: keyring.delete_password(SERVICE, profile_name))
@@ -160,11 +206,32 @@ def delete_api_key(profile_name: str) -> bool:
 
 
 def key_status(profile_name: str) -> str:
-    """One of "from COMPOSER_API_KEY", "in keyring", "missing", "keyring unavailable: …"."""
+    """One of "from COMPOSER_API_KEY", SESSION_STATUS, "in keyring", "missing",
+    "keyring unavailable: …"."""
     if os.environ.get(ENV_VAR, "").strip():
         return f"from {ENV_VAR}"
+    if _session_key(profile_name) is not None:
+        return SESSION_STATUS
     try:
         value = _call(lambda: keyring.get_password(SERVICE, profile_name))
     except KeyringUnavailable as exc:
         return f"keyring unavailable: {exc.reason}"
     return "missing" if value is None else "in keyring"
+
+
+def get_events_key(profile_name: str) -> Secret:
+    """The key to ask the Events API with: ``COMPOSER_EVENTS_KEY``, the profile's events key
+    in the keyring, else its API key (``get_api_key``, with its errors)."""
+    value = os.environ.get(EVENTS_ENV_VAR, "")
+    if value.strip():
+        return _check_key(value, EVENTS_ENV_VAR)
+    if not _env_key():
+        stored = _call(lambda: keyring.get_password(SERVICE, profile_name + _EVENTS_SUFFIX))
+        if stored is not None:
+            return _check_key(stored, f"the keyring entry for the events key of '{profile_name}'")
+    return get_api_key(profile_name)
+
+
+def set_events_key(profile_name: str, key: str | Secret) -> None:
+    """Store the profile's events key (same rules as ``set_api_key``: keyring only, read back)."""
+    set_api_key(profile_name + _EVENTS_SUFFIX, key)

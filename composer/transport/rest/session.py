@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from composer import __version__
 from composer.core.build import OutgoingMessage
 from composer.core.errors import (
+    Cancelled,
     ConnectError,
     OutcomeUnknown,
     PayloadError,
@@ -40,7 +41,14 @@ from composer.core.errors import (
     TransportError,
 )
 from composer.core.hosts import is_loopback
-from composer.transport.base import Delivery, connect_error, tls_context, tls_error
+from composer.transport.base import (
+    Delivery,
+    Interruptible,
+    connect_error,
+    connect_tcp,
+    tls_context,
+    tls_error,
+)
 from composer.transport.profiles.credentials import Secret
 from composer.transport.rest.keymask import HIDDEN, hide_in_error, hide_key
 from composer.transport.rest.payload import transmission
@@ -103,8 +111,11 @@ def _peer_closed(sock: socket.socket) -> bool:
         return True
 
 
-class RestSession:
-    """HTTP/1.1 keep-alive to one API base URL. Not thread-safe: one send path owns it.
+class RestSession(Interruptible):
+    """HTTP/1.1 keep-alive to one API base URL. Not thread-safe: one send path owns it (a
+    batch opens one per connection); only ``interrupt`` may be called from another thread:
+    it wakes a connect or TLS handshake, never a request already written (its answer is
+    awaited within the final timeout).
 
     The request is written and the response read here, on a plain (or TLS) socket, rather than
     through http.client: every answer must be complete within a deadline and fit in caps
@@ -126,6 +137,7 @@ class RestSession:
         self._sock: socket.socket | None = None
         self._last_used = 0.0
         self.connections_opened = 0
+        self._init_interrupt()
 
     # --- connection ---------------------------------------------------------------------
 
@@ -133,9 +145,10 @@ class RestSession:
         """TCP, then (https) TLS with the certificate and host name verified, all within the
         connect timeout."""
         self.close()
+        self._check_interrupted()
         ep = self.endpoint
         try:
-            raw = socket.create_connection((ep.host, ep.port), timeout=ep.timeout)
+            raw = connect_tcp(ep.host, ep.port, ep.timeout, self._watch)
         except OSError as exc:
             raise connect_error(ep.host, ep.port, exc) from exc
         sock: socket.socket = raw
@@ -145,6 +158,7 @@ class RestSession:
                 # one deadline for the whole handshake: CPython's ssl counts the socket
                 # timeout from the start of do_handshake, not per read
                 sock = ctx.wrap_socket(raw, server_hostname=ep.host)
+                self._watch(sock)
             except ssl.SSLError as exc:
                 raw.close()
                 raise tls_error(ep.host, exc) from exc
@@ -165,6 +179,8 @@ class RestSession:
 
     def close(self) -> None:
         sock, self._sock = self._sock, None
+        self._watch(None)
+        self._settled()
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.close()
@@ -241,6 +257,11 @@ class RestSession:
             raise ConnectError("the API key holds characters an HTTP header cannot") from None
         sock, reused = self._ready()
         try:
+            self._commit()  # from the first byte of the request, Cancel waits for its answer
+        except Cancelled:
+            self.close()
+            raise
+        try:
             self._write(sock, request)
         except OSError as exc:
             self.close()
@@ -253,6 +274,7 @@ class RestSession:
             before_final_reply()
         try:
             reply = read_reply(sock, ep.final_timeout, head_request=method == "HEAD")
+            self._settled()
         except ReplyError as exc:
             self.close()
             if exc.status is None:

@@ -90,7 +90,8 @@ class Endpoint:
 
 
 class SmtpSession(MessageTransaction):
-    """A reusable connection. Not thread-safe: one send path owns it."""
+    """A reusable connection. Not thread-safe: one send path owns it; only ``interrupt``
+    (base.Interruptible) may be called from another thread."""
 
     def __init__(
         self,
@@ -114,12 +115,13 @@ class SmtpSession(MessageTransaction):
         self._last_used = 0.0
         self.connections_opened = 0
         self.port_used: int | None = None
+        self._init_interrupt()
 
     # --- connection ---------------------------------------------------------------------
 
     def _open(self, port: int) -> BoundedSMTP:
         ep = self.endpoint
-        smtp = BoundedSMTP(timeout=ep.timeout, reply_timeout=ep.timeout)
+        smtp = BoundedSMTP(timeout=ep.timeout, reply_timeout=ep.timeout, on_socket=self._watch)
         try:
             smtp.connect(ep.host, port)
             # The final "." goes out as its own small write after the outbox commit; with
@@ -199,6 +201,7 @@ class SmtpSession(MessageTransaction):
         ports = [ep.port, *fallback]
         smtp = None
         for i, port in enumerate(ports):
+            self._check_interrupted()
             try:
                 smtp = self._connect_one(port)
                 self.port_used = port
@@ -249,6 +252,7 @@ class SmtpSession(MessageTransaction):
                     )
                 assert smtp.sock is not None  # connected: _open returned it
                 smtp.sock = tls_context(ep.ca_file).wrap_socket(smtp.sock, server_hostname=ep.host)
+                self._watch(smtp.sock)
                 smtp.file = None
                 smtp.reset_buffer()
                 smtp.helo_resp = smtp.ehlo_resp = None
@@ -284,8 +288,12 @@ class SmtpSession(MessageTransaction):
     def close(self, *, polite: bool = True) -> None:
         """``polite``: say QUIT first (briefly); not to a peer that broke the protocol."""
         if self._smtp is not None:
+            # Not after a primed DATA (a QUIT would be message content) nor once interrupted.
+            polite = polite and not self.interrupted and self._primed is None
             quietly_close(self._smtp, polite=polite)
             self._smtp = None
+        self._primed = None
+        self._watch(None)
 
     def _ready(self) -> BoundedSMTP:
         stale = self._smtp is not None and (

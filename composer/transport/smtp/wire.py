@@ -15,8 +15,12 @@ from __future__ import annotations
 import contextlib
 import re
 import smtplib
+import socket
 import ssl
 import time
+from collections.abc import Callable
+
+from composer.transport.base import connect_tcp
 
 MAX_LINES = 100
 MAX_BYTES = 64 * 1024
@@ -50,10 +54,33 @@ class BoundedSMTP(smtplib.SMTP):
     """smtplib.SMTP with a bounded, strict reply reader. Construct without a host, then
     ``connect()`` (so that the greeting is read by this reader too)."""
 
-    def __init__(self, *, reply_timeout: float, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *,
+        reply_timeout: float,
+        on_socket: Callable[[socket.socket], None] | None = None,
+        **kwargs: object,
+    ) -> None:
         self.reply_timeout = reply_timeout
         self._inbuf = b""
+        # Told of each socket before it connects, so that Cancel can shut it down even while
+        # connect() waits on a peer that never answers (see SmtpSession.interrupt).
+        self._on_socket = on_socket
         super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return connect_tcp(host, port, timeout, self._on_socket)
+
+    def encode_commands(self, commands: list[str]) -> bytes:
+        """Several commands as one write (RFC 2920 PIPELINING); their replies are read with
+        ``getreply`` one by one, in order. A command holding CR or LF is refused, as
+        smtplib's putcmd refuses it."""
+        lines = []
+        for command in commands:
+            if "\r" in command or "\n" in command:
+                raise ValueError("command and arguments contain prohibited newline characters")
+            lines.append(f"{command}\r\n".encode(self.command_encoding))
+        return b"".join(lines)
 
     @property
     def pending_bytes(self) -> int:

@@ -3,9 +3,9 @@ themselves broken (a family that raises shows up as a "check.<family>-failed" no
 
 from __future__ import annotations
 
-from conftest import ids, make_input
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.checks import ids, make_input
 
 from composer.core.checks import run_checks
 from composer.core.draft import BodyFormat

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import Run, ids, make_input
+from support.checks import Run, ids, make_input
 
 from composer.core.checks import Family, Severity, links
 from composer.core.checks.links import checkable_urls
