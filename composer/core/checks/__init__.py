@@ -42,6 +42,7 @@ __all__ = [
     "CATEGORIES",
     "DEFAULT_CLIENTS",
     "FAMILIES",
+    "MAX_PER_ID",
     "CheckInput",
     "Family",
     "Finding",
@@ -56,6 +57,9 @@ __all__ = [
 ]
 
 Family = Callable[[CheckInput], Iterable[Finding]]
+
+# Findings of one id listed at most (a body of 50,000 <img> without alt); the rest are counted.
+MAX_PER_ID = 500
 
 # One entry per family, in the order a reader meets them. The relay-aware family goes first.
 FAMILIES: list[Family] = [
@@ -140,7 +144,37 @@ def run_checks(inp: CheckInput, families: Iterable[Family] | None = None) -> lis
             found.extend(family(inp))
         except Exception as exc:  # a broken check must never block a send or show a traceback
             found.append(_failed(family, exc))
-    return sort_findings(found)
+    return _capped(sort_findings(found))
+
+
+def _capped(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PER_ID findings of one id (the first ones), then one note with the count
+    of the rest: 50,000 images without alt are not 50,000 rows for anyone to read."""
+    kept: list[Finding] = []
+    first: dict[str, Finding] = {}
+    extra: dict[str, int] = {}
+    for f in findings:
+        n = extra.get(f.id, -MAX_PER_ID)
+        extra[f.id] = n + 1
+        if n < 0:
+            kept.append(f)
+            first.setdefault(f.id, f)
+    over = {fid: n for fid, n in extra.items() if n > 0}
+    if not over:
+        return findings
+    for fid, n in over.items():
+        f = first[fid]
+        kept.append(
+            Finding(
+                id=f"check.more-{fid}",
+                severity=Severity.INFO,
+                category=f.category,
+                message=f"{n} more findings like this one ({fid}) are not listed: only the "
+                f"first {MAX_PER_ID} of each kind are. {f.message}",
+                where=Where(f.where.part),
+            )
+        )
+    return sort_findings(kept)
 
 
 def summarize(findings: Iterable[Finding]) -> dict[str, object]:
