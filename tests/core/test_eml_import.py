@@ -194,16 +194,9 @@ def test_unknown_msys_keys_and_charsets_are_noted_not_fatal() -> None:
     assert any("character set" in n for n in got.notes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an exported message's cid images come back as attachments, not inline images: "
-    "the imported draft's <img src=cid:logo> is then the validation error 'refers to "
-    "cid:logo, but no inline image has that content id', so a round trip cannot be sent. "
-    "Needs ImportedFile to carry the Content-ID and save_imported_files to return inline "
-    "images (core/eml_import.py, app/eml_files.py and their callers)",
-)
 def test_an_exported_inline_image_comes_back_inline(tmp_path: Path) -> None:
     import struct
+    from dataclasses import replace
 
     from composer.core.draft import InlineImage
 
@@ -217,6 +210,15 @@ def test_an_exported_inline_image_comes_back_inline(tmp_path: Path) -> None:
         body_format=BodyFormat.HTML,
         inline_images=[InlineImage(str(logo), "logo")],
     )
+    # It came back as an attachment: the imported draft's <img src="cid:logo"> was then the
+    # validation error "refers to cid:logo, but no inline image has that content id".
     got = parse_eml(build_message(draft).data)
-    assert got.files == [] or all(getattr(f, "cid", None) for f in got.files)
-    assert [getattr(f, "cid", None) for f in got.files] == ["logo"]
+    assert [(f.filename, f.cid) for f in got.files] == [("logo.png", "logo")]
+    from composer.app.eml_files import save_imported_files
+    from composer.core.validate import validate
+
+    attachments, images = save_imported_files(tmp_path / "data", got.files, "in.eml")
+    assert attachments == [] and [i.cid for i in images] == ["logo"]
+    assert Path(images[0].path).read_bytes() == logo.read_bytes()
+    imported = replace(got.draft, inline_images=images)
+    assert [p for p in validate(imported) if "cid" in str(p)] == []
