@@ -15,7 +15,7 @@ from typing import Any
 
 from composer.core.draft import INLINE_ENGINES
 from composer.core.errors import ComposerError
-from composer.core.htmlscan import style_open
+from composer.core.htmlscan import MAX_ATTRIBUTES, most_attributes, style_open
 
 __all__ = ["ENGINES", "inline_css", "strip_css_imports"]
 
@@ -203,6 +203,11 @@ def inline_css(html: str, engine: str = "premailer") -> str:
         raise ComposerError(f"body: unknown CSS inliner {engine!r}; use {' or '.join(ENGINES)}")
     if not html.strip():
         return html
+    if most_attributes(html)[0] > MAX_ATTRIBUTES:  # minutes in either engine's parser
+        raise ComposerError(
+            f"body: an element has over {MAX_ATTRIBUTES} attributes; no mail client needs "
+            "that many, and CSS inlining would take minutes over them"
+        )
     if engine == "css-inline":
         return _inline_css_inline(html)
     return _inline_premailer(html)
