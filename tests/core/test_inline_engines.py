@@ -161,6 +161,6 @@ def test_an_element_of_tens_of_thousands_of_attributes_is_refused_not_inlined(en
     html = "<html><head><style>p{color:red}</style></head><body><p "
     html += " ".join(f"a{i}=1" for i in range(25_000)) + ">x</p></body></html>"
     started = time.perf_counter()
-    with pytest.raises(ComposerError, match="^body: .*over 1000 attributes"):
+    with pytest.raises(ComposerError, match=r"^body: .*over 1000 attributes"):
         inline_css(html, engine)
     assert time.perf_counter() - started < 1.0
