@@ -40,6 +40,9 @@ from PySide6.QtWebEngineCore import (  # noqa: E402
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from composer.gui.app import drop_feature_import_hook  # noqa: E402
+
+drop_feature_import_hook()  # as the `composer` entry point does before the window's imports
 from composer.gui.preview.scheme import register_preview_scheme  # noqa: E402
 
 ENGINES = ("premailer", "css-inline")
