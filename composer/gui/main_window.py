@@ -250,14 +250,16 @@ class MainWindow(QMainWindow):
         name = self.profile_name
 
         def status() -> tuple[str, Any]:  # the keyring may block on D-Bus: not the UI thread
-            from composer.transport.profiles.credentials import key_status
-
             profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
                 return "the built-in sandbox relay on this computer: no account needed", profile
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
                 return f"{where}: no key needed", profile
+            # Only here: keyring's import (its backends' entry points) costs 50+ ms of CPU,
+            # which the start with the local profile would pay while the preview starts.
+            from composer.transport.profiles.credentials import key_status
+
             status = key_status(name)
             if status.startswith("keyring unavailable"):  # the way out that needs no variable
                 status = "missing (no keyring)"
