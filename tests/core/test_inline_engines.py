@@ -83,6 +83,21 @@ def test_a_document_without_body_tags_starts_its_body_at_the_first_body_element(
     assert 'style="color: blue' not in out
 
 
+@pytest.mark.parametrize("html", ["<p>x</p>" + "<style " * 20_000, "<style " * 20_000])
+def test_css_inline_is_linear_on_style_tags_that_never_end(html: str) -> None:
+    # Each "<style" with no ">" after it made the sheet and body-start patterns rescan the
+    # rest of the document: 20,000 took 4 s (the send with --inline-locally, the preview of
+    # the relay's inlining), 80,000 over a minute.
+    import time
+
+    started = time.perf_counter()
+    try:
+        inline_css(html, "css-inline")
+    except ComposerError as exc:  # the "<style"s read as 20,000 attributes of one tag
+        assert "attributes" in str(exc)
+    assert time.perf_counter() - started < 1.5
+
+
 def test_blank_html_passes_through_and_unknown_engine_is_refused() -> None:
     assert inline_css("  ", "css-inline") == "  "
     with pytest.raises(ComposerError, match="unknown CSS inliner"):
@@ -134,3 +149,18 @@ def test_the_send_command_takes_the_engine(tmp_path) -> None:
     assert draft.inline_engine == "css-inline" and draft.inline_locally
     html = render(draft).html
     assert html is not None and "color: red !important" in html
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_element_of_tens_of_thousands_of_attributes_is_refused_not_inlined(engine: str) -> None:
+    # premailer's lxml compares each attribute with the element's others: 25,000 took seconds
+    # (60,000 over a minute) of composer send --inline-locally, and of the preview of the
+    # relay's inlining on every edit. A one-line error naming the body instead.
+    import time
+
+    html = "<html><head><style>p{color:red}</style></head><body><p "
+    html += " ".join(f"a{i}=1" for i in range(25_000)) + ">x</p></body></html>"
+    started = time.perf_counter()
+    with pytest.raises(ComposerError, match=r"^body: .*over 1000 attributes"):
+        inline_css(html, engine)
+    assert time.perf_counter() - started < 1.0
