@@ -31,9 +31,9 @@ from composer.core.checks import (
 )
 from composer.core.checks.links import LinkRef, checkable_urls
 from composer.core.checks.model import CheckInput
-from composer.core.checks.relay_facts import ALL_SANDBOX_DOMAINS, SANDBOX_DOMAINS
 from composer.core.draft import Draft, Recipient
 from composer.core.errors import ComposerError, UsageError
+from composer.core.relay_facts import ALL_SANDBOX_DOMAINS, SANDBOX_DOMAINS
 from composer.core.render import Rendered
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ __all__ = [
     "online_findings",
     "parse_clients",
     "preview_findings",
+    "profile_clients",
     "profile_facts",
     "run_for_send",
     "sandbox_used",
@@ -62,18 +63,18 @@ def profile_facts(profile: Profile) -> ProfileFacts:
 def parse_clients(text: str, flag: str = "--clients") -> tuple[str, ...]:
     """A comma-separated list of caniemail client ids (``gmail.ios,outlook.windows``), each
     known; UsageError (exit 2) naming the flag and the unknown ids otherwise."""
-    from composer.core.checks.caniemail import known_clients, unknown_clients
+    from composer.core.checks.caniemail import clients_problem, split_client_ids
 
-    ids = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
-    if not ids:
-        raise UsageError(f"{flag}: name at least one client id, like gmail.ios,outlook.windows")
-    unknown = unknown_clients(list(ids))
-    if unknown:
-        known = ", ".join(sorted(known_clients()))
-        raise UsageError(
-            f"{flag}: unknown client id {', '.join(map(repr, unknown))}; known: {known}"
-        )
+    ids = split_client_ids(text)
+    problem = clients_problem(ids)
+    if problem:
+        raise UsageError(f"{flag}: {problem}")
     return ids
+
+
+def profile_clients(profile: Profile | None) -> tuple[str, ...]:
+    """The clients a profile's checks target: its own list, else the default set."""
+    return profile.clients if profile is not None and profile.clients else DEFAULT_CLIENTS
 
 
 # --- what is read from disk, cached until the file changes ---------------------------------------
@@ -132,19 +133,20 @@ def sandbox_used(context: Context, profile: ProfileFacts) -> int | None:
     return _cached(("sandbox", str(db), profile.name, domains, _stamp(db, wal)), count)  # type: ignore[no-any-return]
 
 
-def _facts_by_name(context: Context, name: str | None) -> ProfileFacts:
-    """The facts of a saved profile (the default when ``name`` is None); a profile that cannot
-    be read is taken as the local relay's, which claims nothing about a real account."""
+def _facts_by_name(context: Context, name: str | None) -> tuple[ProfileFacts, tuple[str, ...]]:
+    """The facts and target clients of a saved profile (the default when ``name`` is None); a
+    profile that cannot be read is taken as the local relay's, which claims nothing about a
+    real account, with the default clients."""
 
-    def load() -> ProfileFacts:
+    def load() -> tuple[ProfileFacts, tuple[str, ...]]:
         try:
             store = context.profiles()
             profile = store.get(name) if name else store.default()
         except (ComposerError, OSError, LookupError, ValueError):
             profile = None
         if profile is None:
-            return ProfileFacts("local", "smtp", name or "local")
-        return profile_facts(profile)
+            return ProfileFacts("local", "smtp", name or "local"), DEFAULT_CLIENTS
+        return profile_facts(profile), profile_clients(profile)
 
     file = context.paths.profiles_file
     return _cached(("profile", str(file), name, _stamp(file)), load)  # type: ignore[no-any-return]
@@ -161,17 +163,18 @@ def run_for_send(
     rendered: Rendered | None = None,
     messages: Sequence[OutgoingMessage] | None = None,
     seeds: list[Recipient] | None = None,
-    clients: Sequence[str] = DEFAULT_CLIENTS,
+    clients: Sequence[str] | None = None,
     substitution_data: dict[str, Any] | None = None,
     online: bool = False,
     limits: LinkLimits | None = None,
 ) -> list[Finding]:
-    """Every check of ``draft`` for a send with ``profile`` (the CLI's check and send)."""
+    """Every check of ``draft`` for a send with ``profile`` (the CLI's check and send).
+    ``clients``: what ``--clients`` named; None: the profile's own (profile_clients)."""
     facts = profile_facts(profile)
     inp = check_input(
         draft,
         facts,
-        clients=clients,
+        clients=tuple(clients) if clients is not None else profile_clients(profile),
         rendered=rendered,
         messages=messages,
         seeds=seeds,
@@ -194,15 +197,16 @@ def preview_findings(
     draft: Draft,
     rendered: Rendered,
     messages: Sequence[OutgoingMessage],
-    clients: Sequence[str] = DEFAULT_CLIENTS,
+    clients: Sequence[str] | None = None,
 ) -> list[Finding]:
     """The window's checks, on its preview worker, with the render the preview made. Never
-    online: the window runs ``online_findings`` itself, when its toggle is on."""
-    facts = _facts_by_name(context, profile_name)
+    online: the window runs ``online_findings`` itself, when its toggle is on. ``clients``:
+    None for the chosen profile's own target clients."""
+    facts, own = _facts_by_name(context, profile_name)
     inp = check_input(
         draft,
         facts,
-        clients=clients,
+        clients=tuple(clients) if clients is not None else own,
         rendered=rendered,
         messages=messages,
         # the history is read only when the sandbox is involved, not on every keystroke

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from composer.core import jsonin
 from composer.core.build import OutgoingMessage, build_messages
-from composer.core.draft import Attachment, Draft
+from composer.core.draft import Attachment, Draft, InlineImage
 from composer.core.eml_import import MAX_EML_BYTES, EmlImport, ImportedFile, parse_eml
 from composer.core.errors import EmlImportError, InvalidDraft
 from composer.core.validate import validate
@@ -50,11 +50,12 @@ def read_eml(path: str | Path) -> EmlImport:
 
 def save_imported_files(
     data_folder: Path, files: list[ImportedFile], source: str, now: datetime | None = None
-) -> list[Attachment]:
-    """Write the attachments of an imported .eml into ``data_folder/imported/<name>-<time>/``
-    (folder 0700, files 0600) and return them as the draft's attachments."""
+) -> tuple[list[Attachment], list[InlineImage]]:
+    """Write the files of an imported .eml into ``data_folder/imported/<name>-<time>/``
+    (folder 0700, files 0600) and return them as the draft's attachments and inline images
+    (the images its HTML shows by cid)."""
     if not files:
-        return []
+        return [], []
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(source).stem)[:40]
     folder = data_folder / "imported" / f"{stem or 'message'}-{stamp}"
@@ -63,9 +64,13 @@ def save_imported_files(
         n += 1
         folder = folder.with_name(f"{stem or 'message'}-{stamp}-{n}")
     make_private_dirs(folder)
-    out = []
+    out: list[Attachment] = []
+    images: list[InlineImage] = []
     for f in files:
         target = folder / f.filename  # safe_filename: one plain name, never a path
         atomic_write_bytes(target, f.data)
-        out.append(Attachment(str(target), content_type=f.content_type))
-    return out
+        if f.cid:
+            images.append(InlineImage(str(target), f.cid))
+        else:
+            out.append(Attachment(str(target), content_type=f.content_type))
+    return out, images

@@ -60,9 +60,8 @@ def add_check_arguments(group: Any) -> None:
     group.add_argument(
         "--clients",
         metavar="IDS",
-        help="target email clients, comma-separated caniemail ids (default: "
-        + ",".join(DEFAULT_CLIENTS)
-        + ")",
+        help="target email clients, comma-separated caniemail ids (default: the profile's "
+        "clients, else " + ",".join(DEFAULT_CLIENTS) + ")",
     )
     group.add_argument(
         "--online",
@@ -72,12 +71,13 @@ def add_check_arguments(group: Any) -> None:
 
 
 def run_check(context: Context, args: argparse.Namespace) -> int:
-    from composer.app.checks import parse_clients, run_for_send
+    from composer.app.checks import parse_clients, profile_clients, run_for_send
 
-    clients = parse_clients(args.clients) if args.clients is not None else DEFAULT_CLIENTS
+    given = parse_clients(args.clients) if args.clients is not None else None
     connection.check_connection_args(args)
     draft, seeds = draft_from_args(args)
     profile = connection.profile_from_args(context, args)
+    clients = given if given is not None else profile_clients(profile)
     connection.check_api_args(args, profile.api)
     subst = substitution_data(args)
     problems = validate(replace(draft, to=seeds) if seeds else draft)

@@ -153,13 +153,22 @@ def _attachment(path: str) -> Attachment:
     return Attachment(path=str(Path(path).resolve()))
 
 
+def _exists(path: str) -> bool:
+    """Path.exists, False where it would raise (a name too long for the system: ENAMETOOLONG);
+    the image's own checks then name the problem."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def inline_images_from_flags(values: list[str]) -> list[InlineImage]:
     """``--inline FILE`` or ``--inline FILE=CID``. A value that names an existing file is that
     file (its name may hold ``=``); otherwise the part after the last ``=`` is the cid."""
     out: list[InlineImage] = []
     for value in values:
         path, cid = value, ""
-        if not Path(value).exists() and "=" in value:
+        if not _exists(value) and "=" in value:
             path, _, cid = value.rpartition("=")
         if not path:
             raise UsageError(f"--inline: {shown(value)}: give a file, like logo.png=logo")

@@ -1,4 +1,5 @@
-"""``composer profile``: add, list, show, remove and choose sending profiles.
+"""``composer profile``: add, edit (profile_edit.py), list, show, remove and choose sending
+profiles.
 
 API keys are read from a hidden prompt or from standard input (``--key-stdin``), never from a
 command-line argument: arguments end up in shell history and in ``ps`` for every user to see.
@@ -15,6 +16,7 @@ from argparse import SUPPRESS
 from typing import Any
 
 from composer.app.context import Context
+from composer.cli.profile_edit import add_clients_argument, add_edit_parser, clients_arg
 from composer.core.errors import CredentialsError, ExitCode, UsageError
 from composer.transport.profiles import credentials
 from composer.transport.profiles.providers import PRESETS, Provider
@@ -68,6 +70,8 @@ def add_parser(sub: Any) -> None:
         help="connections a send opens at once, 1-20 (default 4)",
     )  # fmt: skip
     add.add_argument("--replace", action="store_true", help="replace a profile of that name")
+    add_clients_argument(add)
+    add_edit_parser(cmds)
 
     key = cmds.add_parser(
         "set-key", help="store (or replace) a profile's API key", allow_abbrev=False
@@ -152,6 +156,7 @@ def _missing_key_hint(name: str) -> str:
 
 
 def run_add(context: Context, args: argparse.Namespace) -> int:
+    clients = clients_arg(args.clients)
     store = context.profiles()
     profile = Profile.new(
         args.name,
@@ -165,6 +170,7 @@ def run_add(context: Context, args: argparse.Namespace) -> int:
         api=args.api,
         api_url=args.api_url,
         connections=args.connections,
+        clients=clients,
     )
     if args.name in store and not args.replace:
         raise UsageError(f"a profile named '{args.name}' already exists; add --replace")
@@ -244,6 +250,7 @@ def run_show(context: Context, args: argparse.Namespace) -> int:
         ("subaccount", p.subaccount or "-"),
         ("workspace", p.workspace or "-"),
         ("from", p.default_from or "-"),
+        ("clients", ",".join(p.clients) if p.clients else "default"),
         ("default", "yes" if store.default_name == p.name else "no"),
         ("api key", _status(context, p)),
     ]

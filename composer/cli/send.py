@@ -72,6 +72,8 @@ def run_send(context: Context, args: argparse.Namespace) -> int:
     they were built, the problems when the draft was refused, the error when one stopped it."""
     messages: list[OutgoingMessage] = []
     try:
+        # The flags first: the profile's From below already builds the profile from them.
+        connection.check_connection_args(args)
         draft, seeds = draft_from_args(args, _template(context, args))
         draft = _profile_sender(context, args, draft)
         probe = replace(draft, to=seeds) if seeds else draft

@@ -29,11 +29,18 @@ log = logging.getLogger(__name__)
 
 
 def add_strict_argument(group: Any) -> None:
+    """--strict, and --clients as ``composer check`` takes it."""
     group.add_argument(
         "--strict",
         action="store_true",
         help="stop (exit 5, nothing sent) when a pre-send check finds an error; without it "
         "they are printed as warnings (all findings: composer check)",
+    )
+    group.add_argument(
+        "--clients",
+        metavar="IDS",
+        help="target email clients of the checks, comma-separated caniemail ids (default: "
+        "the profile's clients, else the default set; see composer check --help)",
     )
 
 
@@ -47,9 +54,11 @@ def send_checks(
 ) -> int | None:
     """Run the checks and say their errors; ExitCode.CHECK_ERRORS when ``--strict`` stops the
     send, else None."""
-    from composer.app.checks import run_for_send
+    from composer.app.checks import parse_clients, run_for_send
     from composer.cli import connection
 
+    given = getattr(args, "clients", None)
+    clients = parse_clients(given) if given is not None else None  # bad input: exit 2
     try:
         profile = connection.profile_from_args(context, args)
     except ComposerError:
@@ -63,6 +72,7 @@ def send_checks(
             profile,
             rendered=rendered,
             messages=messages,
+            clients=clients,
             substitution_data=substitution_data,
         )
     except Exception:  # advice must never stop a send; the log says what broke

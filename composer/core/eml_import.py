@@ -14,15 +14,15 @@ What maps where: From, To, Subject; cc / bcc / archive from X-MSYS-API (the way 
 them), else cc from a Cc header and bcc from a Bcc header (how a relay's delivered copy shows
 them); campaign_id, tags, metadata and options from X-MSYS-API; the HTML part is the body (the
 plain-text part is kept as the written alternative only when it differs from the one Composer
-would generate), else the plain-text part; text/x-amp-html is the AMP part; every other leaf is
-an attachment.
+would generate), else the plain-text part; text/x-amp-html is the AMP part; an image the HTML
+shows by its Content-ID (``cid:``) is an inline image; every other leaf is an attachment.
 """
 
 from __future__ import annotations
 
 import email
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from email import policy
 from email.message import EmailMessage, Message
 from typing import Any
@@ -32,6 +32,7 @@ from composer.core.draft import BodyFormat, Draft, Options, Recipient, split_rec
 from composer.core.errors import EmlImportError
 from composer.core.plaintext import html_to_text
 from composer.core.problems import MAX_MESSAGE_BYTES
+from composer.core.related import cid_problem, cid_references
 
 __all__ = [
     "MAX_DEPTH",
@@ -71,6 +72,7 @@ class ImportedFile:
     filename: str  # safe: one plain name, no folder, no leading dot
     content_type: str
     data: bytes
+    cid: str = ""  # an image the HTML shows by this Content-ID: an inline image, not attached
 
 
 @dataclass
@@ -302,8 +304,14 @@ def parse_eml(data: bytes) -> EmlImport:
             payload = part.get_payload(decode=True)
             content = payload if isinstance(payload, bytes) else b""
             name = safe_filename(part.get_filename(), len(files) + 1, kind)
-            files.append(ImportedFile(name, kind, content))
+            cid = str(part.get("Content-ID", "")).strip().removeprefix("<").removesuffix(">")
+            cid = cid if part.get_content_maintype() == "image" and not cid_problem(cid) else ""
+            files.append(ImportedFile(name, kind, content, cid))
     _dedupe(files)
+    # Composer's own export (and most mail) shows images by cid: those come back as inline
+    # images, the others (a cid the HTML never shows) as attachments.
+    shown = set(cid_references(html)) if html is not None else set()
+    files[:] = [f if f.cid in shown else replace(f, cid="") for f in files]
     if html is not None:
         changes.update(body=html, body_format=BodyFormat.HTML)
         if plain is not None and plain.strip() != html_to_text(html).strip():
@@ -328,4 +336,4 @@ def _dedupe(files: list[ImportedFile]) -> None:
             name = f"{stem} ({n}).{ext}" if dot and stem else f"{f.filename} ({n})"
         seen.add(name.lower())
         if name != f.filename:
-            files[i] = ImportedFile(name, f.content_type, f.data)
+            files[i] = replace(f, filename=name)

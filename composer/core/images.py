@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 __all__ = ["HEAD_BYTES", "ImageInfo", "image_info", "image_type"]
 
+# No real image is wider or taller (JPEG's and GIF's own maximum; WebP's is 16,383): a header
+# claiming more (a PNG may say 2^31) is damaged or hostile, and its size is not written into a tag.
+MAX_SIDE = 65535
+
 # JPEG puts its frame header after EXIF / ICC segments, which can be tens of KB; 256 KB covers
 # every camera and export tool we tried, and is read only when the window inserts a tag.
 HEAD_BYTES = 256 * 1024
@@ -52,7 +56,7 @@ def image_info(head: bytes) -> ImageInfo | None:
         size = _SIZE_READERS[mime](head)
     except (struct.error, IndexError, ValueError):
         size = None
-    if size is None or size[0] <= 0 or size[1] <= 0:
+    if size is None or not (0 < size[0] <= MAX_SIDE and 0 < size[1] <= MAX_SIDE):
         return ImageInfo(mime)
     return ImageInfo(mime, size[0], size[1])
 

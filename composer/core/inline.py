@@ -15,6 +15,7 @@ from typing import Any
 
 from composer.core.draft import INLINE_ENGINES
 from composer.core.errors import ComposerError
+from composer.core.htmlscan import MAX_ATTRIBUTES, most_attributes, style_open
 
 __all__ = ["ENGINES", "inline_css", "strip_css_imports"]
 
@@ -121,7 +122,6 @@ def _strip_imports_in_css(css: str) -> str:
     return "".join(out)
 
 
-_STYLE_OPEN = re.compile(r"<style\b[^>]*>", re.I)
 _STYLE_CLOSE = re.compile(r"</style\b[^>]*>", re.I)
 
 
@@ -135,14 +135,14 @@ def strip_css_imports(html: str) -> str:
     out: list[str] = []
     pos = 0
     while True:
-        m = _STYLE_OPEN.search(html, pos)
-        if m is None:
+        found = style_open(html, pos)  # linear on "<style " × n, never closed by >
+        if found is None:
             out.append(html[pos:])
             return "".join(out)
-        out.append(html[pos : m.end()])
-        close = _STYLE_CLOSE.search(html, m.end())
+        out.append(html[pos : found[1]])
+        close = _STYLE_CLOSE.search(html, found[1])
         end = close.start() if close else len(html)
-        out.append(_strip_imports_in_css(html[m.end() : end]))
+        out.append(_strip_imports_in_css(html[found[1] : end]))
         pos = end
 
 
@@ -203,6 +203,11 @@ def inline_css(html: str, engine: str = "premailer") -> str:
         raise ComposerError(f"body: unknown CSS inliner {engine!r}; use {' or '.join(ENGINES)}")
     if not html.strip():
         return html
+    if most_attributes(html)[0] > MAX_ATTRIBUTES:  # minutes in either engine's parser
+        raise ComposerError(
+            f"body: an element has over {MAX_ATTRIBUTES} attributes; no mail client needs "
+            "that many, and CSS inlining would take minutes over them"
+        )
     if engine == "css-inline":
         return _inline_css_inline(html)
     return _inline_premailer(html)
@@ -280,18 +285,30 @@ def _body_start(html: str) -> int:
 def _inline_css_inline(html: str) -> str:
     """css-inline with the relay's rules: only ``head > style`` is inlined (``@import`` removed
     first), a ``<style>`` in the body is left exactly as it is, ``<link>`` is neither fetched
-    nor removed, and ``@media`` rules stay in a ``<style>`` (``keep_at_rules``)."""
+    nor removed, and rules that cannot be inlined (``@media``, ``:hover``) stay in the head's
+    ``<style>``. Unlike premailer it also keeps rules that matched nothing, a sheet whose
+    rules were all inlined stays as an empty ``<style></style>``, and the rules it keeps are
+    not made ``!important`` (premailer's are): a ``:hover`` on a property that was also inlined
+    loses to the style attribute unless the rule says ``!important`` itself."""
     global _INLINER
     import css_inline  # ~15 ms import; lazy like premailer
 
     if _INLINER is None:
+        # keep_style_tags + remove_inlined_selectors: what was inlined leaves the sheet, what
+        # cannot be (:hover, :focus, @media) stays in it, as with premailer. keep_at_rules
+        # alone keeps @media but drops :hover.
         _INLINER = css_inline.CSSInliner(
-            load_remote_stylesheets=False, keep_at_rules=True, keep_link_tags=True
-        )
-    boundary = _body_start(html)
+            load_remote_stylesheets=False, keep_at_rules=True, keep_link_tags=True,
+            keep_style_tags=True, remove_inlined_selectors=True,
+        )  # fmt: skip
     kept: list[str] = []
     nonce = os.urandom(6).hex()
     masked = _COMMENT.sub(lambda m: " " * len(m.group()), html)
+    # After the last ">" no tag can end, so no sheet or body element starts there; blanked,
+    # the patterns' `<style\b[^>]*>` no longer rescans the rest from every "<style" in it.
+    tail = masked.rfind(">") + 1
+    masked = masked[:tail] + " " * (len(masked) - tail)
+    boundary = _body_start(masked)
 
     out: list[str] = []
     pos = 0

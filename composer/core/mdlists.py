@@ -36,6 +36,8 @@ _ITEM = re.compile(
     r"^(?P<indent> *)(?P<marker>[*+-]|(?P<num>\d{1,9})[.)])(?P<gap> +|$)(?P<text>.*)"
 )
 _THEMATIC = re.compile(r"^ {0,3}([-*_])( *\1){2,} *$")  # "---", "* * *": a rule, not an item
+# A code fence inside a list item: fenced_code only sees fences at the margin, so these reach us.
+_FENCE = re.compile(r"^ *(?P<fence>`{3,}|~{3,})")
 _STEP = 4  # Python-Markdown's tab_length: the indent of each nesting level
 # Deeper items are written at this level. Python-Markdown parses nesting by recursion: a
 # hostile draft of thousands of levels would end in RecursionError (and each level costs four
@@ -63,7 +65,11 @@ def normalise_lists(lines: list[str]) -> list[str]:
     """The rewrite described above, on lines whose tabs are already expanded."""
     out: list[str] = []
     stack: list[_Open] = []
-    previous = ""  # "blank", "item", "text" (a paragraph line outside any list) or "in-list"
+    # "blank", "item", "text" (a paragraph line outside any list), "in-list" or "code" (an
+    # indented code block inside an item)
+    previous = ""
+    fence = ""  # the fence of a code block opened inside an item, until it closes
+    fence_column = 0  # the text column of the item the fence is in
     for line in lines:
         if not line.strip():
             out.append(line)
@@ -75,6 +81,22 @@ def normalise_lists(lines: list[str]) -> list[str]:
             m = None
         if m and not stack and indent >= _STEP:
             m = None  # an indented code block, not a list
+        # Code inside an item is never read for items: lines of a fence, and (CommonMark) lines
+        # four past the item's text after a blank line, an indented code block.
+        code = False
+        if stack and fence and indent < fence_column:
+            fence = ""  # a line left of the item's text ends the item, and its fence with it
+        if stack and fence:
+            m = None
+            opened = _FENCE.match(line)
+            if opened and opened["fence"].startswith(fence) and not line.strip(" `~"):
+                fence = ""
+        elif stack and indent >= stack[-1].content and (opened := _FENCE.match(line)):
+            m, fence, fence_column = None, opened["fence"], stack[-1].content
+        elif stack and previous in ("blank", "code"):
+            owner = max((i for i, o in enumerate(stack) if indent >= o.content), default=-1)
+            if owner >= 0 and indent - stack[owner].content >= _STEP:
+                m, code = None, True
         if m:
             sibling: str | None = None  # the kind of the item this one follows at its level
             while stack and indent < stack[-1].content:
@@ -90,11 +112,12 @@ def normalise_lists(lines: list[str]) -> list[str]:
             depth = min(len(stack), MAX_DEPTH)
             gap = m["gap"] if 0 < len(m["gap"]) <= 4 else " "
             content = indent + len(m["marker"]) + len(gap)
-            out.append(" " * (_STEP * depth) + m["marker"] + gap + m["text"])
+            text = _cap_chain(m["text"], MAX_DEPTH - depth)
+            out.append(" " * (_STEP * depth) + m["marker"] + gap + text)
             stack.append(_Open(content, kind))
             previous = "item"
             continue
-        if stack and previous != "blank":
+        if stack and previous != "blank" and not code:
             out.append(line)  # a continuation line: Python-Markdown joins it to the item
             previous = "in-list"
             continue
@@ -105,12 +128,26 @@ def normalise_lists(lines: list[str]) -> list[str]:
             extra = indent - stack[level].content
             depth = min(level + 1, MAX_DEPTH)
             out.append(" " * (_STEP * depth + extra) + line.lstrip(" "))
-            previous = "in-list"
+            previous = "code" if code else "in-list"
             continue
         stack.clear()
+        fence = ""
         out.append(line)
         previous = "text"
     return out
+
+
+def _cap_chain(text: str, room: int) -> str:
+    """An item's text that starts with markers ("- - - x") opens a list per marker, each inside
+    the last; past ``room`` more levels the next marker is escaped (``\\-``), so it is text."""
+    pos = levels = 0
+    while (inner := _ITEM.match(text[pos:])) is not None and not _THEMATIC.match(text[pos:]):
+        if levels >= room:
+            at = pos + inner.end("marker") - 1
+            return text[:at] + "\\" + text[at:]
+        levels += 1
+        pos += inner.start("text")
+    return text
 
 
 def _can_interrupt(m: re.Match[str]) -> bool:

@@ -55,8 +55,10 @@ MAX_CID_CHARS = 100
 
 _CID_OK = re.compile(r"[A-Za-z0-9._@-]+")
 _CID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-# A cid: URL in an attribute or a CSS url(): src="cid:x", background='cid:x', url(cid:x).
-CID_REF = re.compile(r"""(?i)\bcid:([^\s"'<>()\\]+)""")
+# A cid: URL where a URL stands: an attribute (src="cid:x", background = 'cid:x'), a CSS or
+# Markdown url (url( 'cid:x' ), ![a](cid:x), ![a](<cid:x>)) or a Markdown reference ([r]: cid:x).
+# Not "cid:x" in prose: a missing image is an error, and text that explains cid: URLs is none.
+CID_REF = re.compile(r"""(?i)(?:=\s*["']?|\(\s*["'<]?|\]:\s*<?)cid:([^\s"'<>()\\]+)""")
 
 
 class InlineImageError(ValueError):
@@ -73,6 +75,13 @@ def cid_problem(cid: str) -> str | None:
         return (
             f"the content id {cid!r} may hold only letters, digits and . _ - @ "
             "(no spaces, quotes or line breaks)"
+        )
+    left, at, right = cid.partition("@")
+    if not left.strip(".") or (at and not right.strip(".")):
+        # <..> or <a@> is no message id, and the image is saved under its cid: "..", "."
+        return (
+            f"the content id {cid!r} needs letters or digits, not only dots "
+            "(on each side of an @)"
         )
     return None
 
@@ -164,6 +173,7 @@ def check_inline_images(problems: list[Problem], draft: Draft, *, check_files: b
     images = draft.inline_images
     refs = cid_references(draft.body) if draft.body_format != BodyFormat.TEXT else []
     names = {img.cid for img in images}
+    used = set(refs)  # a set: a draft file may list tens of thousands of images
     for name in refs:
         if name not in names:
             problems.append(
@@ -189,7 +199,7 @@ def check_inline_images(problems: list[Problem], draft: Draft, *, check_files: b
         elif img.cid.lower() in seen:
             problems.append(Problem(where, f"the content id {img.cid!r} is used twice"))
         seen.add(img.cid.lower())
-        if why is None and img.cid not in refs:
+        if why is None and img.cid not in used:
             problems.append(
                 Problem(
                     where,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from composer.core.relay_facts import RelayFacts, facts_for
 from composer.gui.model import DraftModel
 from composer.gui.sections import (
     Section,
@@ -45,6 +46,7 @@ class Drawer(QWidget):
         super().__init__(parent)
         self.setObjectName("drawer")
         self.model, self.settings = model, settings
+        self.relay: RelayFacts | None = None  # the chosen profile's defaults, once known
         # A hand-edited or damaged value: no less than a usable panel.
         self.height_open = max(120, settings.number("layout/drawer_height", DRAWER_DEFAULT))
         # Until the person drags the splitter, an open panel takes at most half: on a 1280×720
@@ -82,10 +84,15 @@ class Drawer(QWidget):
     def open(self, key: str, open_: bool = True) -> None:
         self.sections[key].set_open(open_)
 
+    def set_relay(self, provider: str, transport: str) -> None:
+        """The chosen profile: the summary says what "account default" means for it."""
+        self.relay = facts_for(provider, transport)
+        self._summarise()
+
     def _summarise(self, *_: object) -> None:
         d = self.model.draft
         self.sections["recipients"].set_summary(recipients_summary(d))
-        self.sections["options"].set_summary(options_summary(d))
+        self.sections["options"].set_summary(options_summary(d, self.relay))
         self.sections["attachments"].set_summary(attachments_summary(d))
 
     def _problems(self, *_: object) -> None:

@@ -124,10 +124,11 @@ class FileActions(QObject):
 
         def load() -> tuple[Any, list[str]]:
             got = read_eml(path)
-            attachments = save_imported_files(data_folder, got.files, path)
+            attachments, images = save_imported_files(data_folder, got.files, path)
             from dataclasses import replace
 
-            return replace(got.draft, attachments=attachments), got.notes
+            draft = replace(got.draft, attachments=attachments, inline_images=images)
+            return draft, got.notes
 
         run_task(
             load,

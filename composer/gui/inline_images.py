@@ -16,7 +16,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenuBar, QMessageBox, QWidget
 
@@ -79,9 +79,12 @@ class InlineImages(QObject):
         self._editor = editor
         self._window = window
         # A drop reaches the editor itself (its viewport takes no drops) or, where a style
-        # makes the viewport take them, the viewport: watch both.
+        # makes the viewport take them, the viewport: watch both. The viewport from the
+        # editor's first paint on: the first viewport() makes PySide6 look through (and
+        # create) every QtWidgets class for the bare QWidget it returns, 13 ms before the
+        # window's first paint (README, Performance); no drag arrives before that paint.
+        self.viewport_watched = False
         editor.installEventFilter(self)
-        editor.viewport().installEventFilter(self)
 
     def install(self, bar: QMenuBar) -> None:
         """The Insert menu's entries (the menu is shared with whoever else inserts things)."""
@@ -146,8 +149,15 @@ class InlineImages(QObject):
 
     # --- drops onto the body editor ---------------------------------------------------------
 
+    def _watch_viewport(self) -> None:
+        if not self.viewport_watched:
+            self.viewport_watched = True
+            self._editor.viewport().installEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.Paint and not self.viewport_watched:
+            QTimer.singleShot(0, self._watch_viewport)
         drag = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
         if kind in drag and isinstance(event, QDropEvent):
             paths = _local_files(event)

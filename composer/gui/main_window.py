@@ -251,14 +251,16 @@ class MainWindow(QMainWindow):
         name = self.profile_name
 
         def status() -> tuple[str, Any]:  # the keyring may block on D-Bus: not the UI thread
-            from composer.transport.profiles.credentials import key_status
-
             profile = self.context.profiles().get(name)
             if profile.provider.value == "local":
                 return "the built-in sandbox relay on this computer: no account needed", profile
             where = f"{profile.preset.label}, {profile.host}:{profile.port}"
             if not profile.needs_key:
                 return f"{where}: no key needed", profile
+            # Only here: keyring's import (its backends' entry points) costs 50+ ms of CPU,
+            # which the start with the local profile would pay while the preview starts.
+            from composer.transport.profiles.credentials import key_status
+
             status = key_status(name)
             if status.startswith("keyring unavailable"):  # the way out that needs no variable
                 status = "missing (no keyring)"
@@ -273,7 +275,8 @@ class MainWindow(QMainWindow):
                 self.header.key_status.setText(text)
                 self.header.key_status.setToolTip(re.sub("<[^>]+>", "", text))
                 self.profile_sender.set_default(profile.default_from)
-                self.options.set_provider(profile.provider.value)  # its defaults, in tooltips
+                self.options.set_provider(profile.provider.value, profile.api)  # its defaults
+                self.drawer.set_relay(profile.provider.value, profile.api)
 
         run_task(status, show, lambda exc: self.header.key_status.setText(str(exc)), owner=self)
 
@@ -329,6 +332,7 @@ class MainWindow(QMainWindow):
         if key:  # "Enter it…" beside a missing key: straight to that profile's key
             dialog.edit_key_of(name or self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
+        dialog.profiles_changed.connect(self.schedule.render)  # checks follow its clients
         dialog.show()
 
     def showEvent(self, event: Any) -> None:

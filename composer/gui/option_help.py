@@ -1,7 +1,7 @@
 """What each relay option does at the relay, and its default for the chosen profile (issue 15
-item 8): the tooltips of the options pane. Facts from the relay's documentation (the seeds):
-SMTP open and click tracking are OFF by default for SparkPost and Bird accounts and ON by default
-for Enterprise (check with your TAM); either may be set account-wide in the SMTP relay settings.
+item 8): the tooltips of the options pane. The per-provider facts (tracking defaults, sandbox
+domains and allowance, Enterprise-only options) come from core/relay_facts.py, as the checks'
+do, so a tooltip and a finding never disagree.
 """
 
 from __future__ import annotations
@@ -9,37 +9,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from composer.core.problems import MAX_CAMPAIGN_BYTES, MAX_TAGS, METADATA_EVENT_BYTES
+from composer.core.relay_facts import facts_for
 
 if TYPE_CHECKING:
     from composer.gui.options import OptionsPane
 
-__all__ = ["apply_tooltips", "option_tooltips", "tracking_default"]
-
-_ACCOUNT = "unless your account sets it otherwise in its SMTP relay settings"
+__all__ = ["apply_tooltips", "option_tooltips"]
 
 
-def tracking_default(provider: str) -> str:
-    """One sentence: whether the relay tracks opens and clicks when the option is left out."""
-    if provider == "custom":
-        return "tracking is ON by default for Enterprise (check with your TAM)"
-    if provider in ("sparkpost", "sparkpost-eu"):
-        return f"tracking is OFF by default for SparkPost, {_ACCOUNT}"
-    if provider in ("bird", "bird-eu"):
-        return f"tracking is OFF by default for Bird, {_ACCOUNT}"
-    return "the local sandbox relay tracks nothing; it keeps the option in the delivered copy"
-
-
-def _sandbox_domain(provider: str) -> str:
-    if provider in ("bird", "bird-eu"):
-        return "birdemailbox.com (Bird: 5 messages per account, for its lifetime)"
-    if provider == "local":
-        return "the relay's sandbox domain (the local relay only counts such sends)"
-    return "sparkpostbox.com (SparkPost: 5 messages per account, for its lifetime)"
-
-
-def option_tooltips(provider: str) -> dict[str, str]:
-    """Option key -> tooltip for a profile of ``provider`` (a Provider value)."""
-    tracking = tracking_default(provider)
+def option_tooltips(provider: str, transport: str = "smtp") -> dict[str, str]:
+    """Option key -> tooltip for a profile of ``provider`` (a Provider value) sending over
+    ``transport`` ("smtp" or "rest")."""
+    facts = facts_for(provider, transport)
+    tracking = facts.tracking_why
+    skip = (
+        "your account is Enterprise, so the relay honours it"
+        if facts.skip_suppression_honoured
+        else f"an Enterprise option: {facts.label} does not honour it"
+    )
     three = "Checked: on · unchecked: off · partly checked: left out, so the account default"
     return {
         "campaign_id": f"Groups this message's events in reports; at most {MAX_CAMPAIGN_BYTES} "
@@ -54,10 +41,10 @@ def option_tooltips(provider: str) -> dict[str, str]:
         "transactional": "Marks the message transactional (a receipt, a password reset) for "
         "unsubscribe and suppression purposes: the relay adds no List-Unsubscribe header. "
         "Default: off (not transactional).",
-        "sandbox": f"Sends from the sandbox domain {_sandbox_domain(provider)}, for tests "
+        "sandbox": f"Sends from the sandbox domain: {facts.sandbox_note()}; for tests "
         "before a sending domain is set up. Default: off.",
-        "skip_suppression": "Ignores your suppression list for this message only "
-        "(Enterprise). Default: off: suppressed addresses get nothing.",
+        "skip_suppression": "Ignores your suppression list for this message only; "
+        f"{skip}. Default: off: suppressed addresses get nothing.",
         "ip_pool": "The dedicated IP pool to send from. Default: the account's default pool "
         "(if it has IPs); sp_shared sends from the shared pool instead.",
         "inline_css": "The relay moves the rules of head > style elements into style "
@@ -70,9 +57,9 @@ def option_tooltips(provider: str) -> dict[str, str]:
     }
 
 
-def apply_tooltips(pane: OptionsPane, provider: str) -> None:
-    """Every option widget of ``pane`` gets its tooltip for ``provider``."""
-    tips = option_tooltips(provider)
+def apply_tooltips(pane: OptionsPane, provider: str, transport: str = "smtp") -> None:
+    """Every option widget of ``pane`` gets its tooltip for ``provider`` and ``transport``."""
+    tips = option_tooltips(provider, transport)
     for key, check in pane.checks.items():
         check.setToolTip(tips[key])
     pane.campaign_field.setToolTip(tips["campaign_id"])

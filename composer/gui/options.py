@@ -285,11 +285,12 @@ class OptionsPane(QWidget):
         self._show_problems()
         self.set_provider("local")  # until the window knows the chosen profile
 
-    def set_provider(self, provider: str) -> None:
-        """Tooltips: what each option does at the relay, and its default for this provider."""
+    def set_provider(self, provider: str, transport: str = "smtp") -> None:
+        """Tooltips: what each option does at the relay, and its default for this provider
+        and road (the REST API tracks by default where SMTP does not)."""
         from composer.gui.option_help import apply_tooltips
 
-        apply_tooltips(self, provider)
+        apply_tooltips(self, provider, transport)
 
     def _on_changed(self, names: list[str]) -> None:
         # Told about every keystroke in the body: touch no widget unless one of ours changed.

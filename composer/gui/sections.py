@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from composer.core.attachfiles import encoded_size
 from composer.core.draft import Draft
 from composer.core.problems import Problem
+from composer.core.relay_facts import RelayFacts
 from composer.gui.attachments import ERROR_COLOUR, WARNING_COLOUR, file_size, human_size, tint
 
 __all__ = [
@@ -43,21 +44,23 @@ def recipients_summary(draft: Draft) -> str:
     return f"Cc {len(draft.cc)} · Bcc {len(draft.bcc)} · Archive {len(draft.archive)}"
 
 
-def _tracking(draft: Draft) -> str:
+def _tracking(draft: Draft, facts: RelayFacts | None) -> str:
     opens, clicks = draft.options.open_tracking, draft.options.click_tracking
     word = {None: "account default", True: "on", False: "off"}
+    if facts is not None:  # what the default is for the chosen profile (core/relay_facts.py)
+        word[None] += f" ({'on' if facts.tracks(None) else 'off'})"
     if opens is clicks:
         return f"tracking: {word[opens]}"
     return f"opens: {word[opens]}, clicks: {word[clicks]}"
 
 
-def options_summary(draft: Draft) -> str:
+def options_summary(draft: Draft, facts: RelayFacts | None = None) -> str:
     o = draft.options
     parts = [f"Campaign {draft.campaign_id}" if draft.campaign_id else "No campaign"]
     parts.append(f"{len(draft.tags)} tag{'s' * (len(draft.tags) != 1)}")
     if isinstance(draft.metadata, dict) and draft.metadata:
         parts.append(f"{len(draft.metadata)} metadata")
-    parts.append(_tracking(draft))
+    parts.append(_tracking(draft, facts))
     flags = [
         name
         for name, on in (

@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from composer.core.relay_facts import SANDBOX_ALLOWANCE
 from composer.relay import limits
 from composer.relay.events import EVENTS_PATH, SearchError
 from composer.relay.fanout import MsysRejection
@@ -279,7 +280,7 @@ class LocalHttpRelay:
         port: int = 0,
         *,
         sink: Sink | None = None,
-        sandbox_limit: int = 5,
+        sandbox_limit: int = SANDBOX_ALLOWANCE,
         idle_timeout: float = limits.IDLE_TIMEOUT,
         request_timeout: float = limits.REQUEST_TIMEOUT,
         max_connections: int = limits.MAX_CONNECTIONS,

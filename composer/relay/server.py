@@ -39,6 +39,7 @@ from aiosmtpd.smtp import (
 )
 
 from composer.core.hosts import is_loopback
+from composer.core.relay_facts import SANDBOX_ALLOWANCE
 from composer.relay import limits
 from composer.relay.fanout import MsysRejection, envelope_address_ok, parse_request
 from composer.relay.maildir import ensure_maildir
@@ -219,7 +220,7 @@ class LocalRelay:
         tls_key: Path | None = None,
         allow_remote: bool = False,
         require_auth: bool = False,
-        sandbox_limit: int = 5,
+        sandbox_limit: int = SANDBOX_ALLOWANCE,
         idle_timeout: float = limits.IDLE_TIMEOUT,
         max_message: int = limits.MAX_MESSAGE,
         max_connections: int = limits.MAX_CONNECTIONS,

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from composer.core.relay_facts import SANDBOX_ALLOWANCE
 from composer.relay.events import EventLog
 from composer.relay.fanout import Copy, Request, build_copies, describe
 from composer.relay.maildir import deliver
@@ -34,7 +35,7 @@ def new_transmission_id() -> str:
 
 
 class Sink:
-    def __init__(self, maildir: Path, sandbox_limit: int = 5) -> None:
+    def __init__(self, maildir: Path, sandbox_limit: int = SANDBOX_ALLOWANCE) -> None:
         self.maildir = Path(maildir)
         self.sandbox_limit = sandbox_limit
         self._lock = threading.Lock()

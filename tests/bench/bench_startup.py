@@ -39,6 +39,10 @@ def child(mode: str, template: str | None) -> None:
     bc.qt_env()
     if mode == "composer":
         bc.keep_none_alive()  # the PySide6 6.12 highlighter bug (see bench_common)
+        # The `composer` script imports the CLI before anything imports PySide6 (which then
+        # taxes every later import, composer.gui.app); our hooks below need PySide6 first, so
+        # take the CLI in the same order as a real start.
+        from composer.cli import main
     from PySide6.QtCore import QEvent, QObject, QTimer, QUrl
     from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -99,8 +103,6 @@ def child(mode: str, template: str | None) -> None:
             return original_exec()
 
         QApplication.exec = hooked_exec  # type: ignore[method-assign]
-        from composer.cli import main
-
         sys.argv = ["composer"]
         code = main([]) if main.__code__.co_argcount else main()
         sys.stdout.flush()

@@ -192,3 +192,33 @@ def test_unknown_msys_keys_and_charsets_are_noted_not_fatal() -> None:
     assert got.draft.campaign_id == "c"
     assert any("'future'" in n for n in got.notes) and any("'x'" in n for n in got.notes)
     assert any("character set" in n for n in got.notes)
+
+
+def test_an_exported_inline_image_comes_back_inline(tmp_path: Path) -> None:
+    import struct
+    from dataclasses import replace
+
+    from composer.core.draft import InlineImage
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 1, 1) + b"\x08")
+    draft = Draft(
+        from_addr=Recipient("ann@example.com"),
+        to=[Recipient("bob@example.com")],
+        subject="Logo",
+        body='<p>Hi</p><img src="cid:logo" alt="Logo">',
+        body_format=BodyFormat.HTML,
+        inline_images=[InlineImage(str(logo), "logo")],
+    )
+    # It came back as an attachment: the imported draft's <img src="cid:logo"> was then the
+    # validation error "refers to cid:logo, but no inline image has that content id".
+    got = parse_eml(build_message(draft).data)
+    assert [(f.filename, f.cid) for f in got.files] == [("logo.png", "logo")]
+    from composer.app.eml_files import save_imported_files
+    from composer.core.validate import validate
+
+    attachments, images = save_imported_files(tmp_path / "data", got.files, "in.eml")
+    assert attachments == [] and [i.cid for i in images] == ["logo"]
+    assert Path(images[0].path).read_bytes() == logo.read_bytes()
+    imported = replace(got.draft, inline_images=images)
+    assert [p for p in validate(imported) if "cid" in str(p)] == []

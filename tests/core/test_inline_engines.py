@@ -46,6 +46,28 @@ def test_css_inline_keeps_media_rules_and_links_and_drops_import() -> None:
     assert 'href="http://tracker.invalid/b.css"' in out
 
 
+HOVER = (
+    '<html><head><style>a { color: red } a:hover { color: blue } a:focus { outline: 0 }</style>'
+    '</head><body><a href="https://x.example/">x</a></body></html>'
+)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_both_engines_keep_hover_rules_in_a_head_style(engine: str) -> None:
+    """:hover (and :focus) cannot live in a style attribute: both engines inline what they can
+    and leave those rules in a <style> in the head, as core/inline.py says (css-inline dropped
+    them until it was told remove_inlined_selectors with keep_style_tags)."""
+    from lxml import html as lxml_html
+
+    doc = lxml_html.fromstring(inline_css(HOVER, engine))
+    head_css = " ".join(s.text_content() for s in doc.xpath("//head/style"))
+    assert "a:hover" in head_css and "blue" in head_css
+    assert "a:focus" in head_css
+    link = doc.xpath("//a")[0]
+    assert "red" in link.get("style", "") and "blue" not in link.get("style", "")
+    assert "red" not in head_css  # inlined, so not kept twice
+
+
 def test_css_inline_ignores_a_body_tag_inside_a_head_comment() -> None:
     html = (
         "<html><head><!-- <body> --><style>p{color:red}</style></head><body><p>x</p></body></html>"
@@ -59,6 +81,21 @@ def test_a_document_without_body_tags_starts_its_body_at_the_first_body_element(
     assert 'style="color: red' in out
     assert "<style>b{color:blue}</style>" in out
     assert 'style="color: blue' not in out
+
+
+@pytest.mark.parametrize("html", ["<p>x</p>" + "<style " * 20_000, "<style " * 20_000])
+def test_css_inline_is_linear_on_style_tags_that_never_end(html: str) -> None:
+    # Each "<style" with no ">" after it made the sheet and body-start patterns rescan the
+    # rest of the document: 20,000 took 4 s (the send with --inline-locally, the preview of
+    # the relay's inlining), 80,000 over a minute.
+    import time
+
+    started = time.perf_counter()
+    try:
+        inline_css(html, "css-inline")
+    except ComposerError as exc:  # the "<style"s read as 20,000 attributes of one tag
+        assert "attributes" in str(exc)
+    assert time.perf_counter() - started < 1.5
 
 
 def test_blank_html_passes_through_and_unknown_engine_is_refused() -> None:
@@ -112,3 +149,18 @@ def test_the_send_command_takes_the_engine(tmp_path) -> None:
     assert draft.inline_engine == "css-inline" and draft.inline_locally
     html = render(draft).html
     assert html is not None and "color: red !important" in html
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_element_of_tens_of_thousands_of_attributes_is_refused_not_inlined(engine: str) -> None:
+    # premailer's lxml compares each attribute with the element's others: 25,000 took seconds
+    # (60,000 over a minute) of composer send --inline-locally, and of the preview of the
+    # relay's inlining on every edit. A one-line error naming the body instead.
+    import time
+
+    html = "<html><head><style>p{color:red}</style></head><body><p "
+    html += " ".join(f"a{i}=1" for i in range(25_000)) + ">x</p></body></html>"
+    started = time.perf_counter()
+    with pytest.raises(ComposerError, match=r"^body: .*over 1000 attributes"):
+        inline_css(html, engine)
+    assert time.perf_counter() - started < 1.0

@@ -160,7 +160,13 @@ def test_a_system_file_is_refused(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    "cid", ["a\r\nBcc: x@example.com", 'lo"go', "my logo", "<logo>", "", "x" * 101, "a@b@c"]
+    "cid",
+    [
+        *("a\r\nBcc: x@example.com", 'lo"go', "my logo", "<logo>", "", "x" * 101, "a@b@c"),
+        # Content-ID <..> and <@> are not message ids, and the image's file name (the cid)
+        # would be ".." or "." for a client saving it.
+        *(".", "..", "@", "a@", "@b", "..@.."),
+    ],
 )
 def test_hostile_cid_names_are_errors(tmp_path, cid: str) -> None:
     (tmp_path / "logo.png").write_bytes(png(1, 1))
@@ -260,3 +266,49 @@ def test_a_fifo_named_like_an_image_is_refused_without_blocking(tmp_path) -> Non
     assert "named pipe (FIFO)" in msg
     with pytest.raises(InlineImageError, match="named pipe"):
         read_image_info(str(fifo))
+
+
+def test_thirty_thousand_inline_images_are_checked_in_linear_time(tmp_path) -> None:
+    # A draft file can list any number of images; each was looked up in a list of the body's
+    # references (30,000 of each: about 9 s of validation on every keystroke, growing with the
+    # square). Only the names are checked here: the file checks are linear by nature.
+    import time
+
+    from composer.core.related import check_inline_images
+
+    n = 30_000
+    images = [InlineImage(str(tmp_path / "x.png"), f"i{k}") for k in range(n)]
+    d = html_draft(images, body="".join(f'<img src="cid:i{k}">' for k in range(n)))
+    problems: list = []
+    started = time.perf_counter()
+    check_inline_images(problems, d, check_files=False)
+    assert time.perf_counter() - started < 2.0
+    assert problems == []
+
+
+def test_a_header_claiming_billions_of_pixels_gives_no_size() -> None:
+    # The window writes the header's size into the <img> tag (Outlook lays an image out at
+    # it): a PNG claiming 2^31 x 2^31 pixels made width="2147483648" height="2147483648".
+    import struct
+
+    head = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 2**31, 2**31) + b"\x08\x02"
+    info = image_info(head)
+    assert info is not None and info.mime == "image/png"
+    assert (info.width, info.height) == (None, None)
+    wide = image_info(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 70_000, 10))
+    assert wide is not None and wide.width is None
+    biggest = image_info(b"GIF89a\xff\xff\xff\xff")  # GIF's own maximum, 65535: a real size
+    assert biggest is not None and (biggest.width, biggest.height) == (65535, 65535)
+
+
+def test_cid_in_prose_is_not_a_reference() -> None:
+    # "refers to cid:NAME, but no inline image has that content id" is an error: a newsletter
+    # that explains cid: URLs in its text could not be sent at all.
+    prose = "<p>Embed with cid:NAME or mail cid:logo@example.com.</p><!-- cid:old -->"
+    assert cid_references(prose) == []
+    d = html_draft([], body=prose)
+    assert "body" not in fields(d)
+    md = "Write `cid:x` in prose; cid:y too.\n\n![Logo](cid:logo) ![b]( <cid:b> )\n\n[r]: cid:ref\n"
+    assert cid_references(md) == ["logo", "b", "ref"]
+    css = "<td style=\"background: url( 'cid:bg' )\" background = \"cid:bg2\">"
+    assert cid_references(css) == ["bg", "bg2"]

@@ -97,3 +97,40 @@ def test_thousands_of_levels_are_capped_not_a_crash(step: int) -> None:
     html = markdown_to_html(text)
     assert html.count("<ul>") == MAX_DEPTH + 1
     assert "item 2999" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # An indented code block in an item (content column + 4, after a blank line): its lines
+        # that look like items are code (CommonMark, and Python-Markdown before mdlists).
+        ("- a\n\n        x = 1\n        - not an item\n        1. nor this\n", "- not an item"),
+        ("1. a\n\n       code\n       - y\n", "- y"),
+        # A fence inside an item: Python-Markdown does not make it a code block, but a line in it
+        # must not become a list either.
+        ("1. a\n   ```\n   - x\n   ```\n", "- x"),
+    ],
+)
+def test_code_inside_a_list_item_is_never_made_a_list(text: str, code: str) -> None:
+    html = markdown_to_html(text)
+    assert html.count("<li>") == 1, html
+    assert code in html
+
+
+@pytest.mark.parametrize("line", ["- " * 1000 + "x", "1. " * 1000 + "x", "- 1. " * 500 + "x"])
+def test_thousands_of_markers_on_one_line_are_capped_not_a_crash(line: str) -> None:
+    # "- - - x" nests a list per marker, and Python-Markdown recurses per list: 1000 markers
+    # ended in RecursionError ("Composer hit an internal problem" from composer send).
+    deep = "\n".join(" " * (2 * i) + "- a" for i in range(10)) + "\n" + " " * 20 + line
+    for text in (line, deep):
+        html = markdown_to_html(text)
+        assert html.count("<ul>") + html.count("<ol>") == MAX_DEPTH + 1
+        assert html.rstrip().count("x") >= 1
+    assert "<li>" in markdown_to_html("- - x") and markdown_to_html("- - x").count("<ul>") == 2
+
+
+def test_a_fence_left_open_in_an_item_ends_with_the_item() -> None:
+    # CommonMark: an unclosed fence runs to the end of its item, not of the document; the
+    # items after it still nest.
+    html = normalise(markdown_to_html("- a\n  ```\n  - b\n- c\n  - d\n"))
+    assert "<li>c<ul><li>d</li></ul></li>" in html, html

@@ -3,7 +3,7 @@ chosen profile (tracking is ON by default for Enterprise, OFF for SparkPost and 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 from support.gui import WAIT, main_window
 
 from composer.gui.option_help import option_tooltips
@@ -23,6 +23,7 @@ def test_every_option_has_a_tooltip_with_this_profiles_default(context, qtbot, m
     store.add(Profile.new("ent", "custom", host="smtp.acme.example"))
     store.add(Profile.new("sp", "sparkpost"))
     store.add(Profile.new("bird", "bird", workspace="ws-1"))
+    store.add(Profile.new("api", "sparkpost", api="rest"))
     store.set_default("ent")
     with main_window(qtbot, monkeypatch, context) as w:
         tracking = w.options.checks["open_tracking"]
@@ -33,13 +34,21 @@ def test_every_option_has_a_tooltip_with_this_profiles_default(context, qtbot, m
         for key, widget in widgets.items():
             assert widget.toolTip().strip(), f"{key} has no tooltip"
         assert "ON by default for Enterprise" in w.options.checks["click_tracking"].toolTip()
+        # the folded panel's summary says what "account default" means for this profile
+        summary = w.findChild(QToolButton, "optionsToggle")
+        qtbot.waitUntil(lambda: "tracking: account default (on)" in summary.text(), timeout=WAIT)
 
         w.header.profile.setCurrentText("sp")
         qtbot.waitUntil(lambda: "OFF by default for SparkPost" in tracking.toolTip(), timeout=WAIT)
+        qtbot.waitUntil(lambda: "tracking: account default (off)" in summary.text(), timeout=WAIT)
         assert "sparkpostbox.com" in w.options.checks["sandbox"].toolTip()
         w.header.profile.setCurrentText("bird")
         qtbot.waitUntil(lambda: "OFF by default for Bird" in tracking.toolTip(), timeout=WAIT)
         assert "birdemailbox.com" in w.options.checks["sandbox"].toolTip()
+        # the REST API tracks by default where SMTP does not: the window says which applies
+        w.header.profile.setCurrentText("api")
+        qtbot.waitUntil(lambda: "ON by default for SparkPost over the REST" in tracking.toolTip(),
+                        timeout=WAIT)  # fmt: skip
 
 
 def test_the_facts_differ_by_provider() -> None:

@@ -480,6 +480,16 @@ def test_many_comments_before_the_document_do_not_stall_the_stripping() -> None:
     assert "<!--" not in out and "<p>x</p>" in out
 
 
+def test_an_element_with_tens_of_thousands_of_attributes_does_not_stall_the_stripping() -> None:
+    """Stripping runs on the UI thread; libxml2 compares each attribute with the element's others
+    (25,000 on one <p>: seconds, 60,000: over a minute, the window frozen). A note instead."""
+    body = "<p " + " ".join(f"a{i}=1" for i in range(25_000)) + ">x</p>"
+    started = time.monotonic()
+    out = preview_module.strip_for_preview(body)
+    assert time.monotonic() - started < 1.0
+    assert "cannot show this message" in out and "a24999" not in out
+
+
 def test_hovering_and_clicking_a_link_opens_no_connection(
     qtbot, view: PreviewView, listener: ConnectionCounter
 ) -> None:

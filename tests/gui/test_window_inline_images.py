@@ -168,6 +168,8 @@ def test_dropping_an_image_on_the_editor(qtbot, window: MainWindow, tmp_path: Pa
     start(window, body="<p>x</p>", fmt=BodyFormat.HTML)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "dot.png"))])
+    # The viewport is watched from the editor's first paint on (no drag comes before it).
+    qtbot.waitUntil(lambda: window.inline_images.viewport_watched, timeout=WAIT)
     viewport = window.body.body.viewport()
     # As a real drag: entering makes the editor the drop target, then the drop itself.
     enter = QDragEnterEvent(

@@ -116,6 +116,15 @@ def test_hostile_cid_names_on_the_command_line(run_composer, files, cid: str) ->
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("name", ["a" * 5000, "a" * 300, "a" * 5000 + "=logo"])
+def test_a_file_name_too_long_for_the_system(run_composer, files, name: str) -> None:
+    # Path.exists() raised ENAMETOOLONG: "Composer hit an internal problem", exit 1.
+    r = run_composer(*send_args(files / "body.md", "--inline", str(files / name)), "--dry-run")
+    err = error_line(r)
+    assert r.code == 2 and "internal problem" not in err
+    assert "error: Inline image #1: cannot use" in err and "File name too long" in err
+
+
 def test_a_cid_reference_with_no_image(run_composer, files) -> None:
     r = run_composer(
         *send_args(files / "body.md", "--inline", f"{files / 'acme logo.png'}=logo"), "--dry-run"

@@ -293,7 +293,10 @@ class HostilePeer:
         return text
 
     def _serve(self, sock: socket.socket) -> None:
-        sock.settimeout(0.2)
+        try:
+            sock.settimeout(0.2)
+        except OSError:
+            return  # the peer stopped (its socket closed) before this thread started
         conn = _Conn(sock)
         try:
             self._act(conn, "GREETING")

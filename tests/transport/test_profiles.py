@@ -209,6 +209,11 @@ def doc(*profiles: object, **top: object) -> str:
         (doc({**GOOD, "provider": "bird"}), "profiles[0].workspace", "needs the workspace"),
         (doc(GOOD, GOOD), "profiles[1].name", "the same name twice"),
         (doc(GOOD, default="staging"), "default", "names no profile: 'staging'"),
+        (doc({**GOOD, "clients": "gmail.ios"}), "profiles[0].clients",
+         "must be a list of client ids, not text"),
+        (doc({**GOOD, "clients": [3]}), "profiles[0].clients", "client ids (text)"),
+        (doc({**GOOD, "clients": ["gmail.ios", "msn"]}), "profiles[0].clients",
+         "unknown client id 'msn'; known: "),
     ],
 )
 def test_a_corrupt_file_is_named_and_kept(context, text: str, field: str, words: str) -> None:
@@ -248,6 +253,18 @@ def test_unknown_fields_are_ignored_and_optional_ones_default(context) -> None:
     store.path.write_text(doc({**GOOD, "colour": "blue"}, default="prod"), encoding="utf-8")
     assert store.list() == [sparkpost()]
     assert store.default_name == "prod"
+
+
+def test_target_clients_round_trip_and_the_default_is_not_written(context) -> None:
+    store = context.profiles()
+    store.add(sparkpost("two", clients=["gmail.ios", "outlook.windows", "gmail.ios"]))
+    store.add(sparkpost("plain"))
+    raw = json.loads(store.path.read_text(encoding="utf-8"))["profiles"]
+    by_name = {p["name"]: p for p in raw}
+    assert by_name["two"]["clients"] == ["gmail.ios", "outlook.windows"]  # once each
+    assert "clients" not in by_name["plain"]  # older versions read the file as ever
+    assert context.profiles().get("two").clients == ("gmail.ios", "outlook.windows")
+    assert context.profiles().get("plain").clients == ()
 
 
 # --- keys never reach the file ---------------------------------------------------------------

@@ -35,11 +35,14 @@ from composer.core.checks.model import (
     Where,
 )
 from composer.core.checks.prepare import check_input
+from composer.core.draft import BodyFormat
+from composer.core.htmlscan import MAX_ATTRIBUTES, most_attributes
 
 __all__ = [
     "CATEGORIES",
     "DEFAULT_CLIENTS",
     "FAMILIES",
+    "MAX_PER_ID",
     "CheckInput",
     "Family",
     "Finding",
@@ -54,6 +57,9 @@ __all__ = [
 ]
 
 Family = Callable[[CheckInput], Iterable[Finding]]
+
+# Findings of one id listed at most (a body of 50,000 <img> without alt); the rest are counted.
+MAX_PER_ID = 500
 
 # One entry per family, in the order a reader meets them. The relay-aware family goes first.
 FAMILIES: list[Family] = [
@@ -100,15 +106,75 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
+def _attribute_bomb(inp: CheckInput) -> Finding | None:
+    """A warning instead of the checks when an element has so many attributes that every
+    HTML parser would take minutes over it (htmlscan.py)."""
+    for part, html in (("html", inp.rendered.html), ("amp", inp.rendered.amp)):
+        if html is None:
+            continue
+        count, offset = most_attributes(html)
+        if count <= MAX_ATTRIBUTES:
+            continue
+        line = None  # a line only where the text is what the person edits
+        if part == "html" and inp.draft.body_format == BodyFormat.MARKDOWN:
+            part = "markdown"
+        elif part == "amp" or html == inp.draft.body:
+            line = html.count("\n", 0, offset) + 1
+        return Finding(
+            id="check.too-many-attributes",
+            severity=Severity.WARNING,
+            category="size",
+            message=(
+                f"An element has over {MAX_ATTRIBUTES} attributes; no mail client needs that "
+                "many and reading them takes minutes, so the other checks did not run."
+            ),
+            where=Where(part, line),
+        )
+    return None
+
+
 def run_checks(inp: CheckInput, families: Iterable[Family] | None = None) -> list[Finding]:
     """Every family's findings on ``inp``, sorted (sort_findings)."""
+    bomb = _attribute_bomb(inp)
+    if bomb is not None:
+        return [bomb]
     found: list[Finding] = []
     for family in FAMILIES if families is None else families:
         try:
             found.extend(family(inp))
         except Exception as exc:  # a broken check must never block a send or show a traceback
             found.append(_failed(family, exc))
-    return sort_findings(found)
+    return _capped(sort_findings(found))
+
+
+def _capped(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_PER_ID findings of one id (the first ones), then one note with the count
+    of the rest: 50,000 images without alt are not 50,000 rows for anyone to read."""
+    kept: list[Finding] = []
+    first: dict[str, Finding] = {}
+    extra: dict[str, int] = {}
+    for f in findings:
+        n = extra.get(f.id, -MAX_PER_ID)
+        extra[f.id] = n + 1
+        if n < 0:
+            kept.append(f)
+            first.setdefault(f.id, f)
+    over = {fid: n for fid, n in extra.items() if n > 0}
+    if not over:
+        return findings
+    for fid, n in over.items():
+        f = first[fid]
+        kept.append(
+            Finding(
+                id=f"check.more-{fid}",
+                severity=Severity.INFO,
+                category=f.category,
+                message=f"{n} more findings like this one ({fid}) are not listed: only the "
+                f"first {MAX_PER_ID} of each kind are. {f.message}",
+                where=Where(f.where.part),
+            )
+        )
+    return sort_findings(kept)
 
 
 def summarize(findings: Iterable[Finding]) -> dict[str, object]:

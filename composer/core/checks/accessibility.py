@@ -38,7 +38,9 @@ _VAGUE = {
     "more info",
     "more information",
 }
-_PUNCT = re.compile(r"[\s.!?:»>→…]+$")
+# From the start of a run only (the lookbehind): retried at every character of a long run that
+# does not end the text, the pattern took time quadratic in the run.
+_PUNCT = re.compile(r"(?<![\s.!?:»>→…])[\s.!?:»>→…]+$")
 _URLISH = re.compile(r"^(https?://|www\.)\S+$", re.I)
 
 

@@ -21,9 +21,11 @@ __all__ = [
     "Feature",
     "Index",
     "client_name",
+    "clients_problem",
     "compact",
     "index",
     "known_clients",
+    "split_client_ids",
     "unknown_clients",
 ]
 
@@ -113,6 +115,23 @@ def unknown_clients(ids: tuple[str, ...] | list[str]) -> list[str]:
     """The ids in ``ids`` that are not caniemail client ids (for a clear error naming them)."""
     known = known_clients()
     return [c for c in ids if c not in known]
+
+
+def split_client_ids(text: str) -> tuple[str, ...]:
+    """``gmail.ios, outlook.windows`` -> the ids, in order, once each (not checked)."""
+    return tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+
+
+def clients_problem(ids: tuple[str, ...] | list[str]) -> str | None:
+    """Why ``ids`` is not a target client list (none, or an unknown id), or None. The one
+    wording for ``--clients``, the profile file and the profile form."""
+    if not ids:
+        return "name at least one client id, like gmail.ios,outlook.windows"
+    unknown = unknown_clients(ids)
+    if unknown:
+        known = ", ".join(sorted(known_clients()))
+        return f"unknown client id {', '.join(map(repr, unknown))}; known: {known}"
+    return None
 
 
 def client_name(cid: str) -> str:

@@ -16,6 +16,7 @@ compared with coloraide (WCAG 2.1 contrast). One finding per colour pair and mod
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,11 +54,15 @@ def _color(value: str) -> object | None:
         return None
     try:
         c = Color(v)
-    except (ValueError, TypeError):
+        if c.alpha() < 1:
+            # Over white: good enough for a warning, and the common case (rgba overlays on white).
+            c = Color.layer([c, "white"])
+        # hsl(1e308 …), lab(1e300 …), rgb(1e400 …) parse but overflow or turn infinite on the
+        # way to sRGB: not a colour anyone sees, and not a reason to stop the other checks.
+        if not all(math.isfinite(x) for x in c.convert("srgb").coords(nans=False)):
+            return None
+    except (ValueError, TypeError, ArithmeticError):
         return None
-    if c.alpha() < 1:
-        # Over white: good enough for a warning, and the common case (rgba overlays on white).
-        c = Color.layer([c, "white"])
     return c
 
 
@@ -66,7 +71,10 @@ def _ratio(fg: str, bg: str) -> float | None:
     a, b = _color(fg), _color(bg)
     if a is None or b is None:
         return None
-    return float(a.contrast(b, method="wcag21"))  # type: ignore[attr-defined]
+    try:
+        return float(a.contrast(b, method="wcag21"))  # type: ignore[attr-defined]
+    except ArithmeticError:  # far outside sRGB (hsl(1e308 …)): luminance overflows
+        return None
 
 
 @functools.lru_cache(maxsize=1024)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -70,14 +71,45 @@ def link_refs(doc: Doc, *, images: bool = False) -> list[LinkRef]:
 
 
 def _is_local_host(host: str) -> bool:
-    h = host.lower().rstrip(".")
+    # As a browser reads the host: fullwidth digits and dots, and the ideographic full stop,
+    # are ASCII (UTS 46), so "１２７。0。0。1" is 127.0.0.1.
+    h = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower().rstrip(".")
     if h == "localhost" or h.endswith(_LOCAL_SUFFIXES):
         return True
     try:
-        ip = ipaddress.ip_address(h.strip("[]"))
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(
+            h.strip("[]")
+        )
     except ValueError:
+        ip = _whatwg_ipv4(h)
+    if ip is None:
         return False
     return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
+
+
+_NUMBER = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdef")}
+
+
+def _whatwg_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The address a browser makes of a host whose last label is a number (the WHATWG URL
+    standard's IPv4 parser): 127.1, 2130706433, 0x7f000001 and 0177.0.0.1 are all 127.0.0.1,
+    and 0 is 0.0.0.0. None for a host name."""
+    numbers: list[int] = []
+    for part in host.split("."):
+        base, digits = 10, part
+        if part[:2] == "0x":
+            base, digits = 16, part[2:]
+        elif len(part) > 1 and part[0] == "0":
+            base, digits = 8, part[1:]
+        if not part or not set(digits) <= _NUMBER[base] or len(digits) > 12:
+            return None
+        numbers.append(int(digits, base) if digits else 0)
+    if len(numbers) > 4 or any(n > 255 for n in numbers[:-1]):
+        return None
+    if numbers[-1] >= 256 ** (5 - len(numbers)):
+        return None
+    value = numbers[-1] + sum(n << (8 * (3 - i)) for i, n in enumerate(numbers[:-1]))
+    return ipaddress.IPv4Address(value)
 
 
 def checkable_urls(inp: CheckInput, *, images: bool = True) -> list[LinkRef]:
@@ -117,7 +149,10 @@ def _problem(url: str) -> str | None:
         return None
     except ValueError:
         pass
-    ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:  # a label over 63 once encoded, or empty (a zero-width space)
+        return f'its host "{host[:60]}" is not a host name'
     if not all(_HOST_LABEL.match(lbl) for lbl in ascii_host.rstrip(".").split(".")) or not labels:
         return f'its host "{host}" is not a host name'
     if _SECOND_SCHEME.search(parts.netloc + parts.path):

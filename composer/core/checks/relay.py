@@ -1,5 +1,5 @@
 """Family 1, relay-aware advice: what SparkPost / Bird will do to this message, for the chosen
-profile (shared/seeds; the defaults per provider and road are in relay_facts.py).
+profile (shared/seeds; the defaults per provider and road are in core/relay_facts.py).
 
 Advice, not validation: what core/validate.py already refuses or warns about (more than 10
 tags, metadata over the 1000 bytes events carry, a campaign over 64 bytes) is not repeated here,
@@ -17,19 +17,20 @@ from __future__ import annotations
 
 from composer.core.checks.doc import html_doc
 from composer.core.checks.model import CheckInput, Finding, Severity, Where
-from composer.core.checks.relay_facts import (
-    ALL_SANDBOX_DOMAINS,
-    OLD_SANDBOX_ALLOWANCE,
-    SANDBOX_ALLOWANCE,
-    RelayFacts,
-    facts_for,
-)
 from composer.core.checks.relay_source import (
     Substitution,
     body_part,
     find_merge_tags,
     find_substitutions,
     unsubscribe_links,
+)
+from composer.core.relay_facts import (
+    ALL_SANDBOX_DOMAINS,
+    OLD_SANDBOX_ALLOWANCE,
+    SANDBOX_ALLOWANCE,
+    SANDBOX_DOMAINS,
+    RelayFacts,
+    facts_for,
 )
 
 __all__ = ["check"]
@@ -74,7 +75,7 @@ def _tracking(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
         now = "; so they are ON for this message: opens are counted with a pixel and links are " \
               "rewritten through the relay's tracking domain"  # fmt: skip
     else:
-        now = "; so they are OFF for this message unless the account turned them on"
+        now = "; so they are OFF for this message"
     msg = f"{which.capitalize()} left to the account's default: {facts.tracking_why}{now}."
     return [_finding("relay.tracking-default", Severity.INFO, msg, _option("tracking"))]
 
@@ -275,7 +276,7 @@ def _sandbox(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
     if not (on or on_domain):
         return []
     sender = Where("headers", element="From")
-    if facts.enterprise:
+    if not facts.sandbox_available:
         what = "the sandbox option" if on else f"a From on the sandbox domain {domain}"
         msg = (
             f"{what.capitalize()} is not available on SparkPost Enterprise accounts; send "
@@ -294,7 +295,7 @@ def _sandbox(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
     elif want is None and on and not on_domain:  # the local relay takes either domain
         msg = (
             "The local relay takes any From, but on SparkPost a sandbox message must come "
-            "From @sparkpostbox.com, and on Bird from @birdemailbox.com."
+            f"From @{SANDBOX_DOMAINS['sparkpost']}, and on Bird from @{SANDBOX_DOMAINS['bird']}."
         )
         out.append(_finding("relay.sandbox-from", Severity.INFO, msg, sender))
     if on_domain and not on:
@@ -339,7 +340,7 @@ def _skip_suppression(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
     if not inp.draft.options.skip_suppression:
         return []
     where = _option("skip_suppression")
-    if facts.enterprise:
+    if facts.skip_suppression_honoured:
         msg = (
             "skip_suppression: recipients on the account's suppression list (unsubscribed, "
             "bounced, spam complaints) will get this message. Use it only for mail they must "
@@ -359,7 +360,7 @@ def _archive(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
     if not d.archive or inp.profile.transport == "rest":  # REST has no archive (payload.py)
         return []
     clicks = d.options.click_tracking
-    tracked = clicks if clicks is not None else facts.tracking_on_by_default
+    tracked = facts.tracks(clicks)
     unsub = unsubscribe_links(inp).relay
     copy = (
         f"The {len(d.archive)} archive cop{'y is' if len(d.archive) == 1 else 'ies are'} exact "
@@ -372,7 +373,7 @@ def _archive(inp: CheckInput, facts: RelayFacts) -> list[Finding]:
             harm += ", and its unsubscribe link unsubscribes the recipient"
         msg = f"{copy}: {harm}. Use bcc for a copy with links of its own."
         return [_finding("relay.archive-tracked-links", Severity.WARNING, msg, where)]
-    if clicks is None and tracked is False:
+    if clicks is None and not tracked and not facts.local:  # the local relay has no account
         msg = (
             f"{copy}: if the account turns click tracking on, a click in an archive copy is "
             "counted as the recipient's."

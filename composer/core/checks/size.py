@@ -9,8 +9,8 @@
   ``OPEN_PIXEL_BYTES`` (400 bytes) for the open-tracking pixel. Both are estimates from the shape
   of SparkPost's tracked URLs (``https://<tracking domain>/f/a/<id>~~/<ids>~/<encoded URL>``),
   rounded up: we would rather warn a little early than have Gmail clip a message we said fits.
-  Whether tracking is on: the draft's option, else the relay's default for the profile (off
-  over SMTP for SparkPost and Bird, on for Enterprise/custom endpoints and over REST).
+  Whether tracking is on: the draft's option, else the relay's default for the profile
+  (core/relay_facts.py).
 - Images without width and height: Outlook for Windows shows them at the file's own size, and
   every client reflows the page as they load.
 - The whole message as DATA carries it, against the relay's limit (core/problems.py).
@@ -24,6 +24,7 @@ from composer.core.checks.doc import html_doc
 from composer.core.checks.links import link_refs
 from composer.core.checks.model import CheckInput, Finding, ProfileFacts, Severity, Where
 from composer.core.problems import GMAIL_CLIP_BYTES, MAX_MESSAGE_BYTES, MESSAGE_LIMIT_SOURCE
+from composer.core.relay_facts import facts_for
 
 __all__ = ["OPEN_PIXEL_BYTES", "TRACKED_LINK_BYTES", "check", "tracking_on"]
 
@@ -36,10 +37,8 @@ WIDELY_REFUSED = 10_000_000
 
 
 def tracking_on(option: bool | None, profile: ProfileFacts) -> bool:
-    """The option as set, else the relay's default for this profile (seeds 000/001)."""
-    if option is not None:
-        return option
-    return profile.transport == "rest" or profile.provider == "custom"
+    """The option as set, else the relay's default for this profile (core/relay_facts.py)."""
+    return facts_for(profile.provider, profile.transport).tracks(option)
 
 
 def _kb(n: int) -> str:

@@ -20,13 +20,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from composer.core.checks.caniemail import split_client_ids
+from composer.core.checks.model import DEFAULT_CLIENTS
 from composer.gui.dialogs.common import ERROR_STYLE, screen_of
+from composer.gui.tasks import run_task
 from composer.transport.profiles.credentials import ENV_VAR, Secret
 from composer.transport.profiles.keyring_help import WHY_MEMORY_ONLY, keyring_help
 from composer.transport.profiles.providers import PRESETS, Preset, Provider
 from composer.transport.profiles.store import Profile
 
 __all__ = ["ProfileForm"]
+
+CLIENTS_TIP = (
+    "The email clients the Checks tab, composer check and composer send check this profile's "
+    "messages against: caniemail client ids, separated by commas (like gmail.ios, "
+    "outlook.windows). Empty: the default set (" + ", ".join(DEFAULT_CLIENTS) + "). "
+    "composer check --clients overrides it for one run."
+)
+
+
+def _known_clients() -> dict[str, str]:
+    from composer.core.checks.caniemail import known_clients
+
+    return known_clients()
 
 
 class ProfileForm(QGroupBox):
@@ -60,6 +76,9 @@ class ProfileForm(QGroupBox):
         self.subaccount_edit = self._line("subaccountEdit", "optional: numeric subaccount id")
         self.workspace_edit = self._line("workspaceEdit", "the Bird workspace id")
         self.from_edit = self._line("fromEdit", "optional: Ann <ann@example.com>")
+        # The clients the pre-send checks target for this profile (issue 14); empty: the default
+        self.clients_edit = self._line("clientsEdit", "default: " + ", ".join(DEFAULT_CLIENTS))
+        self.clients_edit.setToolTip(CLIENTS_TIP)
         self.tls_check = QCheckBox("STARTTLS (required for any relay not on this computer)")
         self.tls_check.setObjectName("tlsCheck")
         self.key_edit = self._line("keyEdit", "")
@@ -101,6 +120,7 @@ class ProfileForm(QGroupBox):
         form.addRow("Subaccount", self.subaccount_edit)
         form.addRow("Workspace", self.workspace_edit)
         form.addRow("Default From", self.from_edit)
+        form.addRow("Check for clients", self.clients_edit)
         form.addRow("", self.tls_check)
         form.addRow("API key", self.key_edit)
         form.addRow(self.error_label)
@@ -116,10 +136,18 @@ class ProfileForm(QGroupBox):
             "subaccount": self.subaccount_edit,
             "workspace": self.workspace_edit,
             "default_from": self.from_edit,
+            "clients": self.clients_edit,
             "tls": self.tls_check,
             "api key": self.key_edit,
         }
         self._provider_changed()
+        # The known ids come from the vendored caniemail data: read off the UI thread, once
+        # (then cached for the whole process, so validating on Save reads nothing).
+        run_task(_known_clients, self._show_known_clients, lambda _exc: None, owner=self)
+
+    def _show_known_clients(self, known: dict[str, str]) -> None:
+        lines = [f"{cid}  ({name})" for cid, name in sorted(known.items())]
+        self.clients_edit.setToolTip(CLIENTS_TIP + "\n\nKnown ids:\n" + "\n".join(lines))
 
     def _line(self, name: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit()
@@ -138,7 +166,8 @@ class ProfileForm(QGroupBox):
         self._unshown = {}
         self.setTitle("New profile")
         self.name_edit.setReadOnly(False)
-        for edit in (self.name_edit, self.subaccount_edit, self.workspace_edit, self.from_edit):
+        for edit in (self.name_edit, self.subaccount_edit, self.workspace_edit, self.from_edit,
+                     self.clients_edit):  # fmt: skip
             edit.clear()
         self.provider_combo.setCurrentIndex(0)
         self._provider_changed()
@@ -150,6 +179,7 @@ class ProfileForm(QGroupBox):
             "api": profile.api,
             "api_url": profile.api_url,
             "fallback_port": profile.fallback_port,
+            "connections": profile.connections,  # saving an edit used to reset it to 4
         }
         self.setTitle(f"Profile {profile.name}")
         self.name_edit.setText(profile.name)
@@ -161,6 +191,7 @@ class ProfileForm(QGroupBox):
         self.subaccount_edit.setText(profile.subaccount or "")
         self.workspace_edit.setText(profile.workspace or "")
         self.from_edit.setText(profile.default_from)
+        self.clients_edit.setText(", ".join(profile.clients))
         self.tls_check.setChecked(profile.tls)
         self._opened(self.host_edit)
 
@@ -242,6 +273,7 @@ class ProfileForm(QGroupBox):
             subaccount=self.subaccount_edit.text().strip() or None,
             workspace=self.workspace_edit.text().strip() or None,
             default_from=self.from_edit.text().strip(),
+            clients=split_client_ids(self.clients_edit.text()),  # checked by Profile
             tls=self.tls_check.isChecked(),
             **self._unshown,
         )

@@ -15,6 +15,7 @@ from composer.core.attachfiles import AttachmentFileError
 from composer.core.build import OutgoingMessage, build_messages
 from composer.core.draft import Draft, InlineImage
 from composer.core.errors import ComposerError
+from composer.core.htmlscan import style_open
 from composer.core.inline import inline_css
 from composer.core.problems import GMAIL_CLIP_BYTES, MAX_MESSAGE_BYTES
 from composer.core.related import InlineImageError, read_inline_image
@@ -24,7 +25,7 @@ from composer.relay.fanout import Copy, MsysRejection, fan_out
 
 # A new window shows no errors until a field is left or a send tried: name what is missing.
 NO_MESSAGE_YET = "Fill in From and To, and fix anything marked, to see the exact message."
-_STYLE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
+_STYLE_CLOSE = re.compile(r"</style\s*>", re.I)
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,18 @@ def _inline_for_preview(html: str, engine: str) -> str:
 
 def preview_images(draft: Draft) -> dict[str, tuple[str, bytes]]:
     """The draft's inline images by cid, for the preview's scheme: read here, on the worker,
-    with the send's checks; one that cannot be read is left out (validation names it)."""
+    with the send's checks; one that cannot be read is left out (validation names it). No more
+    than a message can carry is read (validation says the rest is too much): a draft naming
+    many large images would otherwise be read whole on every keystroke."""
     out: dict[str, tuple[str, bytes]] = {}
+    budget = MAX_MESSAGE_BYTES
     for image in draft.inline_images:
         try:
             st = os.stat(image.path)
-            out[image.cid] = _read_image(image.path, st.st_mtime_ns, st.st_size)
+            if st.st_size > budget:
+                continue
+            out[image.cid] = found = _read_image(image.path, st.st_mtime_ns, st.st_size)
+            budget -= len(found[1])
         except (OSError, AttachmentFileError, InlineImageError):
             continue
     return out
@@ -88,7 +95,18 @@ def _read_image(path: str, _mtime_ns: int, _size: int) -> tuple[str, bytes]:
 
 
 def strip_styles(html: str) -> str:
-    return _STYLE.sub("", html)
+    """``html`` without its ``<style>`` blocks (the no-style view). A loop, not one lazy
+    pattern: ``<style>.*?</style>`` ran to the end from every ``<style>`` left open."""
+    out: list[str] = []
+    pos = 0
+    while (found := style_open(html, pos)) is not None:
+        close = _STYLE_CLOSE.search(html, found[1])
+        if close is None:  # nor will a later <style> have one
+            break
+        out.append(html[pos : found[0]])
+        pos = close.end()
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def compute(draft: Draft, generation: int) -> PreviewResult:

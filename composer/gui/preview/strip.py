@@ -21,6 +21,7 @@ import re
 
 from lxml import etree
 
+from composer.core.htmlscan import MAX_ATTRIBUTES, most_attributes
 from composer.core.inline import _has_doctype  # the inliner's check: linear, no regex
 
 __all__ = ["strip_for_preview"]
@@ -105,6 +106,9 @@ def strip_for_preview(html: str) -> str:
     closed: the original is never handed on unchecked)."""
     if not html.strip():
         return html
+    if most_attributes(html)[0] > MAX_ATTRIBUTES:  # minutes in any parser (core/htmlscan.py)
+        log.warning("preview: an element has over %d attributes; showing a note", MAX_ATTRIBUTES)
+        return _UNSHOWABLE
     try:
         parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
         root = etree.fromstring(html.encode("utf-8", "replace"), parser)

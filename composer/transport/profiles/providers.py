@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from composer.core.errors import ProfileError
+from composer.core.relay_facts import facts_for
 
 if TYPE_CHECKING:
     from composer.transport.profiles.credentials import Secret
@@ -79,10 +80,11 @@ class Preset:
     note: str = ""
 
 
+# The tracking default is core/relay_facts.py's, so the note says what the checks and tooltips say.
 _ENTERPRISE_NOTE = (
-    "SparkPost Enterprise: open and click tracking are ON by default for SMTP messages; turn "
-    "them off per message (--no-open-tracking / --no-click-tracking) if you do not want them. "
-    "Ask your Technical Account Manager for the SMTP host."
+    f"SparkPost Enterprise: {facts_for('custom', 'smtp').tracking_why}; turn them off per "
+    "message (--no-open-tracking / --no-click-tracking) if you do not want them. Ask your "
+    "Technical Account Manager for the SMTP host."
 )
 
 PRESETS: dict[Provider, Preset] = {

@@ -11,7 +11,9 @@ Optional: ``"api": "rest"`` (missing: ``"smtp"``) and ``"api_url"`` (missing: th
 written only when set, so SMTP profiles look as before and older versions read the file as ever.
 Likewise ``"fallback_port"``: missing or null, the relay's documented 2525 is tried only for the
 documented relay hosts at their documented port; a number, that port is tried when ``port``
-cannot be reached; 0, never a second port (see ``Profile.ports``).
+cannot be reached; 0, never a second port (see ``Profile.ports``). ``"connections"`` (missing:
+4) and ``"clients"`` (a list of caniemail client ids the checks target; missing or empty: the
+default set, core/checks/model.py DEFAULT_CLIENTS) are likewise written only when not the default.
 
 No file means a fresh install: one profile, ``local``, which is the default (nothing is written
 until something changes). A file that cannot be read is a ``ProfileFileError`` naming the file
@@ -63,13 +65,17 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "api_url": (str, type(None)),
     "fallback_port": (int, type(None)),
     "connections": (int,),
+    "clients": (tuple, list),
 }
 # defaults not written: the old file format
-_OMIT_WHEN = {"api": "smtp", "api_url": None, "fallback_port": None, "connections": 4}
+_OMIT_WHEN = {
+    "api": "smtp", "api_url": None, "fallback_port": None, "connections": 4, "clients": (),
+}  # fmt: skip
 DEFAULT_CONNECTIONS = 4  # connections a send opens at once (issue 17); the relay allows many
 MAX_CONNECTIONS = 20
 _REQUIRED = ("name", "provider", "host", "port")
-_WORDS = {str: "text", int: "a whole number", bool: "true or false", type(None): "null"}
+_WORDS = {str: "text", int: "a whole number", bool: "true or false", type(None): "null",
+          tuple: "a list of client ids", list: "a list of client ids"}  # fmt: skip
 
 
 def _type_name(value: Any) -> str:
@@ -83,7 +89,8 @@ def _check_type(key: str, value: Any) -> str | None:
     kinds = _FIELD_TYPES[key]
     if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
         return None
-    return f"must be {' or '.join(_WORDS[k] for k in kinds)}, not {_type_name(value)}"
+    words = dict.fromkeys(_WORDS[k] for k in kinds)
+    return f"must be {' or '.join(words)}, not {_type_name(value)}"
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ class Profile:
     fallback_port: int | None = None
     # Connections a send (seed list, outbox resume) opens at once, each ≤ 100 messages.
     connections: int = DEFAULT_CONNECTIONS
+    # The email clients the pre-send checks target (caniemail ids); (): the default set.
+    clients: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Validate here so that no invalid Profile exists anywhere: not from the CLI, the
@@ -129,6 +138,7 @@ class Profile:
             raise ProfileError(
                 "connections", f"{self.connections} is not between 1 and {MAX_CONNECTIONS}"
             )
+        self._check_clients()
         smtp_username(self.provider, self.subaccount, self.workspace)  # raises when invalid
         check_rest(self.provider, self.api, self.api_url)
         if self.default_from:
@@ -163,6 +173,18 @@ class Profile:
         # The local relay is plain SMTP on loopback; pointed anywhere else it needs TLS too.
         given.setdefault("tls", p.tls or not is_loopback(given["host"]))
         return cls(name=name, provider=p.provider, **given)
+
+    def _check_clients(self) -> None:
+        if not all(isinstance(c, str) for c in self.clients):
+            raise ProfileError("clients", "must be a list of client ids (text)")
+        ids = tuple(dict.fromkeys(c.strip() for c in self.clients))
+        object.__setattr__(self, "clients", ids)  # a list from JSON: a tuple, once each
+        if ids:
+            from composer.core.checks.caniemail import clients_problem  # its data: only if set
+
+            problem = clients_problem(ids)
+            if problem:
+                raise ProfileError("clients", problem)
 
     @property
     def preset(self) -> Preset:

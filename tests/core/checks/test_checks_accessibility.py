@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import Run, ids
+from support.checks import Run, ids
 
 from composer.core.checks import Family, Severity, accessibility
 from composer.core.draft import BodyFormat

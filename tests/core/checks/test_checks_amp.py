@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
-from conftest import ids, make_input
+from support.checks import ids, make_input
 
 from composer.core.build import Envelope, OutgoingMessage
 from composer.core.checks import Finding, Severity, amp, run_checks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from conftest import Run, ids
+from support.checks import Run, ids
 
 from composer.core.checks import Family, Severity, clients
 from composer.core.checks.caniemail import compact, index, known_clients, unknown_clients

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import Run, ids, make_input
+from support.checks import Run, ids, make_input
 
 from composer.core.checks import Family, Severity, links
 from composer.core.checks.links import checkable_urls
@@ -44,6 +44,35 @@ def test_bad_links(run: Check, href: str, fid: str, severity: Severity) -> None:
     found = run(links.check)(f"<p>\n{a(href)}\n</p>")
     assert [(f.id, f.severity) for f in found] == [(fid, severity)]
     assert (found[0].where.line, found[0].where.column) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        # What a browser (the WHATWG URL parser) reads as 127.0.0.1 or 0.0.0.0: short, decimal,
+        # hex and octal forms, and ideographic or fullwidth dots and digits.
+        "https://127.1/",
+        "https://2130706433/",
+        "https://0x7f000001/",
+        "https://0x7f.0.0.1/",
+        "https://0177.0.0.1/",
+        "https://0/",
+        "https://127\u30020\u30020\u30021/",
+        "https://\uff11\uff12\uff17.0.0.1/",
+        "https://10.1/admin",
+        "https://192.168.257/",
+    ],
+)
+def test_local_addresses_in_every_form_a_browser_reads(run: Check, href: str) -> None:
+    found = run(links.check)(f"<p>\n{a(href)}\n</p>")
+    assert ids(found) == ["links.local"], href
+
+
+@pytest.mark.parametrize(
+    "href", ["https://1.2.3.4/", "https://0x8.8.8.8/", "https://127.0.0.1.example.com/", "https://1e2/"]
+)
+def test_public_numeric_hosts_are_not_local(run: Check, href: str) -> None:
+    assert "links.local" not in ids(run(links.check)(a(href)))
 
 
 @pytest.mark.parametrize(
@@ -123,3 +152,11 @@ def test_checkable_urls_for_the_online_check() -> None:
     assert [r.url for r in checkable_urls(make_input(body), images=False)][-1] == (
         "http://x.example/b"
     )
+
+
+@pytest.mark.parametrize("host", ["ä" * 100 + ".com", "\u200b.com", "a." + "ü" * 70])
+def test_a_host_idna_cannot_encode_does_not_hide_the_other_links(run: Check, host: str) -> None:
+    # idna's UnicodeError (a label over 63 once encoded, an empty label) stopped the whole
+    # family with "check links could not run", so a javascript: link beside it went unreported.
+    found = run(links.check)(a(f"https://{host}/") + "\n" + a("javascript:steal()"))
+    assert ids(found) == ["links.javascript", "links.malformed"]

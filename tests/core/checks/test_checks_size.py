@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Run, ids, make_input
+from support.checks import Run, ids, make_input
 
 from composer.core.checks import Family, ProfileFacts, Severity, run_checks, size
 from composer.core.checks.size import TRACKED_LINK_BYTES, tracking_on
