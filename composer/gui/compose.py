@@ -66,6 +66,10 @@ class HeaderFields(QWidget):
         self.profile = QComboBox()
         self.profile.setObjectName("profileField")
         self.profile.setAccessibleName("Relay profile")
+        self.profile.setToolTip(
+            "The relay this message goes through ('local': the sandbox on this computer, "
+            "nothing leaves it). Send → Profiles… adds one"
+        )
         self.profile.addItem("local")
         self.profile.currentTextChanged.connect(self.profile_chosen)
         self.key_status = QLabel("local sandbox relay on this computer: no account needed")
@@ -163,6 +167,10 @@ class BodyTabs(QTabWidget):
         self.format = QComboBox()
         self.format.setObjectName("formatSwitch")
         self.format.setAccessibleName("Body format")
+        self.format.setToolTip(
+            "What the body is written in: Markdown or HTML (sent as HTML with a plain-text "
+            "part), or plain text only"
+        )
         for label, _fmt in _FORMATS:
             self.format.addItem(label)
         self.body = CodeEditor("markdown")

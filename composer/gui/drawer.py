@@ -49,6 +49,9 @@ class Drawer(QWidget):
         self.relay: RelayFacts | None = None  # the chosen profile's defaults, once known
         # A hand-edited or damaged value: no less than a usable panel.
         self.height_open = max(120, settings.number("layout/drawer_height", DRAWER_DEFAULT))
+        # Until the person drags the splitter, an open panel takes at most half: on a 1280×720
+        # screen the default height left the body editor three lines.
+        self.dragged = settings.number("layout/drawer_height", -1) > 0
         self.sections = {key: Section(key, title, w) for key, (title, w) in panels.items()}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -111,11 +114,13 @@ class Drawer(QWidget):
             self.splitter.setSizes([total - lines, lines])
             return
         self.setMaximumHeight(QWIDGETSIZE_MAX)
-        want = max(min(self.height_open, total - BODY_MIN), self.minimumSizeHint().height())
+        room = total - BODY_MIN if self.dragged else total // 2
+        want = max(min(self.height_open, room), self.minimumSizeHint().height())
         self.splitter.setSizes([total - want, want])
 
     def _moved(self, *_: object) -> None:
         if self.open_keys:
+            self.dragged = True
             self.height_open = self.splitter.sizes()[1]
             self.settings.set_number("layout/drawer_height", self.height_open)
 

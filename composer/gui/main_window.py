@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
 
         self.model = DraftModel(draft)
         self.profile_name = "local"
+        self._profiles_listed = False  # until then the default profile is chosen when listed
         self._problems_shown: tuple[Any, ...] = ()
 
         self.settings = WindowSettings(context.settings_folder)
@@ -286,8 +287,10 @@ class MainWindow(QMainWindow):
 
         def loaded(value: tuple[list[str], str]) -> None:
             names, default = value
-            self.profile_name = default
-            self.header.set_profiles(names, default)
+            chosen = self.profile_name if self._profiles_listed else default
+            self.profile_name = chosen if chosen in names else default  # a choice outlives edits
+            self._profiles_listed = True
+            self.header.set_profiles(names, self.profile_name)
             self._show_key_status()
 
         run_task(load, loaded, lambda exc: self.preview.status.setText(str(exc)), owner=self)
@@ -304,9 +307,9 @@ class MainWindow(QMainWindow):
     # --- dialogs ----------------------------------------------------------------------------
 
     def show_history(self) -> None:
-        from composer.gui.dialogs.history import HistoryDialog
+        from composer.gui.dialogs.history import open_history  # one, following the sends
 
-        HistoryDialog(self.context, self).show()
+        open_history(self)
 
     def show_outbox(self) -> None:
         from composer.gui.dialogs.outbox import OutboxDialog  # pending, failed, unknown
@@ -322,12 +325,12 @@ class MainWindow(QMainWindow):
         dialog.open_copy.connect(follow_copies(self))  # one viewer, following the selection
         dialog.show()
 
-    def show_profiles(self, key: bool = False) -> None:
+    def show_profiles(self, key: bool = False, name: str | None = None) -> None:
         from composer.gui.dialogs.profiles import ProfilesDialog
 
         dialog = ProfilesDialog(self.context, self)
         if key:  # "Enter it…" beside a missing key: straight to that profile's key
-            dialog.edit_key_of(self.profile_name)
+            dialog.edit_key_of(name or self.profile_name)
         dialog.finished.connect(lambda _r: self._load_profiles())
         dialog.profiles_changed.connect(self.schedule.render)  # checks follow its clients
         dialog.show()

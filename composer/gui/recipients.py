@@ -186,6 +186,9 @@ class RecipientPanel(QWidget):
             "RemoveDuplicates",
             f"Remove {title} addresses already listed",
         )
+        self.remove_invalid.setToolTip(
+            f"Removes the {title} addresses marked invalid (the relay would refuse the message)"
+        )
         self.remove_duplicates.setToolTip(
             "Removes each address that is already in To, or earlier in Cc, Bcc or Archive "
             "(the copy the relay would refuse to send twice)"

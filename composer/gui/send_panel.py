@@ -29,6 +29,7 @@ class SendPanel(QWidget):
         self.setObjectName("sendPanel")
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Send progress")
+        self.bar.setFormat("%v of %m")  # messages handled, of the send's
         self.label = QLabel()
         self.label.setObjectName("sendStatus")
         self.cancel = QPushButton("Cancel")
@@ -73,11 +74,13 @@ class SendPanel(QWidget):
         item = QListWidgetItem(text)
         item.setToolTip(f"Server reply: {result.code or ''} {result.reply}".strip())
         self.results.addItem(item)
-        if self.bar.maximum():
+        # a cancelled message did not go: the bar keeps saying how far the send got
+        if self.bar.maximum() and result.status is not Status.CANCELLED:
             self.bar.setValue(self.bar.value() + 1)
 
     def finish(self, summary: str) -> None:
-        self.bar.setRange(0, max(1, self.bar.maximum()))
-        self.bar.setValue(self.bar.maximum())
+        if not self.bar.maximum():  # a send of unknown size (busy bar) has ended: all of it
+            self.bar.setRange(0, 1)
+            self.bar.setValue(1)
         self.label.setText(summary)
         self.cancel.setEnabled(False)

@@ -29,7 +29,7 @@ from composer.core.draft import Draft, Recipient, read_address_lines
 from composer.core.outcome import FINAL, Status
 from composer.core.problems import Problem
 from composer.gui.send_panel import SendPanel
-from composer.gui.send_prompts import ask_discard_cancelled, ask_stop_and_quit
+from composer.gui.send_prompts import ask_discard_cancelled, ask_stop_and_quit, offer_key
 from composer.gui.tasks import run_task
 
 if TYPE_CHECKING:
@@ -151,6 +151,10 @@ class SendController(QObject):
     @property
     def busy(self) -> bool:
         return self.worker is not None
+
+    @property
+    def profile_name(self) -> str | None:  # of the latest send (not the one chosen since)
+        return self._last[1] if self._last else None
 
     def send(
         self,
@@ -347,7 +351,8 @@ class SendActions(QObject):
         if self._quitting:
             self.window.close()
             return
-        QMessageBox.warning(self.window, "Not sent", str(exc))
+        if not offer_key(self.window, self.controller.profile_name, exc):  # no key: enter it
+            QMessageBox.warning(self.window, "Not sent", str(exc))
         self._show_history_notices()
 
     def _ask_new_copies(self, held: Any) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.templates import Template
+from composer.gui.dialogs.common import fit_to_screen
 from composer.gui.tasks import cancel_tasks, run_task
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class TemplateGallery(QDialog):
         self.list.itemActivated.connect(lambda _item: self._use())
         self.use.setEnabled(False)
         self.delete.setEnabled(False)
-        self.resize(1000, 620)
+        fit_to_screen(self, 1000, 620)
         self._make_view()
         self.reload()
 

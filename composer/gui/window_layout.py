@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
+from composer.gui.dialogs.common import screen_of
+
 if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
 
@@ -57,7 +59,7 @@ class WindowLayout(QObject):
     def fit_to_screen(self, width: int, height: int) -> None:
         """The preferred size, but never larger than the screen's free area (a 1366×768
         laptop has under 740 pixels for a window once the title bar and a panel are drawn)."""
-        screen = self.window.screen()
+        screen = screen_of(self.window)  # not window.screen(): see gui/dialogs/common.py
         if screen is not None:
             free = screen.availableGeometry()
             width = min(width, free.width())

@@ -257,7 +257,7 @@ def test_web_views_come_after_the_first_paint_and_the_second_when_its_tab_opens(
     qtbot, window
 ) -> None:
     """The window is usable before QtWebEngine starts: the Rendered view is made after its
-    first paint, the "Without <style>" view only when that tab is first opened, and both
+    first paint, the "No <style>" view only when that tab is first opened, and both
     show the current message."""
     qtbot.waitUntil(lambda: window.preview.web is not None, timeout=WAIT)
     assert window.preview.web_no_style is None

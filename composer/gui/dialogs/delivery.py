@@ -164,6 +164,7 @@ class DeliveryPoller(QObject):
         self._intervals: Iterator[float] | None = None  # chosen by the first answer
         self._given_up: set[str] = set()
         self.asking = False
+        self._running = False  # between follow() and stop()
 
     @property
     def active(self) -> bool:
@@ -179,13 +180,17 @@ class DeliveryPoller(QObject):
             return
         self._started = self._clock()
         self._intervals = None
+        self._running = True
         if not self.asking:
             self._timer.start(0)
 
     def stop(self) -> None:
         self._timer.stop()
-        if self._entries:
-            self._entries = []
+        # said once per run, also when the last answer made every send final (the entries are
+        # gone by then: the dialog kept saying "Asking the relay…" after all were delivered)
+        running, self._running = self._running, False
+        self._entries = []
+        if running:
             self.stopped.emit()
 
     def _tick(self) -> None:

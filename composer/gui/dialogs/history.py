@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -37,7 +38,10 @@ from composer.gui.dialogs.delivery import DeliveryPoller, delivery_cell, deliver
 from composer.gui.tasks import TaskRunner
 from composer.store.history import History, HistoryEntry
 
-__all__ = ["HistoryDialog"]
+if TYPE_CHECKING:
+    from composer.gui.main_window import MainWindow
+
+__all__ = ["HistoryDialog", "open_history"]
 
 HISTORY_LIMIT = 200
 STATUS_TEXT = {Status.SENT: "sent", Status.FAILED: "failed", Status.UNKNOWN: "may have been sent"}
@@ -114,6 +118,16 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.refresh()
+
+    def follow_sends(self, *ended: Any) -> None:
+        """Each send that ends while the dialog is open shows at once, and its delivery is
+        followed from then (its row is read on a worker, like every refresh)."""
+        for signal in ended:
+            signal.connect(self._send_ended)
+
+    def _send_ended(self, _outcome: object) -> None:
+        if self.isVisible():  # a hidden dialog reads the history when it is opened again
+            self.refresh()
 
     def refresh(self) -> None:
         self.refresh_button.setEnabled(False)
@@ -204,3 +218,20 @@ class HistoryDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         show_message(self.status, f"The history cannot be read: {error_text(exc)}", error=True)
         self.refresh_button.setEnabled(True)
+
+
+def open_history(window: MainWindow) -> HistoryDialog:
+    """View → Send history: the window's one history dialog (raised and read again when it is
+    already open, not a second one), following the sends the window makes while it is open."""
+    dialog = window.findChild(HistoryDialog, "historyDialog")
+    if dialog is None:
+        dialog = HistoryDialog(window.context, window)
+        controller = window.send_controller
+        # a failed send may have recorded some messages (the connection dropped mid-batch)
+        dialog.follow_sends(controller.finished, controller.failed)
+    else:
+        dialog.refresh()
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog

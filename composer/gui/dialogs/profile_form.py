@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from composer.core.checks.caniemail import split_client_ids
 from composer.core.checks.model import DEFAULT_CLIENTS
-from composer.gui.dialogs.common import ERROR_STYLE
+from composer.gui.dialogs.common import ERROR_STYLE, screen_of
 from composer.gui.tasks import run_task
 from composer.transport.profiles.credentials import ENV_VAR, Secret
 from composer.transport.profiles.keyring_help import WHY_MEMORY_ONLY, keyring_help
@@ -214,7 +214,7 @@ class ProfileForm(QGroupBox):
     def _grow_to_fit(self) -> None:
         """Room for the offer's lines: the dialog grows (within the screen), never shrinks."""
         top = self.window()
-        screen = top.screen()
+        screen = screen_of(top)  # not top.screen(): see dialogs/common.py
         limit = screen.availableGeometry().height() - 40 if screen is not None else 10_000
         wanted = min(max(top.height(), top.sizeHint().height()), limit)
         if wanted > top.height():
@@ -248,11 +248,17 @@ class ProfileForm(QGroupBox):
             edit.setEnabled(used)
             if not used:
                 edit.clear()
+        # short enough to read whole in the dialog's field; the tooltip says it all
         self.key_edit.setPlaceholderText(
-            "stored in the system keyring only (or, without one, in memory until Composer "
-            "quits); leave empty to keep the stored key"
+            "keyring only, or in memory until Composer quits; empty keeps the stored key"
             if preset.needs_key
             else "not needed"
+        )
+        self.key_edit.setToolTip(
+            "Stored in the system keyring only, never in a file; without a keyring, kept in "
+            "memory until Composer quits. Leave it empty to keep the key already stored."
+            if preset.needs_key
+            else "This relay takes no API key"
         )
 
     # --- reading ------------------------------------------------------------------------------

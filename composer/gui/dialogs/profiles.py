@@ -31,6 +31,7 @@ from composer.gui.dialogs.common import (
     OK_COLOUR,
     cell,
     error_text,
+    fit_to_screen,
     make_table,
     show_message,
 )
@@ -86,7 +87,7 @@ class ProfilesDialog(QDialog):
         self.context = context
         self.setObjectName("profilesDialog")
         self.setWindowTitle("Sending profiles")
-        self.resize(820, 640)
+        fit_to_screen(self, 820, 640)
         self.store = store or context.profiles()
         self.tasks = TaskRunner(self)
         self.profiles: list[Profile] = []

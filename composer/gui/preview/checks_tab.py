@@ -209,6 +209,7 @@ class ChecksTab(QWidget):
             return
         index = self._tabs.indexOf(self)
         self._tabs.setTabText(index, f"Checks ({self.count})" if self.count else "Checks")
+        self._tabs.setTabToolTip(index, f"Checks: {self.count} finding(s) in this message")
         colour = _COLOUR[Severity.ERROR] if self.errors else None
         self._tabs.tabBar().setTabTextColor(index, QColor(colour) if colour else QColor())
 

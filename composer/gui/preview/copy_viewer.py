@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
+from composer.gui.dialogs.common import fit_to_screen
 from composer.gui.tasks import TaskRunner
 
 __all__ = ["CopyViewer", "follow_copies", "read_copy"]
@@ -89,7 +90,7 @@ class CopyViewer(QDialog):
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 3)
         QVBoxLayout(self).addWidget(self.split)
-        self.resize(1100, 700)
+        fit_to_screen(self, 1100, 700)
         self.split.setSizes([330, 770])
         if path is not None:
             self.show_path(path)

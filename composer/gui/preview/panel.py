@@ -1,13 +1,13 @@
 """The preview: what recipients get, shown from the bytes the send path builds.
 
-Tabs: Rendered, Without <style> (clients that drop it), HTML source, Plain text, Raw message
+Tabs: Rendered, No <style> (as clients that drop it show it), HTML source, Plain text, Raw message
 (envelope + exact bytes) and Recipients (each copy's headers, as the relay delivers them).
 Only the visible tab is refreshed on each result; the others catch up when shown, so typing
 pays for one web view, not two.
 
 The web views are not made with the panel: the window calls ``start_views`` after its first
 paint (a QtWebEngine view and its private profile cost ~100 ms each, and the window should be
-usable before that), and the "Without <style>" view is made the first time its tab is opened.
+usable before that), and the "No <style>" view is made the first time its tab is opened.
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from composer.gui.preview.view import PreviewView
 
 MOBILE_WIDTH = 375
+_TAB_TIPS = (  # the whole name and what each tab shows, also when its label is shortened
+    "Rendered: the HTML as a mail client shows it (remote content blocked)",
+    "No <style>: the message as clients that drop <style> blocks show it",
+    "HTML source: the HTML part exactly as it is sent",
+    "Plain text: the text/plain part",
+    "Raw message: the envelope and the exact bytes sent",
+    "Recipients: each copy's headers, as the relay delivers them",
+)
 
 
 def _text_view(name: str) -> QPlainTextEdit:
@@ -73,7 +81,7 @@ class PreviewPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("previewTabs")
         self.tabs.addTab(_note("Starting the preview…"), "Rendered")
-        self.tabs.addTab(_note("Starting the preview…"), "Without <style>")
+        self.tabs.addTab(_note("Starting the preview…"), "No <style>")
         self.source = _text_view("htmlSource")
         self.plain = _text_view("plainTextPreview")
         self.plain.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -84,12 +92,22 @@ class PreviewPanel(QWidget):
         self.tabs.addTab(self.raw, "Raw message")
         self.tabs.addTab(self.copies, "Recipients")
         self.tabs.currentChanged.connect(self._tab_changed)
+        # Every tab stays in sight on a 1280-wide screen (the Checks tab, with its count of
+        # findings, was behind the scroll arrows): a narrow preview shortens labels instead.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideMiddle)  # keeps "(3)"
+        for index, tip in enumerate(_TAB_TIPS):
+            self.tabs.setTabToolTip(index, tip)
 
         self.width_switch = QComboBox()
         self.width_switch.addItems(["Desktop", "Mobile (375 px)"])
         self.width_switch.setAccessibleName("Preview width")
         self.width_switch.currentIndexChanged.connect(self._width_changed)
+        self.width_switch.setToolTip("Preview at a desktop width, or a 375 px phone screen")
         self.dark = QCheckBox("Dark mode")
+        self.dark.setToolTip(
+            "Preview as a mail client in dark mode shows it; the message sent is not changed"
+        )
         self.dark.toggled.connect(self._dark_changed)
         self.remote = QCheckBox("Load remote content for this message")
         self.remote.setToolTip(
@@ -158,11 +176,12 @@ class PreviewPanel(QWidget):
 
     def _swap_tab(self, index: int, widget: QWidget) -> None:
         current = self.tabs.currentIndex()
-        label = self.tabs.tabText(index)
+        label, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
         old = self.tabs.widget(index)
         with QSignalBlocker(self.tabs):
             self.tabs.removeTab(index)
             self.tabs.insertTab(index, widget, label)
+            self.tabs.setTabToolTip(index, tip)
             self.tabs.setCurrentIndex(current)
         self._shown.pop(index, None)
         if old is not None:
