@@ -148,7 +148,9 @@ class RestSession(Interruptible):
         self._check_interrupted()
         ep = self.endpoint
         try:
-            raw = connect_tcp(ep.host, ep.port, ep.timeout, self._watch)
+            raw = connect_tcp(
+                ep.host, ep.port, ep.timeout, self._watch, stop=lambda: self.interrupted
+            )
         except OSError as exc:
             raise connect_error(ep.host, ep.port, exc) from exc
         sock: socket.socket = raw
