@@ -35,7 +35,9 @@ _POLL = 0.2  # how often a wait looks at ``stop``: Cancel is seen within this
 
 
 def _system_lookup(host: str) -> list[AddrInfo]:
-    return socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
+    return [(f, k, p, n, tuple(sa)) for f, k, p, n, sa in socket.getaddrinfo(
+        host, None, 0, socket.SOCK_STREAM
+    )]  # fmt: skip
 
 
 def with_port(infos: list[AddrInfo], port: int) -> list[AddrInfo]:
@@ -131,9 +133,10 @@ class Resolver:
 def _numeric(host: str, port: int) -> list[AddrInfo] | None:
     """An address written as one: read at once, no lookup (AI_NUMERICHOST never asks DNS)."""
     try:
-        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+        found = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
     except (socket.gaierror, UnicodeError):
         return None
+    return [(f, k, p, n, tuple(sa)) for f, k, p, n, sa in found]
 
 
 _shared = Resolver()

@@ -80,11 +80,13 @@ def test_a_client_looping_on_one_command_is_cut_off_and_its_slot_freed(
 def test_a_normal_session_is_far_from_the_limits(tmp_path: Path) -> None:
     """100 messages on one connection (the relay's documented most), each with a RSET and a
     NOOP between: all delivered, nothing cut off."""
-    with LocalRelay(tmp_path / "Maildir", idle_timeout=30) as relay:
-        with smtplib.SMTP("127.0.0.1", relay.port, timeout=BOUND) as smtp:
-            for i in range(100):
-                smtp.sendmail("ann@example.com", ["bob@example.com", "cy@example.com"],
-                              f"Subject: {i}\r\n\r\nbody {i}\r\n")  # fmt: skip
-                assert smtp.rset()[0] == 250
-                assert smtp.noop()[0] == 250
+    with (
+        LocalRelay(tmp_path / "Maildir", idle_timeout=30) as relay,
+        smtplib.SMTP("127.0.0.1", relay.port, timeout=BOUND) as smtp,
+    ):
+        for i in range(100):
+            smtp.sendmail("ann@example.com", ["bob@example.com", "cy@example.com"],
+                          f"Subject: {i}\r\n\r\nbody {i}\r\n")  # fmt: skip
+            assert smtp.rset()[0] == 250
+            assert smtp.noop()[0] == 250
     assert len(list((tmp_path / "Maildir" / "new").iterdir())) == 200  # a copy per recipient

@@ -204,7 +204,6 @@ class Profile:
 LOCAL_PROFILE = Profile.new("local", Provider.LOCAL)
 
 
-
 def _profile_from_json(item: Any, where: str, path: Path) -> Profile:
     if not isinstance(item, dict):
         raise ProfileFileError(path, where, f"must be an object, not {_type_name(item)}")

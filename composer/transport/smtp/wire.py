@@ -41,7 +41,6 @@ class ReplyError(smtplib.SMTPException):
         self.hostile = hostile
 
 
-
 def reply_class(code: int) -> int | None:
     """2, 4 or 5 for a code of that class with a valid second digit (x0z-x5z); None for
     anything else (1xx, 3xx here, 999, 299...)."""
