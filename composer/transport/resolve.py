@@ -86,7 +86,7 @@ class Resolver:
                 raise Cancelled("cancelled before it was sent")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ConnectError(f"could not resolve {host} within {timeout:g} s")
+                raise ConnectError(f"could not resolve {host} within {timeout:.3g} s")
             try:
                 infos = future.result(timeout=min(left, _POLL))
             except TimeoutError:

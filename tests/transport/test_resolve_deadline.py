@@ -166,3 +166,39 @@ def test_a_name_that_does_not_exist_says_so() -> None:
 
     with pytest.raises(ConnectError, match=r"cannot find the host 'nope\.test'"):
         Resolver(missing).resolve("nope.test", 587, 1)
+
+
+def test_the_link_check_gives_up_on_a_name_that_never_resolves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The online link check shares the resolver: a name the system's resolver sits on is
+    "could not resolve" within the link's timeout, not a worker held until the batch ends."""
+    from composer.transport.linkcheck import LinkLimits, check_one
+
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def silent(host, port, family=0, type=0, proto=0, flags=0):  # type: ignore[no-untyped-def]
+        if flags & socket.AI_NUMERICHOST:
+            return real(host, port, family, type, proto, flags)
+        release.wait()  # set at the end of the test: the daemon thread then ends
+        raise socket.gaierror(socket.EAI_AGAIN, "released by the test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", silent)
+    found: list = []
+    worker = threading.Thread(
+        target=lambda: found.append(check_one("http://never.test/", LinkLimits(timeout=1.0))),
+        daemon=True,
+    )
+    try:
+        started = time.monotonic()
+        worker.start()
+        worker.join(timeout=BOUND_LINK)
+        assert found, f"the link check was still waiting after {BOUND_LINK} s"
+        assert time.monotonic() - started < BOUND_LINK
+        assert found[0].error == "could not resolve never.test within 1 s"
+    finally:
+        release.set()
+
+
+BOUND_LINK = 5.0
