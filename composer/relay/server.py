@@ -287,6 +287,7 @@ class LocalRelay:
                 authenticator=_authenticate,
                 timeout=self.idle_timeout,
                 data_size_limit=self.max_message,
+                command_call_limit=dict(limits.COMMAND_LIMITS),
             )
             controller.start()
         except BaseException:

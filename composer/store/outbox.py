@@ -32,24 +32,21 @@ A damaged file (``OutboxDamaged``) stops every send: it may hold items waiting o
 outcome, and starting a fresh file would forget them. ``outbox_salvage.salvage`` copies what
 can be read into a new outbox. One damaged row (a wrong type, an unknown state, undecodable
 JSON) is listed with ``problem`` set and is never sent; it does not hide the others.
-The item type, row decoding and the fingerprint live in ``outbox_items``.
+The item type, row decoding and the fingerprint live in ``outbox_items``; the SQLite file
+itself (opening, schema, damage) in ``outbox_file``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from composer.core.build import OutgoingMessage
-from composer.core.errors import OutboxDamaged
 from composer.core.outcome import MessageResult, Status
-from composer.store.damaged import is_damage
 from composer.store.locks import flock, unlock
+from composer.store.outbox_file import OutboxFile
 from composer.store.outbox_items import (
     AWAITING,
     COLUMNS,
@@ -66,79 +63,12 @@ from composer.store.outbox_items import (
     now_stamp,
     send_fingerprint,
 )
-from composer.store.paths import make_private_file, prepare_sqlite
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    created     TEXT NOT NULL,
-    updated     TEXT NOT NULL,
-    profile     TEXT NOT NULL,
-    subject     TEXT NOT NULL DEFAULT '',
-    message_id  TEXT NOT NULL,
-    mail_from   TEXT NOT NULL,
-    rcpt_to     TEXT NOT NULL,          -- JSON list
-    data        BLOB,                   -- exact DATA bytes; NULL once sent
-    msys        TEXT,                   -- JSON X-MSYS-API object (REST needs it) or NULL
-    state       TEXT NOT NULL,
-    reason      TEXT NOT NULL DEFAULT '',
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    fingerprint TEXT                    -- send_fingerprint(); NULL in rows from before it
-);
-CREATE INDEX IF NOT EXISTS outbox_state ON outbox(state);
-"""
-_INDEXES = "CREATE INDEX IF NOT EXISTS outbox_fingerprint ON outbox(fingerprint);"
 
 _SENT_SQL = "UPDATE outbox SET state=?, updated=?, reason=?, data=NULL, msys=NULL WHERE id=?"
 
 
-class Outbox:
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        prepare_sqlite(self.path)  # 0600 before SQLite makes it (and its -wal, -shm) 0644
-        self._lock = threading.Lock()  # the GUI reads on its thread while the worker writes
-        self._lock_path = make_private_file(self.path.with_name(self.path.name + ".lock"))
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            self._migrate()
-            self._db.executescript(_INDEXES)
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            if is_damage(exc):
-                raise OutboxDamaged(self.path, str(exc)) from exc
-            raise
-
-    def _migrate(self) -> None:
-        have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
-        if "fingerprint" in have:
-            return
-        try:
-            with self._db:
-                self._db.execute("ALTER TABLE outbox ADD COLUMN fingerprint TEXT")
-        except sqlite3.OperationalError as exc:
-            if "duplicate column" not in str(exc):  # another process added it just now
-                raise
-
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Damage found while working (a page that no longer reads) is OutboxDamaged, which
-        names the file and the way out, not a bare "database disk image is malformed"."""
-        try:
-            yield
-        except sqlite3.DatabaseError as exc:
-            if is_damage(exc):
-                raise OutboxDamaged(self.path, str(exc)) from exc
-            raise
-
-    def check(self) -> None:
-        """Raise OutboxDamaged unless SQLite's own quick check finds the whole file sound."""
-        with self._guard(), self._lock:
-            found = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
-        if found != "ok":
-            raise OutboxDamaged(self.path, found)
+class Outbox(OutboxFile):
+    """The outbox's states, and every move between them (see the module's text)."""
 
     # --- writes: each is one committed transaction -------------------------------------------
 
@@ -420,23 +350,3 @@ class Outbox:
 
     def unknown(self) -> list[OutboxItem]:
         return self.items(UNKNOWN)
-
-    def restore(self, rows: Iterable[list[Any]]) -> None:
-        """Insert rows exactly as given, ids included, in ``COLUMNS`` order (salvage only)."""
-        marks = ",".join("?" * len(COLUMNS.split(",")))
-        with self._guard(), self._lock, self._db:
-            self._db.executemany(f"INSERT INTO outbox ({COLUMNS}) VALUES ({marks})", rows)
-
-    def checkpoint(self) -> None:
-        """Fold the write-ahead log into the file, so the file alone holds everything."""
-        with self._guard(), self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Outbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from composer.core.build import OutgoingMessage
 from composer.core.errors import Cancelled, ConnectError, TLSError, TransportError
+from composer.transport.resolve import AddrInfo, resolve
 
 KEY_MASK = "[key hidden]"
 # C0 and C1 controls (ESC, BEL, CR...) and the Unicode line separators: a server's text is
@@ -112,14 +113,22 @@ class Interruptible:
 
 
 def connect_tcp(
-    host: str, port: int, timeout: float, watch: Callable[[socket.socket], None] | None = None
+    host: str,
+    port: int,
+    timeout: float,
+    watch: Callable[[socket.socket], None] | None = None,
+    *,
+    addresses: list[AddrInfo] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> socket.socket:
     """socket.create_connection, each socket shown to ``watch`` before it connects (so that
-    Interruptible.interrupt can wake the connect)."""
+    Interruptible.interrupt can wake the connect). The name is looked up within ``timeout``
+    too (resolve.py; ConnectError when it is not), unless ``addresses`` were looked up
+    already; TLS, the caller's, still checks ``host``."""
+    if addresses is None:
+        addresses = resolve(host, port, timeout, stop=stop)
     error: OSError | None = None
-    for family, kind, proto, _name, address in socket.getaddrinfo(
-        host, port, 0, socket.SOCK_STREAM
-    ):
+    for family, kind, proto, _name, address in addresses:
         sock = socket.socket(family, kind, proto)
         if watch is not None:
             watch(sock)

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
 from composer import __version__
+from composer.core.errors import ConnectError
+from composer.transport.resolve import resolve
 from composer.transport.rest.wire import ReplyError, read_reply
 
 __all__ = ["LinkLimits", "LinkStatus", "check_links"]
@@ -108,9 +110,9 @@ def _connect(host: str, port: int, deadline: float, private_ok: bool) -> socket.
     """A connection to the first address of ``host`` that answers; never to a private one
     unless ``private_ok``."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise _Failed(f"could not connect ({exc.strerror or exc})") from None
+        infos = resolve(host, port, max(0.01, deadline - time.monotonic()))
+    except ConnectError as exc:
+        raise _Failed(str(exc)) from None
     if not private_ok and any(_private(str(info[4][0])) for info in infos):
         raise _Failed("it leads to this computer or a private network, which is never probed")
     failure: OSError | None = None

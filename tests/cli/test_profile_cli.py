@@ -12,7 +12,9 @@ import json
 import os
 import select
 import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,9 @@ NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
 @pytest.fixture
 def profile(run_composer):
-    def run(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None):
-        return run_composer("profile", *args, stdin=stdin, env={**NO_KEYRING, **(env or {})})
+    def run(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None, **kw: float):
+        return run_composer("profile", *args, stdin=stdin, env={**NO_KEYRING, **(env or {})},
+                            **kw)  # fmt: skip
 
     return run
 
@@ -319,3 +322,42 @@ def test_profile_needs_an_action(profile) -> None:
     r = profile()
     assert r.code == 2
     assert "required" in r.err
+
+
+def test_a_huge_profiles_file_is_refused_unread(profile, composer_home: Path) -> None:
+    """A sparse 300 MB profiles.json (no byte written: truncate) is refused from its size,
+    at once, naming the file; the file is left as it is (THREATS.md: profiles, huge)."""
+    path = profiles_file(composer_home)
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as f:
+        f.truncate(300 * 1000 * 1000)
+    started = time.monotonic()
+    for args in (["list"], ["add", "b", "--provider", "local"]):
+        r = profile(*args)
+        assert r.code == 2, (args, r.err)
+        assert f"error: profiles file {path}: is larger than the 1 MB limit" in r.err
+        assert "left as it is" in r.err and "Traceback" not in r.err
+    assert time.monotonic() - started < 30  # two interpreter starts; nothing 300 MB read
+    assert path.stat().st_size == 300 * 1000 * 1000
+
+
+def test_a_profiles_file_that_is_a_fifo_is_refused_not_waited_on(
+    profile, composer_home: Path
+) -> None:
+    """A FIFO with no writer where profiles.json should be: open() would wait for a writer
+    forever; it is refused at once, naming the file."""
+    path = profiles_file(composer_home)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path, 0o600)
+    r = run_composer_bounded(profile, "list")
+    assert r.code == 2, r.err
+    assert f"error: profiles file {path}: is not a regular file" in r.err
+    assert "Traceback" not in r.err
+
+
+def run_composer_bounded(profile, *args: str):
+    """The command, killed after 20 s: a hang fails the test instead of holding it."""
+    try:
+        return profile(*args, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("composer waited on the FIFO (killed after 20 s)")

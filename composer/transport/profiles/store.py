@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from composer.core import jsonin
 from composer.core.addresses import AddressError, check_address
 from composer.core.draft import parse_recipient
 from composer.core.errors import ProfileError, ProfileFileError
@@ -49,6 +50,8 @@ __all__ = ["LOCAL_PROFILE", "Profile", "ProfileError", "ProfileFileError", "Prof
 
 FORMAT_NAME = "composer-profiles"
 FORMAT_VERSION = 1
+# A file of a hundred profiles is ~30 KB; past this it is not a profiles file a person wrote.
+MAX_FILE_BYTES = 1_000_000
 
 # Names are keyring user names and command-line arguments: keep them plain.
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -223,7 +226,6 @@ class Profile:
 LOCAL_PROFILE = Profile.new("local", Provider.LOCAL)
 
 
-
 def _profile_from_json(item: Any, where: str, path: Path) -> Profile:
     if not isinstance(item, dict):
         raise ProfileFileError(path, where, f"must be an object, not {_type_name(item)}")
@@ -264,20 +266,26 @@ class ProfileStore:
         self.path = Path(path)
 
     def _load(self) -> tuple[builtins.list[Profile], str | None]:
+        # Read like a draft (core/jsonin.py): a FIFO or device is refused, not waited on, and
+        # nothing past MAX_FILE_BYTES is read; a profiles file of a few KB is all there is.
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return [LOCAL_PROFILE], LOCAL_PROFILE.name
+            data = jsonin.read_regular_file(self.path, MAX_FILE_BYTES)
+        except jsonin.InputError as exc:
+            if not self.path.exists():
+                return [LOCAL_PROFILE], LOCAL_PROFILE.name
+            raise ProfileFileError(self.path, "", str(exc)) from None
+        try:
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ProfileFileError(self.path, "", "is not UTF-8 text") from None
-        except OSError as exc:
-            raise ProfileFileError(self.path, "", f"cannot be read: {exc.strerror}") from None
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ProfileFileError(
                 self.path, "", f"is not valid JSON (line {exc.lineno}, column {exc.colno})"
             ) from None
+        except RecursionError:  # a 1 MB file can nest deeper than the parser's stack
+            raise ProfileFileError(self.path, "", "is nested too deeply") from None
         return self._parse(doc)
 
     def _parse(self, doc: Any) -> tuple[builtins.list[Profile], str | None]:

@@ -7,6 +7,9 @@ there is TransientError; once it has, a timeout or a dropped connection is Outco
 the message is never sent again automatically. The server's answers are mapped in
 replies.py. Redirects are not followed: that would send the key to another address.
 
+This file owns the connection and one bounded request and answer (``exchange``); a message as a
+transmission, and what the API's answer to it means, is transmission.py's half of the session.
+
 The key travels only in the ``Authorization`` header (seeds/002), over verified TLS; plain HTTP
 is refused unless the host is this computer (the local sandbox endpoint). No text from the
 server is shown without the key being masked in it first: in the raw body here, and in every
@@ -17,7 +20,6 @@ form (JSON-escaped, URL-encoded, base64) in each error and result leaving ``send
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import select
 import socket
@@ -29,21 +31,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from composer import __version__
-from composer.core.build import OutgoingMessage
 from composer.core.errors import (
     Cancelled,
     ConnectError,
     OutcomeUnknown,
-    PayloadError,
-    RelayRefused,
     TLSError,
     TransientError,
     TransportError,
 )
 from composer.core.hosts import is_loopback
 from composer.transport.base import (
-    Delivery,
-    Interruptible,
     connect_error,
     connect_tcp,
     tls_context,
@@ -51,8 +48,8 @@ from composer.transport.base import (
 )
 from composer.transport.profiles.credentials import Secret
 from composer.transport.rest.keymask import HIDDEN, hide_in_error, hide_key
-from composer.transport.rest.payload import transmission
-from composer.transport.rest.replies import api_error, describe_errors, printable, small_int
+from composer.transport.rest.replies import printable
+from composer.transport.rest.transmission import Transmissions
 from composer.transport.rest.wire import ReplyError, read_reply
 
 __all__ = ["RestEndpoint", "RestSession"]
@@ -111,7 +108,7 @@ def _peer_closed(sock: socket.socket) -> bool:
         return True
 
 
-class RestSession(Interruptible):
+class RestSession(Transmissions):
     """HTTP/1.1 keep-alive to one API base URL. Not thread-safe: one send path owns it (a
     batch opens one per connection); only ``interrupt`` may be called from another thread:
     it wakes a connect or TLS handshake, never a request already written (its answer is
@@ -148,7 +145,9 @@ class RestSession(Interruptible):
         self._check_interrupted()
         ep = self.endpoint
         try:
-            raw = connect_tcp(ep.host, ep.port, ep.timeout, self._watch)
+            raw = connect_tcp(
+                ep.host, ep.port, ep.timeout, self._watch, stop=lambda: self.interrupted
+            )
         except OSError as exc:
             raise connect_error(ep.host, ep.port, exc) from exc
         sock: socket.socket = raw
@@ -308,86 +307,11 @@ class RestSession(Interruptible):
             raise
         return status, data, retry_after
 
-    def send(
-        self,
-        message: OutgoingMessage,
-        *,
-        rcpt_to: tuple[str, ...] | None = None,
-        before_final_reply: Callable[[], None] | None = None,
-    ) -> Delivery:
-        """POST one message as a transmission. Raises like SmtpSession.send. Whatever the
-        answer, the key is hidden in every text of the result or error (the one edge where an
-        answer becomes either)."""
-        key = self.endpoint.api_key.reveal()
-        try:
-            d = self._send(message, rcpt_to, before_final_reply)
-        except TransportError as exc:
-            hide_in_error(exc, key)
-            raise
-        refused = {who: (code, hide_key(words, key)) for who, (code, words) in d.refused.items()}
-        tid = hide_key(d.transmission_id, key) if d.transmission_id else d.transmission_id
-        return Delivery(d.code, hide_key(d.reply, key), d.accepted, refused, tid)
-
-    def _send(
-        self,
-        message: OutgoingMessage,
-        rcpt_to: tuple[str, ...] | None,
-        before_final_reply: Callable[[], None] | None,
-    ) -> Delivery:
-        try:
-            payload = transmission(
-                message, rcpt_to=rcpt_to, substitution_data=self.substitution_data
-            )
-        except PayloadError as exc:
-            # Callers check payloads before sending (composer send exits 2); a window that
-            # did not still gets a per-message answer naming the field, not a crash.
-            raise RelayRefused(str(exc), None, "", field=exc.field) from exc
-        body = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-        status, data, retry_after, problem = self.exchange(
-            "POST", "/transmissions", body, before_final_reply
-        )
-        # From here on the API had the whole request: only a clear 2xx with the transmission's
-        # id is "sent", only a clear refusal "failed"; anything else is "unknown", never resent.
-        emails = [r["address"]["email"] for r in payload["recipients"]]
-        try:
-            if not 200 <= status < 300:
-                error = api_error(status, data, retry_after, problem)
-            else:
-                return _delivery(status, data, emails, problem)
-        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-            # an answer built to break a reader (numbers no int() takes...): not the API's
-            raise OutcomeUnknown(
-                f"the API answered {status} with an answer Composer cannot read "
-                f"({type(exc).__name__}): the transmission may have been created; check "
-                "before sending it again",
-                status,
-            ) from None
-        raise error
-
     def __enter__(self) -> RestSession:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _count(results: dict[str, Any], key: str) -> int | None:
-    value = results.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _transmission_id(raw: Any) -> str | None:
-    """The id of a created transmission: a non-empty string (SparkPost sends digits in a
-    string), or a positive integer from a server that sends it as a number. ``true``, ``{}``,
-    ``""``, 0 or a float are not an id (bool is an int in Python: checked first)."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str) and (shown := printable(raw, 64)):
-        return shown
-    if isinstance(raw, int) and raw > 0:
-        text = str(raw) if raw < 10**64 else ""
-        return text or None
-    return None
 
 
 def _unknown(method: str, exc: ReplyError, timeout: float) -> str:
@@ -404,40 +328,3 @@ def _problem(exc: ReplyError, timeout: float) -> str:
     if exc.kind == "timeout":
         return f"the rest of the answer did not come within {timeout:g} s"
     return str(exc)
-
-
-def _delivery(status: int, data: bytes, emails: list[str], problem: str = "") -> Delivery:
-    """A 2xx with the transmission's id: it exists. Its id and counts, and any recipients
-    it rejected. A 2xx without a readable id is not the API's answer (a portal, a proxy, a
-    cut-off body): OutcomeUnknown."""
-    try:
-        doc = json.loads(data.decode("utf-8")) if data else {}
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        doc = {}
-    results = doc.get("results") if isinstance(doc, dict) else None
-    results = results if isinstance(results, dict) else {}
-    raw_id = results.get("id")
-    tid = _transmission_id(raw_id)
-    accepted = _count(results, "total_accepted_recipients")
-    rejected = _count(results, "total_rejected_recipients") or 0
-    refused: dict[str, tuple[int, str]] = {}
-    rcpt_errors = results.get("rcpt_to_errors")
-    for i, e in enumerate(rcpt_errors if isinstance(rcpt_errors, list) else []):
-        # API codes are 4 digits; never 4xx, which send_batch would take as "deferred"
-        number = (small_int(e.get("code")) if isinstance(e, dict) else None) or 0
-        number = 0 if 400 <= number < 500 else number
-        refused[f"recipient error {i + 1}"] = (number, describe_errors({"errors": [e]}))
-    if rejected and not refused:
-        refused[f"{rejected} recipient(s)"] = (0, "rejected by the API")
-    reply = f"OK: {len(emails) if accepted is None else accepted} accepted, {rejected} rejected"
-    if said := describe_errors(doc):
-        reply += f" ({said})"
-    if tid is None:
-        why = problem or "its answer holds no transmission id (it is not the API's answer)"
-        raise OutcomeUnknown(
-            f"the API answered {status} but {why}: the transmission may have been created; "
-            "check before sending it again",
-            status,
-            printable(data.decode("utf-8", "replace"), 200),
-        )
-    return Delivery(status, reply, [] if refused else emails, refused, transmission_id=tid)

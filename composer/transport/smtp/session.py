@@ -50,6 +50,7 @@ from composer.transport.base import (
     tls_context,
     tls_error,
 )
+from composer.transport.resolve import AddrInfo, resolve
 from composer.transport.smtp.auth import login
 from composer.transport.smtp.replies import check_class, protocol_error, reply_error, reply_text
 from composer.transport.smtp.transaction import MessageTransaction
@@ -119,9 +120,11 @@ class SmtpSession(MessageTransaction):
 
     # --- connection ---------------------------------------------------------------------
 
-    def _open(self, port: int) -> BoundedSMTP:
+    def _open(self, port: int, addresses: list[AddrInfo]) -> BoundedSMTP:
         ep = self.endpoint
-        smtp = BoundedSMTP(timeout=ep.timeout, reply_timeout=ep.timeout, on_socket=self._watch)
+        smtp = BoundedSMTP(
+            timeout=ep.timeout, reply_timeout=ep.timeout, on_socket=self._watch, addresses=addresses
+        )
         try:
             smtp.connect(ep.host, port)
             # The final "." goes out as its own small write after the outbox commit; with
@@ -134,12 +137,12 @@ class SmtpSession(MessageTransaction):
             quietly_close(smtp, polite=False)
             raise
 
-    def _connect_one(self, port: int) -> BoundedSMTP:
+    def _connect_one(self, port: int, addresses: list[AddrInfo]) -> BoundedSMTP:
         """Only a connection that could not be made at all is a ConnectError (the one failure
         that moves on to the fallback port); a bad greeting is the server's."""
         ep = self.endpoint
         try:
-            return self._open(port)
+            return self._open(port, addresses)
         except ReplyError as exc:
             if exc.hostile:
                 raise protocol_error(f"{ep.host}:{port}", "the greeting", str(exc)) from exc
@@ -199,11 +202,14 @@ class SmtpSession(MessageTransaction):
         # listens there (issue 12).
         fallback = [ep.fallback_port] if ep.fallback_port and ep.tls else []
         ports = [ep.port, *fallback]
+        # Once, under the command timeout, for both ports: a name that cannot be looked up is
+        # not a port that cannot be reached (ConnectError here, no fallback).
+        addresses = resolve(ep.host, ep.port, ep.timeout, stop=lambda: self.interrupted)
         smtp = None
         for i, port in enumerate(ports):
             self._check_interrupted()
             try:
-                smtp = self._connect_one(port)
+                smtp = self._connect_one(port, addresses)
                 self.port_used = port
                 break
             except ConnectError:

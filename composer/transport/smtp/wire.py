@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from composer.transport.base import connect_tcp
+from composer.transport.resolve import AddrInfo, with_port
 
 MAX_LINES = 100
 MAX_BYTES = 64 * 1024
@@ -40,7 +41,6 @@ class ReplyError(smtplib.SMTPException):
         self.hostile = hostile
 
 
-
 def reply_class(code: int) -> int | None:
     """2, 4 or 5 for a code of that class with a valid second digit (x0z-x5z); None for
     anything else (1xx, 3xx here, 999, 299...)."""
@@ -48,6 +48,16 @@ def reply_class(code: int) -> int | None:
     if first in (2, 4, 5) and second <= 5:
         return first
     return None
+
+
+def address_literal(sock: socket.socket) -> str:
+    """This end's address as an EHLO argument (RFC 5321 §4.1.3): [192.0.2.1], [IPv6:2001:db8::1].
+    No lookup, and no host name of this computer sent to the relay."""
+    try:
+        address = str(sock.getsockname()[0]).split("%", 1)[0]
+    except (OSError, IndexError):
+        return "[127.0.0.1]"
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
 
 
 class BoundedSMTP(smtplib.SMTP):
@@ -59,6 +69,7 @@ class BoundedSMTP(smtplib.SMTP):
         *,
         reply_timeout: float,
         on_socket: Callable[[socket.socket], None] | None = None,
+        addresses: list[AddrInfo] | None = None,
         **kwargs: object,
     ) -> None:
         self.reply_timeout = reply_timeout
@@ -66,10 +77,18 @@ class BoundedSMTP(smtplib.SMTP):
         # Told of each socket before it connects, so that Cancel can shut it down even while
         # connect() waits on a peer that never answers (see SmtpSession.interrupt).
         self._on_socket = on_socket
+        # Looked up by the session under its deadline (resolve.py), once for every port tried.
+        self.addresses = addresses
+        # Given, so that smtplib never calls socket.getfqdn(): a reverse lookup with no
+        # deadline, before the first byte. The EHLO name is the connected address instead.
+        kwargs.setdefault("local_hostname", "localhost")
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        return connect_tcp(host, port, timeout, self._on_socket)
+        addresses = None if self.addresses is None else with_port(self.addresses, port)
+        sock = connect_tcp(host, port, timeout, self._on_socket, addresses=addresses)
+        self.local_hostname = address_literal(sock)
+        return sock
 
     def encode_commands(self, commands: list[str]) -> bytes:
         """Several commands as one write (RFC 2920 PIPELINING); their replies are read with
