@@ -80,3 +80,21 @@ def test_the_app_hands_import_back_from_pyside6s_feature_hook() -> None:
         """
     )
     assert out == "__feature_import__ True __lazy_import__ False still works AlignLeft False"
+
+
+def test_the_window_module_leaves_the_checks_and_the_build_to_the_worker() -> None:
+    """The window's UI thread imports only the checks' vocabulary before its first paint; the
+    families (coloraide, tinycss2, caniemail's data) and the MIME build come with the first
+    render, on the preview's worker (they were ~110 ms of the UI thread before paint)."""
+    out = run_fresh(
+        """
+        import sys
+        import composer.gui.main_window
+        heavy = {"composer.core.checks.runner", "composer.core.build", "coloraide", "tinycss2",
+                 "composer.core.related"}
+        print(sorted(heavy & set(sys.modules)))
+        from composer.core.checks import run_checks  # still there, on first use
+        print(callable(run_checks))
+        """
+    )
+    assert out.splitlines() == ["[]", "True"]

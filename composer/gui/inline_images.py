@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QFileDialog, QMenuBar, QMessageBox, QWidget
 from composer.core.attachfiles import outside_places
 from composer.core.draft import BodyFormat, Draft, InlineImage
 from composer.core.images import ImageInfo
-from composer.core.related import cid_for, cid_references, read_image_info
 from composer.gui.editor import CodeEditor
 from composer.gui.model import DraftModel
 from composer.gui.tasks import run_task
@@ -109,22 +108,28 @@ class InlineImages(QObject):
         self.add_paths(paths)
 
     def add_paths(self, paths: list[str], position: int | None = None) -> None:
+        from composer.core import related  # MIME parts: imported when first used, not at start
+
         """Read each file off the UI thread; add the images among them, at ``position`` (a
         character offset in the body) or at the cursor."""
         for path in map(os.path.abspath, paths):
             run_task(
-                lambda p=path: read_image_info(p),  # type: ignore[misc]
+                lambda p=path: related.read_image_info(p),  # type: ignore[misc]
                 lambda info, p=path: self._ready(p, info, position),  # type: ignore[misc]
                 lambda exc: self._fail(str(exc)),
                 owner=self,
             )
 
     def remove_unused(self) -> None:
-        refs = set(cid_references(self._model.draft.body))
+        from composer.core import related
+
+        refs = set(related.cid_references(self._model.draft.body))
         keep = [i for i in self._model.draft.inline_images if i.cid in refs]
         self._model.update(inline_images=keep)
 
     def _ready(self, path: str, info: ImageInfo, position: int | None) -> None:
+        from composer.core import related
+
         draft = self._model.draft
         if draft.body_format == BodyFormat.TEXT:
             self._fail("Inline images need an HTML or Markdown body: switch the format first.")
@@ -132,7 +137,7 @@ class InlineImages(QObject):
         images = draft.inline_images
         same = next((i for i in images if os.path.abspath(i.path) == path), None)
         if same is None:
-            same = InlineImage(path, cid_for(path, {i.cid for i in images}))
+            same = InlineImage(path, related.cid_for(path, {i.cid for i in images}))
             self._model.update(inline_images=[*images, same])
         cursor = self._editor.textCursor()
         if position is not None:

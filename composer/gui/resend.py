@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from composer.core.draft import Recipient, dumps_draft
 from composer.core.outcome import Status
-from composer.store.outbox_items import send_fingerprint
 
 if TYPE_CHECKING:
     from composer.gui.main_window import MainWindow
@@ -63,6 +62,8 @@ class SendGuard(QObject):
         result = w.preview.result
         # The preview's message, when it is of the draft as it is now.
         if result and result.message is not None and result.generation == w.model.generation:
+            from composer.store.outbox_items import send_fingerprint  # the build: not before paint
+
             built = send_fingerprint(result.message) + "\0" + tail
             found.add("built:" + hashlib.sha256(built.encode("utf-8")).hexdigest())
         return found

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from composer.core.build import OutgoingMessage
-from composer.core.draft import Draft
-from composer.core.render import Rendered
+if TYPE_CHECKING:  # types only: the window imports this module before its first paint
+    from composer.core.build import OutgoingMessage
+    from composer.core.draft import Draft
+    from composer.core.render import Rendered
 
 __all__ = [
     "CATEGORIES",
