@@ -274,6 +274,7 @@ def inline_image_shot(app: QApplication, window: MainWindow, out: Path) -> None:
 
 def gallery_shot(app: QApplication, window: MainWindow, out: Path) -> None:
     """File → New from template…, the newsletter selected and rendered in the gallery."""
+    window.model.mark_saved()  # the shots before edited the draft: no "save changes?" box
     window.templates.new_from_template()
     gallery = window.templates.gallery
     if gallery is None:
