@@ -1,12 +1,7 @@
-"""Running the pre-send checks (``composer.core.checks`` hands these names out lazily).
+"""Running the families of checks; the package's docstring says what they are.
 
-``run_checks`` runs every family of FAMILIES (one module each) on one CheckInput and returns
-the findings sorted: errors first, then by part and line. A family that fails is reported as
-one INFO finding, never as a traceback: a check must not stop anyone from sending.
-
-Families: relay (relay.py, the relay's own behaviour), clients (clients.py, caniemail's
-support data), accessibility (accessibility.py), links (links.py), size (size.py), amp
-(amp.py). They share one parse of the final HTML through doc.py.
+``composer.core.checks`` hands these names out on first use (PEP 562), so importing the
+checks' vocabulary does not import the families.
 """
 
 from __future__ import annotations
