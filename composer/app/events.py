@@ -153,7 +153,16 @@ def states_of(entry: HistoryEntry, events: list[DeliveryEvent]) -> list[Recipien
     if entry.status != "sent":
         return []
     accepted = [r for r in entry.rcpt_to if r not in entry.refused]
-    return recipient_states(accepted, _this_send(entry, events))
+    mine = _this_send(entry, events)
+    # Cc, Bcc and archive copies go out under the same transmission without being envelope
+    # recipients of ours: whoever the relay reports for this very transmission is followed too.
+    tid = _found_transmission(entry, events)
+    known = {r.lower() for r in accepted}
+    for ev in mine:
+        if tid and ev.transmission_id == tid and ev.rcpt_to and ev.rcpt_to.lower() not in known:
+            known.add(ev.rcpt_to.lower())
+            accepted.append(ev.rcpt_to)
+    return recipient_states(accepted, mine)
 
 
 def _time(entry: HistoryEntry) -> datetime:

@@ -25,8 +25,8 @@ def sent(run_composer, tmp_path: Path):
     body.write_text("Hello\n")
     assert run_composer("profile", "add", "loc", "--provider", "local").code == 0
 
-    def send(*rcpts: str, env: dict[str, str] | None = None) -> None:
-        to = [a for r in rcpts for a in ("--to", r)]
+    def send(*rcpts: str, env: dict[str, str] | None = None, cc: tuple[str, ...] = ()) -> None:
+        to = [a for r in rcpts for a in ("--to", r)] + [a for r in cc for a in ("--cc", r)]
         args = ["--subject", "Did it arrive?", "--text", str(body)]
         result = run_composer("send", "--profile", "loc", "--from", "ann@example.org", *to,
                               *args, env=env)  # fmt: skip
@@ -57,6 +57,16 @@ def test_exit_3_when_one_bounced_with_its_reason_and_class(run_composer, sent) -
     assert gone["bounce_class_name"] == "10 Invalid Recipient (hard)"
     assert "User unknown" in gone["reason"]
     assert send["transmission_id"]  # found again by its injection (SMTP send)
+
+
+def test_a_cc_copy_that_bounced_is_followed_too(run_composer, sent) -> None:
+    """The Cc copy is the relay's, not an envelope recipient of ours: its bounce still counts."""
+    sent("bob@example.org", cc=("gone@bounce.example.com",))
+    result = run_composer("events", "--last", "--wait", "20", "--json")
+    assert result.code == 3, result.err
+    (send,) = json.loads(result.out)["sends"]
+    states = {r["rcpt"]: r["state"] for r in send["recipients"]}
+    assert states == {"bob@example.org": "delivered", "gone@bounce.example.com": "bounced"}
 
 
 def test_exit_4_when_one_is_still_delayed_when_the_wait_ends(run_composer, sent) -> None:
